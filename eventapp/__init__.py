@@ -1,0 +1,125 @@
+"""eventapp: event registration and invitations for B2B marketing teams."""
+import sqlalchemy as sa
+from flask import Flask, current_app, has_request_context, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from eventapp import config as settings
+from eventapp.extensions import babel, csrf, db, limiter, login_manager, make_huey, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(settings.resource_dir("templates")),
+                static_folder=str(settings.resource_dir("static")))
+    app.config.update(settings.from_environment())
+    app.config.update(config or {})
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(settings.resource_dir("migrations")), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    app.extensions["huey"] = make_huey(app.config)
+
+    with app.app_context():
+        _tune_database(db.engine)
+
+    from eventapp import models  # noqa: F401  (every table, for Alembic and relationships)
+    from eventapp.leads import subscribers  # noqa: F401  (connect the activity writers)
+
+    from eventapp.core.templating import register_filters
+
+    register_filters(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+    app.after_request(_security_headers)
+
+    from eventapp.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _select_locale():
+    if not has_request_context():
+        return None  # the default locale, for the CLI and the worker
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+
+
+def _register_blueprints(app: Flask) -> None:
+    from eventapp.accounts.views import bp as accounts
+    from eventapp.core.views import bp as core
+    from eventapp.events.views import bp as events
+    from eventapp.leads.views import bp as leads
+    from eventapp.registration.views import bp as registration
+
+    for blueprint in (core, accounts, events, leads, registration):
+        app.register_blueprint(blueprint)
+
+
+def _tune_database(engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def _register_error_pages(app: Flask) -> None:
+    messages = {
+        400: _("The request could not be understood. Go back, reload the page and try again."),
+        403: _("You do not have access to this page."),
+        404: _("We could not find this page. Check the address, or go back to the link you followed."),
+        405: _("This address does not accept that kind of request."),
+        413: _("What you sent is too large."),
+        429: _("Too many attempts in a short time. Wait a minute and try again."),
+    }
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error):
+        # CSRF failures are 400s with their own reason; show something a person can act on.
+        description = error.description if error.description and error.code in (403, 404, 429) else None
+        if error.code == 400 and "CSRF" in (error.description or ""):
+            description = _("This form has expired or was sent from another page. Reload the page and try again.")
+        message = description or messages.get(error.code, error.name)
+        if _wants_json():
+            return jsonify(error=error.name.lower().replace(" ", "_"), message=str(message)), error.code
+        return render_template("errors/error.html", code=error.code, title=error.name, message=message), error.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        app.logger.exception("unhandled error")
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(error="internal_error", message="Something went wrong on our side."), 500
+        return render_template("errors/error.html", code=500, title=_("Something went wrong"),
+                               message=_("Something went wrong on our side; nothing was saved. Try again in a "
+                                         "moment.")), 500
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+    if request.path.startswith("/r/"):
+        # The manage link is the key to a registration: keep it out of caches and referrers.
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response

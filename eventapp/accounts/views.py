@@ -1,0 +1,61 @@
+from urllib.parse import urlparse
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from eventapp.accounts.forms import LoginForm
+from eventapp.accounts.models import BACK_OFFICE_ROLES, User
+from eventapp.accounts.operations import authenticate
+from eventapp.extensions import db, limiter, login_manager
+
+bp = Blueprint("accounts", __name__)
+
+
+@login_manager.user_loader
+def _load_user(user_id):
+    return db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+
+
+def require_back_office():
+    """The one role check of the back office: a logged-in owner or organiser; returns the membership."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    membership = current_user.membership
+    if membership is None or membership.role not in BACK_OFFICE_ROLES:
+        abort(403, description=_("Your account cannot use the back office. Ask an owner of your organisation "
+                                 "for the organiser role."))
+    return None
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(form.next.data) or url_for("events.dashboard"), code=303)
+        flash(_("That email and password do not match an account."), "error")
+        return render_template("accounts/login.html", form=form), 401
+    return render_template("accounts/login.html", form=form), (422 if form.errors else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("accounts.login"), code=303)

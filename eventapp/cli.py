@@ -1,0 +1,123 @@
+"""The `eventapp` command: serve, worker, demo, db, user."""
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade as migrate_to_head
+
+from eventapp.accounts.models import Role
+
+
+def _create_app(*_args):
+    from eventapp import create_app
+
+    return create_app()
+
+
+def main():
+    # Flask-Migrate's `db` group comes in through its flask.commands entry point.
+    cli = FlaskGroup(create_app=_create_app, add_version_option=False, load_dotenv=False,
+                     help="eventapp: event registration and invitations.")
+    cli.main(prog_name="eventapp")
+
+
+def register_commands(app):
+    app.cli.add_command(serve)
+    app.cli.add_command(worker)
+    app.cli.add_command(demo)
+    app.cli.add_command(user)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--demo", "with_demo", is_flag=True, help="Load the demo data first.")
+@click.option("--no-worker", is_flag=True, help="Do not run the queue consumer in this process.")
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve(host, port, with_demo, no_worker, threads):
+    """Run the production server (waitress), after bringing the database to head."""
+    import waitress
+
+    app = current_app._get_current_object()
+    migrate_to_head()
+    if with_demo:
+        _load_demo_and_print(f"http://{host}:{port}")
+    consumer = None if no_worker else _start_consumer(app)
+    click.echo(f"eventapp is serving on http://{host}:{port}  (Ctrl+C stops it)")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="eventapp", _quiet=True)
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
+
+
+def _start_consumer(app):
+    consumer = app.extensions["huey"].create_consumer(workers=2, worker_type="thread", periodic=True,
+                                                      check_worker_health=False)
+    consumer.start()
+    return consumer
+
+
+@click.command()
+@click.option("--workers", default=2, show_default=True, type=int)
+@with_appcontext
+def worker(workers):
+    """Run the queue consumer alone (for deployments with separate web and worker processes)."""
+    app = current_app._get_current_object()
+    consumer = app.extensions["huey"].create_consumer(workers=workers, worker_type="thread", periodic=True)
+    consumer.run()
+
+
+@click.command()
+@with_appcontext
+def demo():
+    """Load the demo organisation, events, contacts and registrations (idempotent)."""
+    migrate_to_head()
+    base = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+    _load_demo_and_print(base)
+
+
+def _load_demo_and_print(base_url: str) -> None:
+    from eventapp.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+
+    events = load_demo()
+    click.echo("Demo data is ready.")
+    for event in events:
+        click.echo(f"  {str(event.kind_label):<22} {base_url}/e/{event.slug}")
+    click.echo(f"  Back office: {base_url}/login  email {DEMO_EMAIL}  password {DEMO_PASSWORD}")
+
+
+@click.group()
+def user():
+    """Manage back-office users."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--org", "org_slug", default="default", show_default=True, help="Organisation slug.")
+@click.option("--name", default="")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email, role, org_slug, name, password_stdin):
+    """Create a user (or reset their password and role)."""
+    from eventapp.accounts.operations import create_user, ensure_organisation
+    from eventapp.core.people import InvalidInput, normalise_email
+    from eventapp.extensions import db
+
+    try:
+        address = normalise_email(email).address
+    except InvalidInput as error:
+        raise click.BadParameter(str(error), param_hint="--email") from None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="password")
+    organisation = ensure_organisation(org_slug, org_slug.replace("-", " ").title())
+    create_user(address, password, Role(role), organisation, name=name)
+    db.session.commit()
+    click.echo(f"User {address} is {role} of organisation '{org_slug}'.")

@@ -1,0 +1,67 @@
+"""Settings, read from the environment once, in one place (the table in README.md)."""
+import os
+import secrets
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """templates/, static/ and migrations/ sit inside the package in a wheel, beside it in a checkout."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+def _persistent_secret_key(data_dir: Path) -> str:
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    # O_EXCL: two processes starting together must agree on one key.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(environ=None) -> dict:
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("EVENTAPP_DATA_DIR") or "instance").resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'eventapp.db'}"
+    return {
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": env.get("SECRET_KEY") or _persistent_secret_key(data_dir),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "BASE_URL": (env.get("BASE_URL") or "").rstrip("/"),
+        "SMTP_URL": env.get("SMTP_URL") or "",
+        "MAIL_FROM": env.get("MAIL_FROM") or "eventapp <noreply@localhost>",
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or "",
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or "",
+        "TWILIO_FROM": env.get("TWILIO_FROM") or "",
+        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID") or "",
+        "REDIS_URL": env.get("REDIS_URL") or "",
+        "PHONE_REGION": (env.get("EVENTAPP_PHONE_REGION") or "US").upper(),
+        "SIGNUP_RATE_LIMIT": env.get("EVENTAPP_SIGNUP_RATE_LIMIT") or "30 per minute",
+        "RATELIMIT_ENABLED": _bool(env.get("EVENTAPP_RATE_LIMITS"), True),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "SESSION_COOKIE_SECURE": _bool(env.get("EVENTAPP_SECURE_COOKIES"), False),
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        # A sign-up form left open all day must still submit.
+        "WTF_CSRF_TIME_LIMIT": 24 * 3600,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": ["en"],
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }

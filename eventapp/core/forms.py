@@ -1,0 +1,33 @@
+"""Small WTForms pieces shared by every feature's forms."""
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectMultipleField
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+_MARKUP = re.compile(r"[<>]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_text(value):
+    """Trim and drop control characters from what people type."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value).strip()
+    return value
+
+
+class NoMarkup:
+    """Names and companies are plain text: refuse angle brackets instead of storing markup."""
+
+    def __init__(self, message=None):
+        self.message = message or _l("Use plain text here, without < or >.")
+
+    def __call__(self, form, field):
+        if field.data and _MARKUP.search(field.data):
+            raise ValidationError(self.message)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -1,0 +1,43 @@
+"""Normalising what people type about themselves: email addresses and phone numbers."""
+from dataclasses import dataclass
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+
+class InvalidInput(ValueError):
+    """The message is shown to the person next to the field."""
+
+
+@dataclass(frozen=True)
+class Email:
+    address: str  # what we show and send to
+    key: str  # what two spellings of one mailbox share: case, whitespace and IDN folded
+
+
+def normalise_email(raw: str) -> Email:
+    from flask_babel import gettext as _
+
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidInput(_("Enter your email address."))
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise InvalidInput(_("Enter an email address like name@company.com.")) from None
+    domain = (result.ascii_domain or result.domain).lower()
+    return Email(address=result.normalized, key=f"{result.local_part.lower()}@{domain}")
+
+
+def normalise_phone(raw: str, region: str) -> str:
+    """E.164, or InvalidInput. A number without +country code is read in the configured region."""
+    from flask_babel import gettext as _
+
+    text = (raw or "").strip()
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(_("Enter a phone number with its country code, like +44 20 7946 0958.")) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(_("This is not a valid phone number. Check the digits and the country code.")) from None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,35 @@
+"""Unguessable tokens for links and tickets; signed values for forms."""
+import secrets
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+# No look-alike characters (0/O, 1/l/I), so a ticket read aloud at the door is unambiguous.
+TICKET_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+TICKET_LENGTH = 32  # 31**32 ≈ 2**158
+
+
+def url_token() -> str:
+    """192 random bits, URL-safe: manage links, invitation links."""
+    return secrets.token_urlsafe(24)
+
+
+def ticket_secret() -> str:
+    return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(TICKET_LENGTH))
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"eventapp.{purpose}")
+
+
+def sign(purpose: str, value) -> str:
+    return _serializer(purpose).dumps(value)
+
+
+def unsign(purpose: str, token: str, max_age: int | None = None, with_time: bool = False):
+    """The signed value (and when it was signed, with_time), or None when the token is forged,
+    made for another purpose, or older than max_age."""
+    try:
+        return _serializer(purpose).loads(token, max_age=max_age, return_timestamp=with_time)
+    except (BadSignature, TypeError, ValueError, UnicodeError):
+        return None

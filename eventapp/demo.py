@@ -1,0 +1,107 @@
+"""Demo data, made through each feature's own operations. Loading it twice changes nothing."""
+from datetime import datetime, time, timedelta
+
+from eventapp.accounts.models import Role
+from eventapp.accounts.operations import create_user, ensure_organisation, find_user
+from eventapp.core.people import normalise_email
+from eventapp.core.time import from_local, utcnow
+from eventapp.events import operations as events
+from eventapp.events.models import EventKind, EventStatus, QuestionKind
+from eventapp.extensions import db
+from eventapp.registration import operations as registration
+from eventapp.registration.operations import Signup
+
+DEMO_ORG = "demo"
+DEMO_EMAIL = "organiser@demo.example"
+DEMO_PASSWORD = "demo-organiser"
+
+SEMINAR_AGENDA = """\
+| Time | Session |
+|------|---------|
+| 09:00 | Coffee and registration |
+| 09:30 | **Keynote:** what buyers expect from B2B events in 2027 |
+| 10:30 | Panel: turning attendees into pipeline |
+| 12:00 | Lunch and networking |
+"""
+
+SEMINAR_SPEAKERS = """\
+- **Mei Lin**, VP Marketing, Northwind Traders
+- **Jonas Berg**, Head of Demand Generation, Contoso
+"""
+
+PEOPLE = [
+    ("Ada", "Lovelace", "ada@analytical.example", "Analytical Engines", "CTO"),
+    ("Grace", "Hopper", "grace@cobol.example", "Compiler Corp", "Head of Engineering"),
+    ("Wang", "Fang", "wang.fang@huaxia.example", "Huaxia Logistics", "Marketing Director"),
+    ("Liam", "Murphy", "liam@greenfield.example", "Greenfield Energy", "Procurement Lead"),
+    ("Sofia", "Rossi", "sofia@vela.example", "Vela Design", "Founder"),
+    ("Kenji", "Sato", "kenji@kaizen.example", "Kaizen Robotics", "COO"),
+]
+
+
+def _at(days: int, hour: int, zone: str) -> datetime:
+    day = (utcnow() + timedelta(days=days)).date()
+    return from_local(datetime.combine(day, time(hour, 0)), zone)
+
+
+def load_demo() -> list:
+    organisation = ensure_organisation(DEMO_ORG, "Demo Marketing Team")
+    if find_user(DEMO_EMAIL) is None:
+        create_user(DEMO_EMAIL, DEMO_PASSWORD, Role.ORGANISER, organisation, name="Demo Organiser")
+    existing = events.find_by_slug("demo-seminar")
+    if existing is not None:
+        db.session.commit()
+        return [events.find_by_slug(slug) for slug in ("demo-seminar", "demo-roundtable", "demo-trade-show")]
+
+    campaign = events.save_campaign(organisation.id, {
+        "name": "Spring demand-generation tour",
+        "description": "Seminars, a roundtable and our trade-show stand, all feeding one pipeline."})
+    db.session.flush()
+    zone = "Europe/Berlin"
+    seminar = events.save_event(organisation.id, {
+        "title": "Events that make pipeline: a half-day seminar", "slug": "demo-seminar",
+        "kind": EventKind.SEMINAR, "campaign_id": campaign.id, "timezone": zone,
+        "summary": "A practical morning for B2B marketers on turning events into qualified leads.",
+        "agenda_md": SEMINAR_AGENDA, "speakers_md": SEMINAR_SPEAKERS,
+        "starts_at": _at(21, 9, zone), "ends_at": _at(21, 13, zone),
+        "venue_name": "Kulturbrauerei, Room 3", "venue_address": "Schönhauser Allee 36, 10435 Berlin",
+        "capacity": 60, "waitlist_enabled": True})
+    roundtable = events.save_event(organisation.id, {
+        "title": "CMO roundtable: budgets for 2027", "slug": "demo-roundtable", "kind": EventKind.ROUNDTABLE,
+        "campaign_id": campaign.id, "timezone": "Asia/Shanghai",
+        "summary": "Twelve marketing leaders, one table, Chatham House rules.",
+        "starts_at": _at(30, 18, "Asia/Shanghai"), "ends_at": _at(30, 21, "Asia/Shanghai"),
+        "venue_name": "The Bund Club", "venue_address": "No. 3 Zhongshan East 1st Road, Shanghai",
+        "capacity": 12, "approval_required": True, "waitlist_enabled": True, "phone_required": True})
+    trade_show = events.save_event(organisation.id, {
+        "title": "Meet us at Logistics Expo, stand B12", "slug": "demo-trade-show", "kind": EventKind.TRADE_SHOW,
+        "campaign_id": campaign.id, "timezone": "Europe/London",
+        "summary": "Book a slot at our stand or just come by.",
+        "starts_at": _at(45, 9, "Europe/London"), "ends_at": _at(47, 17, "Europe/London"),
+        "venue_name": "ExCeL London", "venue_address": "Royal Victoria Dock, 1 Western Gateway, London E16 1XL",
+        "capacity": None})
+    db.session.flush()
+    events.save_question(seminar, {"label": "What is your main goal for events this year?",
+                                   "kind": QuestionKind.SINGLE_CHOICE, "required": True,
+                                   "options": ["More qualified leads", "Brand awareness", "Customer retention"]})
+    events.save_question(seminar, {"label": "Dietary requirements", "kind": QuestionKind.TEXT, "required": False})
+    events.save_question(roundtable, {"label": "Which topics should we cover?", "kind": QuestionKind.MULTIPLE_CHOICE,
+                                      "required": False, "options": ["Budgets", "Attribution", "Team structure"]})
+    events.save_question(trade_show, {"label": "Would you like a demo at the stand?", "kind": QuestionKind.YES_NO,
+                                      "required": False})
+    for event in (seminar, roundtable, trade_show):
+        events.set_status(event, EventStatus.PUBLISHED)
+    db.session.flush()
+
+    goal = str(seminar.questions[0].id)
+    for index, (first, last, email, company, title) in enumerate(PEOPLE):
+        details = {"first_name": first, "last_name": last, "company": company, "job_title": title}
+        registration.register(seminar, Signup(
+            email=normalise_email(email), details=details, answers={goal: "More qualified leads"},
+            marketing_consent=index % 2 == 0,
+            consent_text=registration.marketing_consent_text(organisation.name), channel="web"))
+        if index < 2:
+            registration.register(roundtable, Signup(
+                email=normalise_email(email), details={**details, "phone": f"+4930123456{index:02d}"}))
+    db.session.commit()
+    return [seminar, roundtable, trade_show]

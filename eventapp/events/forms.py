@@ -1,0 +1,121 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from eventapp.core.forms import NoMarkup, strip_text
+from eventapp.core.time import common_time_zones, from_local, is_time_zone, local
+from eventapp.events.models import EventKind, QuestionKind
+from eventapp.events.operations import SLUG_PATTERN, slug_taken
+
+MARKDOWN_MAX = 20000
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class CampaignForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Give the campaign a name.")), Length(max=200), NoMarkup()])
+    description = TextAreaField(_l("Description"), filters=[strip_text], validators=[Length(max=5000)])
+
+
+class EventForm(FlaskForm):
+    title = StringField(_l("Title"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Give the event a title.")), Length(max=200), NoMarkup()])
+    slug = StringField(_l("Web address (slug)"), filters=[strip_text, lambda v: v.lower() if v else v],
+                       validators=[DataRequired(message=_l("Choose the web address, like spring-seminar.")),
+                                   Length(max=80)],
+                       description=_l("Lower-case letters, digits and dashes; the page is at /e/<slug>."))
+    kind = SelectField(_l("Kind"), choices=[(k.value, k.label) for k in EventKind])
+    campaign_id = SelectField(_l("Campaign"), coerce=lambda v: int(v) if v not in (None, "", "None") else None)
+    timezone = SelectField(_l("Time zone"), default="UTC")
+    starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL_FORMAT,
+                                   validators=[DataRequired(message=_l("Enter when the event starts."))])
+    ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL_FORMAT,
+                                 validators=[DataRequired(message=_l("Enter when the event ends."))])
+    venue_name = StringField(_l("Venue"), filters=[strip_text], validators=[Length(max=200), NoMarkup()])
+    venue_address = StringField(_l("Venue address"), filters=[strip_text], validators=[Length(max=500), NoMarkup()])
+    capacity = IntegerField(_l("Capacity (seats)"), validators=[
+        Optional(), NumberRange(min=1, max=1_000_000, message=_l("Enter a number of seats from 1 up, or leave it "
+                                                                 "empty for no limit."))])
+    waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
+    approval_required = BooleanField(_l("Sign-ups need approval"))
+    phone_required = BooleanField(_l("Ask for a mobile phone number (required)"))
+    registration_opens_at = DateTimeLocalField(_l("Sign-up opens"), format=LOCAL_FORMAT, validators=[Optional()])
+    registration_closes_at = DateTimeLocalField(_l("Sign-up closes"), format=LOCAL_FORMAT, validators=[Optional()])
+    summary = TextAreaField(_l("Summary (Markdown)"), filters=[strip_text], validators=[Length(max=MARKDOWN_MAX)])
+    agenda_md = TextAreaField(_l("Agenda (Markdown)"), filters=[strip_text], validators=[Length(max=MARKDOWN_MAX)])
+    speakers_md = TextAreaField(_l("Speakers (Markdown)"), filters=[strip_text],
+                                validators=[Length(max=MARKDOWN_MAX)])
+
+    TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+
+    def __init__(self, *args, campaigns=(), event=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.campaign_id.choices = [(None, _l("No campaign"))] + [(c.id, c.name) for c in campaigns]
+        self.timezone.choices = [(z, z) for z in ["UTC"] + common_time_zones()]
+
+    @classmethod
+    def for_event(cls, event, campaigns):
+        """A form showing the event's times on the wall clock of its own zone."""
+        form = cls(formdata=None, obj=event, campaigns=campaigns, event=event)
+        for name in cls.TIME_FIELDS:
+            value = getattr(event, name)
+            getattr(form, name).data = local(value, event.timezone).replace(tzinfo=None) if value else None
+        return form
+
+    def validate_slug(self, field):
+        if not SLUG_PATTERN.match(field.data or ""):
+            raise ValidationError(_l("Use lower-case letters, digits and single dashes, like spring-seminar."))
+        if slug_taken(field.data, self.event):
+            raise ValidationError(_l("Another event already uses this web address."))
+
+    def validate_timezone(self, field):
+        if not is_time_zone(field.data):
+            raise ValidationError(_l("Choose a time zone from the list."))
+
+    def validate_ends_at(self, field):
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("The event must end after it starts."))
+
+    def validate_registration_closes_at(self, field):
+        opens = self.registration_opens_at.data
+        if opens and field.data and field.data <= opens:
+            raise ValidationError(_l("Sign-up must close after it opens."))
+
+    def values(self) -> dict:
+        values = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        for name in self.TIME_FIELDS:
+            values[name] = from_local(values[name], values["timezone"]) if values[name] else None
+        return values
+
+
+class QuestionForm(FlaskForm):
+    label = StringField(_l("Question"), filters=[strip_text], validators=[
+        DataRequired(message=_l("Write the question.")), Length(max=300)])
+    kind = SelectField(_l("Answer type"), choices=[(k.value, k.label) for k in QuestionKind])
+    required = BooleanField(_l("An answer is required"))
+    options = TextAreaField(_l("Options (one per line)"), filters=[strip_text],
+                            description=_l("For single and multiple choice questions."))
+
+    def validate_options(self, field):
+        if self.kind.data in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
+            options = self.option_list()
+            if len(options) < 2:
+                raise ValidationError(_l("Give at least two options, one per line."))
+            if any(len(option) > 200 for option in options) or len(options) > 50:
+                raise ValidationError(_l("Use at most 50 options of up to 200 characters each."))
+
+    def option_list(self) -> list[str]:
+        seen = []
+        for line in (self.options.data or "").splitlines():
+            line = line.strip()
+            if line and line not in seen:
+                seen.append(line)
+        return seen
+
+    def values(self) -> dict:
+        kind = self.kind.data
+        return {"label": self.label.data, "kind": kind, "required": self.required.data,
+                "options": self.option_list() if kind in (QuestionKind.SINGLE_CHOICE,
+                                                         QuestionKind.MULTIPLE_CHOICE) else []}

@@ -1,0 +1,124 @@
+import enum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventapp.core.time import UTCDateTime, utcnow
+from eventapp.extensions import db
+
+
+class EventKind(enum.StrEnum):
+    SEMINAR = "seminar"
+    ROUNDTABLE = "roundtable"
+    TRADE_SHOW = "trade_show"
+
+    @property
+    def label(self):
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    EventKind.SEMINAR: _l("Seminar"),
+    EventKind.ROUNDTABLE: _l("Executive roundtable"),
+    EventKind.TRADE_SHOW: _l("Trade show"),
+}
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class QuestionKind(enum.StrEnum):
+    TEXT = "text"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    YES_NO = "yes_no"
+
+    @property
+    def label(self):
+        return QUESTION_KIND_LABELS[self]
+
+
+QUESTION_KIND_LABELS = {
+    QuestionKind.TEXT: _l("Text"),
+    QuestionKind.SINGLE_CHOICE: _l("Single choice"),
+    QuestionKind.MULTIPLE_CHOICE: _l("Multiple choice"),
+    QuestionKind.YES_NO: _l("Yes / no"),
+}
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    events: Mapped[list["Event"]] = relationship(back_populates="campaign", order_by="Event.starts_at")
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(20), default=EventKind.SEMINAR)
+    status: Mapped[str] = mapped_column(sa.String(20), default=EventStatus.DRAFT)
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    agenda_md: Mapped[str] = mapped_column(sa.Text, default="")
+    speakers_md: Mapped[str] = mapped_column(sa.Text, default="")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    starts_at = mapped_column(UTCDateTime, nullable=False)
+    ends_at = mapped_column(UTCDateTime, nullable=False)
+    venue_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    venue_address: Mapped[str] = mapped_column(sa.String(500), default="")
+    capacity: Mapped[int | None] = mapped_column(sa.Integer)
+    # Seats held by confirmed and pending registrations; changed only by one conditional UPDATE.
+    seats_taken: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    approval_required: Mapped[bool] = mapped_column(default=False)
+    phone_required: Mapped[bool] = mapped_column(default=False)
+    registration_opens_at = mapped_column(UTCDateTime)
+    registration_closes_at = mapped_column(UTCDateTime)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+    campaign: Mapped[Campaign | None] = relationship(back_populates="events")
+    questions: Mapped[list["Question"]] = relationship(
+        back_populates="event", order_by="Question.position, Question.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def kind_label(self):
+        return EventKind(self.kind).label
+
+    @property
+    def seats_left(self) -> int | None:
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.capacity is not None and self.seats_taken >= self.capacity
+
+
+class Question(db.Model):
+    __tablename__ = "questions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    label: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[str] = mapped_column(sa.String(20), default=QuestionKind.TEXT)
+    required: Mapped[bool] = mapped_column(default=False)
+    options: Mapped[list] = mapped_column(sa.JSON, default=list)
+    event: Mapped[Event] = relationship(back_populates="questions")
+
+    @property
+    def field_name(self) -> str:
+        return f"q_{self.id}"

@@ -1,0 +1,101 @@
+"""Campaigns, events and their questions: what organisers build."""
+import re
+from urllib.parse import quote_plus
+
+import sqlalchemy as sa
+
+from eventapp import signals
+from eventapp.accounts.models import BACK_OFFICE_ROLES, Organisation
+from eventapp.events.models import Campaign, Event, EventStatus, Question
+from eventapp.extensions import db
+
+EVENT_FIELDS = ("title", "slug", "kind", "campaign_id", "summary", "agenda_md", "speakers_md", "timezone",
+                "starts_at", "ends_at", "venue_name", "venue_address", "capacity", "waitlist_enabled",
+                "approval_required", "phone_required", "registration_opens_at", "registration_closes_at")
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def find_by_slug(slug: str) -> Event | None:
+    if not slug or len(slug) > 80:
+        return None
+    return db.session.execute(sa.select(Event).where(Event.slug == slug)).scalar_one_or_none()
+
+
+def slug_taken(slug: str, except_event: Event | None = None) -> bool:
+    query = sa.select(Event.id).where(Event.slug == slug)
+    if except_event is not None and except_event.id is not None:
+        query = query.where(Event.id != except_event.id)
+    return db.session.execute(query).first() is not None
+
+
+def organisation_of(event: Event) -> Organisation:
+    return db.session.get(Organisation, event.organisation_id)
+
+
+def can_manage(user, event: Event) -> bool:
+    """Owners and organisers of the event's organisation."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return any(m.organisation_id == event.organisation_id and m.role in BACK_OFFICE_ROLES for m in user.memberships)
+
+
+def map_url(event: Event) -> str | None:
+    if not event.venue_address:
+        return None
+    return "https://www.openstreetmap.org/search?query=" + quote_plus(event.venue_address)
+
+
+def save_campaign(organisation_id: int, values: dict, campaign: Campaign | None = None) -> Campaign:
+    if campaign is None:
+        campaign = Campaign(organisation_id=organisation_id)
+        db.session.add(campaign)
+    campaign.name = values["name"]
+    campaign.description = values.get("description") or ""
+    return campaign
+
+
+def save_event(organisation_id: int, values: dict, event: Event | None = None) -> Event:
+    if event is None:
+        event = Event(organisation_id=organisation_id, status=EventStatus.DRAFT)
+        db.session.add(event)
+    for name in EVENT_FIELDS:
+        if name in values:
+            setattr(event, name, values[name])
+    return event
+
+
+def set_status(event: Event, status: EventStatus) -> None:
+    old = event.status
+    if old == status:
+        return
+    event.status = status
+    signals.event_status_changed.send(event, old_status=old)
+
+
+def save_question(event: Event, values: dict, question: Question | None = None) -> Question:
+    if question is None:
+        position = max((q.position for q in event.questions), default=0) + 1
+        question = Question(event=event, position=position)
+        db.session.add(question)
+    question.label = values["label"]
+    question.kind = values["kind"]
+    question.required = values["required"]
+    question.options = values.get("options") or []
+    return question
+
+
+def delete_question(question: Question) -> None:
+    db.session.delete(question)
+
+
+def campaigns(organisation_id: int) -> list[Campaign]:
+    return list(db.session.execute(
+        sa.select(Campaign).where(Campaign.organisation_id == organisation_id).order_by(Campaign.created_at.desc())
+    ).scalars())
+
+
+def events_of(organisation_id: int) -> list[Event]:
+    return list(db.session.execute(
+        sa.select(Event).where(Event.organisation_id == organisation_id).order_by(Event.starts_at.desc())
+    ).scalars())

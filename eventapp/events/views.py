@@ -1,0 +1,128 @@
+"""The organisers' back office for campaigns, events and questions."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from eventapp.accounts.views import require_back_office
+from eventapp.core.time import utcnow
+from eventapp.events import operations
+from eventapp.events.forms import CampaignForm, EventForm, QuestionForm
+from eventapp.events.models import Campaign, Event, EventStatus, Question
+from eventapp.extensions import db
+from eventapp.registration.forms import ConfirmForm
+from eventapp.registration.models import Registration
+from eventapp.registration.operations import closed_reason
+
+bp = Blueprint("events", __name__, url_prefix="/admin")
+bp.before_request(require_back_office)
+
+
+def _organisation_id() -> int:
+    return current_user.membership.organisation_id
+
+
+def _own(model, object_id):
+    """Load a row of the user's own organisation; anything else is 404, not 403 (ids are not a lookup service)."""
+    row = db.session.get(model, object_id)
+    if row is None:
+        abort(404)
+    organisation_id = row.event.organisation_id if isinstance(row, Question) else row.organisation_id
+    if organisation_id != _organisation_id():
+        abort(404)
+    return row
+
+
+@bp.get("/")
+def dashboard():
+    organisation_id = _organisation_id()
+    counts = dict(db.session.execute(
+        sa.select(Registration.event_id, sa.func.count()).join(Event)
+        .where(Event.organisation_id == organisation_id, Registration.status != "cancelled")
+        .group_by(Registration.event_id)).all())
+    return render_template("events/dashboard.html", campaigns=operations.campaigns(organisation_id),
+                           events=operations.events_of(organisation_id), counts=counts, now=utcnow())
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+def edit_campaign(campaign_id=None):
+    campaign = _own(Campaign, campaign_id) if campaign_id else None
+    form = CampaignForm(obj=campaign)
+    if form.validate_on_submit():
+        operations.save_campaign(_organisation_id(), form.data, campaign)
+        db.session.commit()
+        flash(_("Campaign saved."), "success")
+        return redirect(url_for("events.dashboard"), code=303)
+    return render_template("events/campaign_form.html", form=form, campaign=campaign), (422 if form.errors else 200)
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+def edit_event(event_id=None):
+    event = _own(Event, event_id) if event_id else None
+    campaigns = operations.campaigns(_organisation_id())
+    form = EventForm(campaigns=campaigns, event=event)
+    if form.is_submitted():
+        if form.validate():
+            event = operations.save_event(_organisation_id(), form.values(), event)
+            db.session.commit()
+            flash(_("Event saved."), "success")
+            return redirect(url_for("events.detail", event_id=event.id), code=303)
+    elif event is not None:
+        form = EventForm.for_event(event, campaigns)
+    return render_template("events/event_form.html", form=form, event=event), (422 if form.errors else 200)
+
+
+@bp.get("/events/<int:event_id>")
+def detail(event_id):
+    event = _own(Event, event_id)
+    registrations = list(db.session.execute(
+        sa.select(Registration).where(Registration.event_id == event.id).order_by(Registration.created_at.desc())
+    ).scalars())
+    return render_template("events/detail.html", event=event, registrations=registrations, form=ConfirmForm(),
+                           closed=closed_reason(event))
+
+
+@bp.post("/events/<int:event_id>/status/<status>")
+def change_status(event_id, status):
+    event = _own(Event, event_id)
+    form = ConfirmForm()
+    if status not in set(EventStatus) or not form.validate_on_submit():
+        abort(400)
+    operations.set_status(event, EventStatus(status))
+    db.session.commit()
+    flash({EventStatus.PUBLISHED: _("The event is published: its landing page is open."),
+           EventStatus.DRAFT: _("The event is unpublished: its landing page is hidden."),
+           EventStatus.CANCELLED: _("The event is cancelled: its page says so and takes no sign-ups.")}[status],
+          "success")
+    return redirect(url_for("events.detail", event_id=event.id), code=303)
+
+
+@bp.route("/events/<int:event_id>/questions/new", methods=["GET", "POST"])
+@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+def edit_question(event_id=None, question_id=None):
+    question = _own(Question, question_id) if question_id else None
+    event = question.event if question else _own(Event, event_id)
+    form = QuestionForm(obj=question)
+    if question is not None and not form.is_submitted():
+        form.options.data = "\n".join(question.options or [])
+    if form.validate_on_submit():
+        operations.save_question(event, form.values(), question)
+        db.session.commit()
+        flash(_("Question saved."), "success")
+        return redirect(url_for("events.detail", event_id=event.id), code=303)
+    return render_template("events/question_form.html", form=form, event=event, question=question), \
+        (422 if form.errors else 200)
+
+
+@bp.post("/questions/<int:question_id>/delete")
+def delete_question(question_id):
+    question = _own(Question, question_id)
+    event = question.event
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.delete_question(question)
+    db.session.commit()
+    flash(_("Question deleted. Answers already given stay in the registrations."), "success")
+    return redirect(url_for("events.detail", event_id=event.id), code=303)

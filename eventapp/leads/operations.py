@@ -1,0 +1,64 @@
+"""Contacts and their activity timeline."""
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from eventapp.core.people import Email
+from eventapp.core.time import utcnow
+from eventapp.extensions import db
+from eventapp.leads.models import ActivityKind, Channel, ConsentRecord, Contact, LeadActivity
+
+CONTACT_DETAILS = ("first_name", "last_name", "company", "job_title", "phone")
+
+
+def find_contact(organisation_id: int, email: Email) -> Contact | None:
+    return db.session.execute(
+        sa.select(Contact).where(Contact.organisation_id == organisation_id, Contact.email_key == email.key)
+    ).scalar_one_or_none()
+
+
+def save_contact(organisation_id: int, email: Email, details: dict, contact: Contact | None = None) -> Contact:
+    """Create the contact, or bring an existing one up to date with what they just told us."""
+    if contact is None:
+        contact = Contact(organisation_id=organisation_id, email=email.address, email_key=email.key)
+        db.session.add(contact)
+    else:
+        contact.email = email.address
+    for name in CONTACT_DETAILS:
+        value = details.get(name)
+        if value:
+            setattr(contact, name, value)
+    return contact
+
+
+def record_consent(contact: Contact, *, purpose: str, text_version: str, text: str, source: str,
+                   language: str, ip_address: str, user_agent: str) -> ConsentRecord:
+    record = ConsentRecord(contact=contact, purpose=purpose,
+                           granted=True, text_version=text_version, text=text, source=source, language=language,
+                           ip_address=ip_address[:64], user_agent=user_agent[:300])
+    contact.marketing_consent = True
+    db.session.add(record)
+    return record
+
+
+def record_activity(contact: Contact, kind: ActivityKind, *, event=None, channel: str = Channel.WEB,
+                    meta: dict | None = None, occurred_at: datetime | None = None) -> LeadActivity:
+    activity = LeadActivity(
+        organisation_id=contact.organisation_id,
+        contact=contact,
+        kind=kind,
+        event_id=event.id if event is not None else None,
+        campaign_id=event.campaign_id if event is not None else None,
+        channel=channel,
+        meta=meta or {},
+        occurred_at=occurred_at or utcnow(),
+    )
+    db.session.add(activity)
+    return activity
+
+
+def timeline(contact: Contact) -> list[LeadActivity]:
+    return list(db.session.execute(
+        sa.select(LeadActivity).where(LeadActivity.contact_id == contact.id)
+        .order_by(LeadActivity.occurred_at.desc(), LeadActivity.id.desc())
+    ).scalars())

@@ -1,0 +1,53 @@
+"""Every action becomes a lead activity, written in the transaction of the action."""
+from eventapp import signals
+from eventapp.leads.models import ActivityKind
+from eventapp.leads.operations import record_activity
+from eventapp.registration.models import RegistrationStatus
+
+KIND_FOR_NEW_STATUS = {
+    RegistrationStatus.CONFIRMED: ActivityKind.REGISTERED,
+    RegistrationStatus.PENDING: ActivityKind.PENDING_APPROVAL,
+    RegistrationStatus.WAITLISTED: ActivityKind.WAITLISTED,
+}
+
+
+@signals.landing_page_viewed.connect
+def _page_viewed(event, contact, viewed_at, **_):
+    record_activity(contact, ActivityKind.PAGE_VIEWED, event=event, occurred_at=viewed_at)
+
+
+@signals.registration_created.connect
+def _registered(registration, **_):
+    record_activity(registration.contact, KIND_FOR_NEW_STATUS[registration.status], event=registration.event,
+                    channel=registration.channel, meta={"registration_id": registration.id,
+                                                        "status": registration.status})
+
+
+@signals.registration_repeated.connect
+def _signed_up_again(registration, **_):
+    record_activity(registration.contact, ActivityKind.SIGNED_UP_AGAIN, event=registration.event,
+                    meta={"registration_id": registration.id})
+
+
+@signals.registration_updated.connect
+def _answers_changed(registration, changed, **_):
+    record_activity(registration.contact, ActivityKind.ANSWERS_CHANGED, event=registration.event,
+                    meta={"registration_id": registration.id, "changed": changed})
+
+
+@signals.registration_cancelled.connect
+def _cancelled(registration, by, **_):
+    record_activity(registration.contact, ActivityKind.CANCELLED, event=registration.event,
+                    channel=by, meta={"registration_id": registration.id})
+
+
+@signals.calendar_downloaded.connect
+def _calendar_downloaded(registration, **_):
+    record_activity(registration.contact, ActivityKind.CALENDAR_DOWNLOADED, event=registration.event,
+                    meta={"registration_id": registration.id})
+
+
+@signals.consent_given.connect
+def _consent_given(contact, event, record, **_):
+    record_activity(contact, ActivityKind.CONSENT_GIVEN, event=event,
+                    meta={"purpose": record.purpose, "text_version": record.text_version})

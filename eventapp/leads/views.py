@@ -1,0 +1,42 @@
+"""Contacts and their activity timelines, for organisers."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from eventapp.accounts.views import require_back_office
+from eventapp.extensions import db
+from eventapp.leads.models import ConsentRecord, Contact
+from eventapp.leads.operations import timeline
+from eventapp.registration.models import Registration
+
+bp = Blueprint("leads", __name__, url_prefix="/admin/contacts")
+bp.before_request(require_back_office)
+
+PAGE_SIZE = 100
+
+
+@bp.get("/")
+def contacts():
+    organisation_id = current_user.membership.organisation_id
+    query = sa.select(Contact).where(Contact.organisation_id == organisation_id)
+    search = (request.args.get("q") or "").strip()[:200]
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(sa.or_(Contact.email_key.like(pattern), sa.func.lower(Contact.first_name).like(pattern),
+                                   sa.func.lower(Contact.last_name).like(pattern),
+                                   sa.func.lower(Contact.company).like(pattern)))
+    rows = db.session.execute(query.order_by(Contact.updated_at.desc()).limit(PAGE_SIZE)).scalars()
+    return render_template("leads/contacts.html", contacts=list(rows), search=search)
+
+
+@bp.get("/<int:contact_id>")
+def contact(contact_id):
+    person = db.session.get(Contact, contact_id)
+    if person is None or person.organisation_id != current_user.membership.organisation_id:
+        abort(404)
+    registrations = db.session.execute(sa.select(Registration).where(Registration.contact_id == person.id)
+                                       .order_by(Registration.created_at.desc())).scalars()
+    consents = db.session.execute(sa.select(ConsentRecord).where(ConsentRecord.contact_id == person.id)
+                                  .order_by(ConsentRecord.recorded_at.desc())).scalars()
+    return render_template("leads/contact.html", contact=person, activities=timeline(person),
+                           registrations=list(registrations), consents=list(consents))

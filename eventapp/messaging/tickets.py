@@ -1,0 +1,62 @@
+"""The QR ticket and the calendar entry a registration comes with."""
+import io
+from datetime import timedelta
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app, request
+from icalendar import Alarm, Calendar, Event as CalendarEvent, vCalAddress, vText
+
+from eventapp.core.time import utcnow
+
+
+def ticket_svg(secret: str) -> str:
+    """An inline SVG QR code of the ticket secret alone: no personal data in the code."""
+    image = qrcode.make(secret, image_factory=qrcode.image.svg.SvgPathImage,
+                        error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=10)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode()
+    return svg[svg.index("<svg"):]  # drop the XML declaration to inline it in HTML
+
+
+def public_host() -> str:
+    base = current_app.config.get("BASE_URL") or request.host_url
+    return urlparse(base).hostname or "localhost"
+
+
+def calendar_for(registration, manage_url: str, sequence: int = 0, method: str = "PUBLISH") -> bytes:
+    """A .ics with a UID fixed per registration, so a later update moves the same calendar entry."""
+    event = registration.event
+    cal = Calendar()
+    cal.add("prodid", "-//eventapp//EN")
+    cal.add("version", "2.0")
+    cal.add("method", method)
+    entry = CalendarEvent()
+    entry.add("uid", f"evt-{event.id}-reg-{registration.id}@{public_host()}")
+    entry.add("dtstamp", utcnow())
+    entry.add("sequence", sequence)
+    zone = ZoneInfo(event.timezone)
+    entry.add("dtstart", event.starts_at.astimezone(zone))
+    entry.add("dtend", event.ends_at.astimezone(zone))
+    entry.add("summary", event.title)
+    location = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
+    if location:
+        entry.add("location", location)
+    entry.add("description", f"{event.summary}\n\n{manage_url}".strip())
+    entry.add("url", manage_url)
+    entry.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
+    attendee = vCalAddress(f"mailto:{registration.contact.email}")
+    attendee.params["cn"] = vText(registration.contact.name or registration.contact.email)
+    attendee.params["partstat"] = vText("ACCEPTED")
+    entry.add("attendee", attendee, encode=0)
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", timedelta(hours=-1))
+    alarm.add("description", event.title)
+    entry.add_component(alarm)
+    cal.add_component(entry)
+    cal.add_missing_timezones()
+    return cal.to_ical()

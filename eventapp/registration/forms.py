@@ -1,0 +1,112 @@
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TelField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from eventapp.core.forms import MultiCheckboxField, NoMarkup, strip_text
+from eventapp.core.people import InvalidInput, normalise_email, normalise_phone
+from eventapp.events.models import QuestionKind
+
+ANSWER_MAX = 2000
+
+
+def _text(label, required_message, max_length):
+    validators = [Length(max=max_length, message=_l("Keep this under %(max)d characters.", max=max_length)),
+                  NoMarkup()]
+    validators.insert(0, DataRequired(message=required_message) if required_message else Optional())
+    return StringField(label, filters=[strip_text], validators=validators)
+
+
+class DetailsForm(FlaskForm):
+    """What a person tells us about themselves; the event decides whether the phone is required."""
+
+    first_name = _text(_l("First name"), _l("Enter your first name."), 100)
+    last_name = _text(_l("Last name"), _l("Enter your last name."), 100)
+    company = _text(_l("Company"), _l("Enter the company you work for."), 200)
+    job_title = _text(_l("Job title"), _l("Enter your job title."), 200)
+    phone = TelField(_l("Mobile phone"), filters=[strip_text])
+
+    phone_required = False
+
+    def validate_phone(self, field):
+        if not field.data:
+            if self.phone_required:
+                raise ValidationError(_l("Enter your mobile phone number; this event needs it."))
+            return
+        if len(field.data) > 40:
+            raise ValidationError(_l("Enter a phone number with its country code, like +44 20 7946 0958."))
+        try:
+            field.data = normalise_phone(field.data, current_app.config["PHONE_REGION"])
+        except InvalidInput as error:
+            raise ValidationError(str(error)) from None
+
+    def details(self) -> dict:
+        return {name: getattr(self, name).data or "" for name in ("first_name", "last_name", "company",
+                                                                   "job_title", "phone")}
+
+    def answers(self, event) -> dict:
+        result = {}
+        for question in event.questions:
+            value = getattr(self, question.field_name).data
+            if value not in (None, "", []):
+                result[str(question.id)] = value
+        return result
+
+
+class SignupForm(DetailsForm):
+    email = EmailField(_l("Work email"), filters=[strip_text])
+    marketing_consent = BooleanField(default=False)
+    view_token = HiddenField()
+
+    normalised_email = None
+
+    def validate_email(self, field):
+        if len(field.data or "") > 320:
+            raise ValidationError(_l("Enter an email address like name@company.com."))
+        try:
+            self.normalised_email = normalise_email(field.data)
+        except InvalidInput as error:
+            raise ValidationError(str(error)) from None
+
+
+class ChoiceIn:
+    """Only the options the organiser offered (a forged post cannot invent new ones)."""
+
+    def __init__(self, options):
+        self.options = set(options)
+
+    def __call__(self, form, field):
+        values = field.data if isinstance(field.data, list) else [field.data]
+        if any(value not in self.options for value in values if value not in (None, "")):
+            raise ValidationError(_l("Choose one of the options given."))
+
+
+def question_field(question):
+    required = [InputRequired(message=_l("Answer this question."))] if question.required else [Optional()]
+    kind = QuestionKind(question.kind)
+    if kind is QuestionKind.TEXT:
+        required = [DataRequired(message=_l("Answer this question."))] if question.required else [Optional()]
+        return TextAreaField(question.label, filters=[strip_text], validators=required + [
+            Length(max=ANSWER_MAX, message=_l("Keep this under %(max)d characters.", max=ANSWER_MAX))])
+    if kind is QuestionKind.YES_NO:
+        options = [("yes", _l("Yes")), ("no", _l("No"))]
+    else:
+        options = [(option, option) for option in question.options]
+    checks = required + [ChoiceIn(value for value, _label in options)]
+    if kind is QuestionKind.MULTIPLE_CHOICE:
+        return MultiCheckboxField(question.label, choices=options, validate_choice=False, validators=checks)
+    return RadioField(question.label, choices=options, validate_choice=False, validators=checks)
+
+
+def form_for_event(base, event, **kwargs):
+    """The base form plus one field per question of the event."""
+    fields = {question.field_name: question_field(question) for question in event.questions}
+    form_class = type(f"{base.__name__}ForEvent", (base,), fields)
+    form = form_class(**kwargs)
+    form.phone_required = event.phone_required
+    return form
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form: a button that POSTs (with CSRF)."""

@@ -1,0 +1,65 @@
+import enum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventapp.core.time import UTCDateTime, utcnow
+from eventapp.extensions import db
+
+
+class RegistrationStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    DECLINED = "declined"
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    RegistrationStatus.PENDING: _l("Waiting for approval"),
+    RegistrationStatus.CONFIRMED: _l("Confirmed"),
+    RegistrationStatus.WAITLISTED: _l("On the waiting list"),
+    RegistrationStatus.CANCELLED: _l("Cancelled"),
+    RegistrationStatus.DECLINED: _l("Declined"),
+}
+
+# Statuses that hold one of the event's seats.
+SEAT_HOLDING = frozenset({RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING})
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+    __table_args__ = (sa.UniqueConstraint("event_id", "contact_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    ticket_secret: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    channel: Mapped[str] = mapped_column(sa.String(40), default="web")
+    # The sign-up form this came from: a second submit of the same form finds this registration.
+    form_nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    cancelled_at = mapped_column(UTCDateTime)
+
+    event = relationship("Event")
+    contact = relationship("Contact")
+
+    @property
+    def status_label(self):
+        return RegistrationStatus(self.status).label
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_HOLDING
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED)

@@ -1,0 +1,217 @@
+"""Signing up, changing and cancelling: the domain actions behind the public pages."""
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from eventapp import signals
+from eventapp.core.people import Email
+from eventapp.core.time import utcnow
+from eventapp.core.tokens import ticket_secret, url_token
+from eventapp.events.models import Event, EventStatus
+from eventapp.extensions import db
+from eventapp.leads import operations as leads
+from eventapp.registration.models import SEAT_HOLDING, Registration, RegistrationStatus
+
+# Bump when the consent sentence changes; every ConsentRecord keeps the version it was given under.
+MARKETING_CONSENT_VERSION = "marketing-email-2026-11"
+
+
+def marketing_consent_text(organisation_name: str) -> str:
+    return _("Yes, %(organisation)s may email me about future events and related offers. "
+             "I can unsubscribe at any time.", organisation=organisation_name)
+
+
+class RegistrationClosed(Exception):
+    """The event does not take sign-ups now; str() is the sentence to show."""
+
+
+class EventFull(RegistrationClosed):
+    pass
+
+
+class Outcome(enum.StrEnum):
+    CREATED = "created"
+    ALREADY_REGISTERED = "already_registered"
+    RESUBMITTED = "resubmitted"  # the same form sent twice (double click, back + resend)
+
+
+@dataclass
+class Signup:
+    email: Email
+    details: dict  # first_name, last_name, company, job_title, phone
+    answers: dict = field(default_factory=dict)
+    marketing_consent: bool = False
+    consent_text: str = ""
+    language: str = "en"
+    channel: str = "web"
+    form_nonce: str | None = None
+    viewed_at: datetime | None = None
+    ip_address: str = ""
+    user_agent: str = ""
+
+
+@dataclass
+class SignupResult:
+    registration: Registration
+    outcome: Outcome
+
+
+def closed_reason(event: Event, now: datetime | None = None) -> str | None:
+    """Why this event takes no sign-ups now, or None when it does (fullness aside)."""
+    now = now or utcnow()
+    if event.status == EventStatus.CANCELLED:
+        return _("This event has been cancelled.")
+    if event.status != EventStatus.PUBLISHED:
+        return _("This event is not open for sign-up.")
+    if event.ends_at <= now:
+        return _("This event has already taken place.")
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return _("Sign-up has not opened yet.")
+    if event.registration_closes_at and now >= event.registration_closes_at:
+        return _("Sign-up for this event has closed.")
+    if event.starts_at <= now:
+        return _("This event has already started; sign-up is closed.")
+    return None
+
+
+def full_message(event: Event) -> str:
+    if event.waitlist_enabled:
+        return _("This event is full. You can still sign up to join the waiting list; "
+                 "we will tell you if a seat frees up.")
+    return _("This event is full, and it has no waiting list.")
+
+
+def register(event: Event, signup: Signup) -> SignupResult:
+    """Sign a person up. Raises RegistrationClosed / EventFull; never creates a duplicate."""
+    try:
+        return _register(event, signup)
+    except IntegrityError:
+        # A concurrent sign-up of the same address (or the same form) won the race; redo against its rows.
+        db.session.rollback()
+        return _register(event, signup)
+
+
+def _register(event: Event, signup: Signup) -> SignupResult:
+    reason = closed_reason(event)
+    if reason:
+        raise RegistrationClosed(reason)
+    contact = leads.find_contact(event.organisation_id, signup.email)
+    existing = None
+    if contact is not None:
+        existing = db.session.execute(
+            sa.select(Registration).where(Registration.event_id == event.id, Registration.contact_id == contact.id)
+        ).scalar_one_or_none()
+    if existing is not None and existing.is_active:
+        if signup.form_nonce and existing.form_nonce == signup.form_nonce:
+            return SignupResult(existing, Outcome.RESUBMITTED)
+        signals.registration_repeated.send(existing)
+        return SignupResult(existing, Outcome.ALREADY_REGISTERED)
+
+    contact = leads.save_contact(event.organisation_id, signup.email, signup.details, contact)
+    status = _claim_place(event)
+    if existing is None:
+        registration = Registration(event=event, contact=contact, manage_token=url_token(),
+                                    ticket_secret=ticket_secret())
+        db.session.add(registration)
+    else:  # signing up again after cancelling
+        registration = existing
+        registration.cancelled_at = None
+    registration.status = status
+    registration.answers = signup.answers
+    registration.channel = signup.channel
+    registration.form_nonce = signup.form_nonce
+    db.session.flush()
+
+    if signup.viewed_at is not None:
+        signals.landing_page_viewed.send(event, contact=contact, viewed_at=signup.viewed_at)
+    if signup.marketing_consent:
+        record = leads.record_consent(
+            contact, purpose="marketing_email", text_version=MARKETING_CONSENT_VERSION, text=signup.consent_text,
+            source=f"signup:{event.slug}", language=signup.language, ip_address=signup.ip_address,
+            user_agent=signup.user_agent)
+        signals.consent_given.send(contact, event=event, record=record)
+    signals.registration_created.send(registration)
+    return SignupResult(registration, Outcome.CREATED)
+
+
+def _claim_place(event: Event) -> RegistrationStatus:
+    """Take a seat with one conditional UPDATE (atomic on SQLite and PostgreSQL), or fall back to the waitlist."""
+    if _take_seat(event):
+        return RegistrationStatus.PENDING if event.approval_required else RegistrationStatus.CONFIRMED
+    if event.waitlist_enabled:
+        return RegistrationStatus.WAITLISTED
+    raise EventFull(full_message(event))
+
+
+def _take_seat(event: Event) -> bool:
+    result = db.session.execute(
+        sa.update(Event)
+        .where(Event.id == event.id, sa.or_(Event.capacity.is_(None), Event.seats_taken < Event.capacity))
+        .values(seats_taken=Event.seats_taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(event, ["seats_taken"])
+    return result.rowcount == 1
+
+
+def _free_seat(event: Event) -> None:
+    db.session.execute(
+        sa.update(Event).where(Event.id == event.id, Event.seats_taken > 0)
+        .values(seats_taken=Event.seats_taken - 1).execution_options(synchronize_session=False)
+    )
+    db.session.expire(event, ["seats_taken"])
+
+
+def can_change(registration: Registration) -> str | None:
+    """Why this registration can no longer be changed or cancelled, or None."""
+    event = registration.event
+    if not registration.is_active:
+        return _("This registration has been cancelled.")
+    if event.status == EventStatus.CANCELLED:
+        return _("This event has been cancelled.")
+    if event.ends_at <= utcnow():
+        return _("This event has already taken place.")
+    return None
+
+
+def update_registration(registration: Registration, details: dict, answers: dict) -> list[str]:
+    """Change the person's details and answers; returns the names of what changed."""
+    reason = can_change(registration)
+    if reason:
+        raise RegistrationClosed(reason)
+    contact = registration.contact
+    changed = [name for name in leads.CONTACT_DETAILS if details.get(name, "") != getattr(contact, name)]
+    for name in changed:
+        setattr(contact, name, details.get(name, ""))
+    changed += [f"answer:{key}" for key in sorted(set(answers) | set(registration.answers or {}))
+                if answers.get(key) != (registration.answers or {}).get(key)]
+    if not changed:
+        return []
+    registration.answers = answers
+    signals.registration_updated.send(registration, changed=changed)
+    return changed
+
+
+def cancel(registration: Registration, by: str = "web") -> None:
+    reason = can_change(registration)
+    if reason:
+        raise RegistrationClosed(reason)
+    if registration.status in SEAT_HOLDING:
+        _free_seat(registration.event)
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = utcnow()
+    signals.registration_cancelled.send(registration, by=by)
+
+
+def calendar_downloaded(registration: Registration) -> None:
+    signals.calendar_downloaded.send(registration)
+
+
+def find_by_manage_token(token: str) -> Registration | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.execute(sa.select(Registration).where(Registration.manage_token == token)).scalar_one_or_none()

@@ -1,0 +1,188 @@
+"""Public pages: the landing page with its sign-up form, and the attendee's own registration."""
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from eventapp.core.content import render_markdown
+from eventapp.core.tokens import sign, unsign, url_token
+from eventapp.events import operations as events
+from eventapp.extensions import db, limiter
+from eventapp.messaging.tickets import calendar_for, ticket_svg
+from eventapp.registration import operations
+from eventapp.registration.forms import ConfirmForm, DetailsForm, SignupForm, form_for_event
+from eventapp.registration.operations import Outcome, RegistrationClosed, Signup
+
+bp = Blueprint("registration", __name__)
+
+VIEW_TOKEN_PURPOSE = "landing-view"
+# A page left open longer than this is not counted as the view that led to the sign-up.
+VIEW_TOKEN_MAX_AGE = 7 * 24 * 3600
+
+
+def _public_event(slug: str):
+    event = events.find_by_slug(slug)
+    if event is None:
+        abort(404)
+    if event.status == "draft" and not events.can_manage(current_user, event):
+        abort(404)
+    return event
+
+
+def _landing(event, form, status=200, message=None):
+    organisation_name = event_organisation_name(event)
+    return render_template(
+        "registration/landing.html", event=event, form=form, closed=operations.closed_reason(event),
+        message=message, full_message=operations.full_message(event) if event.is_full else None,
+        organisation_name=organisation_name, consent_text=operations.marketing_consent_text(organisation_name),
+        agenda=render_markdown(event.agenda_md), speakers=render_markdown(event.speakers_md),
+        summary=render_markdown(event.summary), map_url=events.map_url(event),
+    ), status
+
+
+def event_organisation_name(event) -> str:
+    return events.organisation_of(event).name
+
+
+@bp.get("/e/<slug>")
+def landing(slug):
+    event = _public_event(slug)
+    form = form_for_event(SignupForm, event, formdata=None)
+    form.view_token.data = sign(VIEW_TOKEN_PURPOSE, [event.id, url_token()])
+    return _landing(event, form)
+
+
+def _signup_limit():
+    return current_app.config["SIGNUP_RATE_LIMIT"]
+
+
+@bp.post("/e/<slug>")
+@limiter.limit(_signup_limit, methods=["POST"],
+               error_message="Too many sign-ups from this network. Wait a minute and try again.")
+def signup(slug):
+    event = _public_event(slug)
+    form = form_for_event(SignupForm, event)
+    if not form.validate_on_submit():
+        return _landing(event, form, status=422)
+    viewed_at, nonce = _read_view_token(form.view_token.data, event.id)
+    data = Signup(
+        email=form.normalised_email, details=form.details(), answers=form.answers(event),
+        marketing_consent=form.marketing_consent.data,
+        consent_text=operations.marketing_consent_text(event_organisation_name(event)),
+        language=str(get_locale() or "en"), form_nonce=nonce, viewed_at=viewed_at,
+        ip_address=request.remote_addr or "", user_agent=request.user_agent.string or "",
+    )
+    try:
+        result = operations.register(event, data)
+    except RegistrationClosed as closed:
+        db.session.rollback()
+        return _landing(event, form, status=409, message=str(closed))
+    db.session.commit()
+    if result.outcome is Outcome.ALREADY_REGISTERED:
+        return render_template("registration/already_registered.html", event=event)
+    if result.outcome is Outcome.CREATED:
+        flash(_status_sentence(result.registration.status), "success")
+    return redirect(url_for("registration.manage", token=result.registration.manage_token), code=303)
+
+
+def _read_view_token(token, event_id):
+    """When this visitor loaded the landing page, and the form's nonce; (None, None) for a forged token."""
+    value = unsign(VIEW_TOKEN_PURPOSE, token or "", max_age=VIEW_TOKEN_MAX_AGE, with_time=True)
+    if not value:
+        return None, None
+    (signed_event_id, nonce), signed_at = value
+    if signed_event_id != event_id:
+        return None, None
+    return signed_at.astimezone(timezone.utc) if isinstance(signed_at, datetime) else None, nonce
+
+
+def _status_sentence(status):
+    return {
+        "confirmed": _("You're registered. Your ticket is below; we look forward to seeing you."),
+        "pending": _("Thank you. The organisers review each sign-up; this page will show when you are approved."),
+        "waitlisted": _("The event is full, so you are on the waiting list. We will tell you if a seat frees up."),
+    }.get(status, "")
+
+
+def _registration_or_404(token):
+    registration = operations.find_by_manage_token(token)
+    if registration is None:
+        abort(404, description=_("This registration link is not valid. Check that you copied the whole link "
+                                 "from your confirmation."))
+    return registration
+
+
+def _manage_page(registration, form, status=200, message=None):
+    event = registration.event
+    return render_template(
+        "registration/manage.html", registration=registration, event=event, form=form, message=message,
+        locked=operations.can_change(registration), ticket=ticket_svg(registration.ticket_secret)
+        if registration.status == "confirmed" else None, map_url=events.map_url(event),
+    ), status
+
+
+@bp.get("/r/<token>")
+def manage(token):
+    registration = _registration_or_404(token)
+    form = form_for_event(DetailsForm, registration.event, formdata=None,
+                          data=_current_values(registration))
+    return _manage_page(registration, form)
+
+
+def _current_values(registration):
+    contact = registration.contact
+    values = {name: getattr(contact, name) for name in ("first_name", "last_name", "company", "job_title", "phone")}
+    for question in registration.event.questions:
+        values[question.field_name] = (registration.answers or {}).get(str(question.id))
+    return values
+
+
+@bp.post("/r/<token>")
+def update(token):
+    registration = _registration_or_404(token)
+    form = form_for_event(DetailsForm, registration.event)
+    if not form.validate_on_submit():
+        return _manage_page(registration, form, status=422)
+    try:
+        changed = operations.update_registration(registration, form.details(), form.answers(registration.event))
+    except RegistrationClosed as closed:
+        db.session.rollback()
+        return _manage_page(registration, form, status=409, message=str(closed))
+    db.session.commit()
+    flash(_("Your changes are saved.") if changed else _("Nothing changed."), "success")
+    return redirect(url_for("registration.manage", token=token), code=303)
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token):
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            operations.cancel(registration)
+        except RegistrationClosed as closed:
+            db.session.rollback()
+            flash(str(closed), "error")
+            return redirect(url_for("registration.manage", token=token), code=303)
+        db.session.commit()
+        flash(_("Your registration is cancelled. Your seat is free for someone else."), "success")
+        return redirect(url_for("registration.manage", token=token), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("registration/cancel.html", registration=registration, event=registration.event,
+                           form=form, locked=operations.can_change(registration)), status
+
+
+@bp.get("/r/<token>/calendar.ics")
+def calendar(token):
+    registration = _registration_or_404(token)
+    if not registration.is_active:
+        abort(404, description=_("This registration has been cancelled, so it has no calendar entry."))
+    body = calendar_for(registration, url_for("registration.manage", token=token, _external=True))
+    operations.calendar_downloaded(registration)
+    db.session.commit()
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="{registration.event.slug}.ics"',
+        "Cache-Control": "private, no-store",
+    })

@@ -1,0 +1,19 @@
+"""Every domain event the features emit. Subscribers run in the transaction of the action."""
+from blinker import Namespace
+
+_signals = Namespace()
+
+# sender: the Registration
+registration_created = _signals.signal("registration-created")
+registration_updated = _signals.signal("registration-updated")
+registration_cancelled = _signals.signal("registration-cancelled")
+# sender: the Registration that was submitted again; kwargs: none
+registration_repeated = _signals.signal("registration-repeated")
+# sender: the Event; kwargs: contact, viewed_at
+landing_page_viewed = _signals.signal("landing-page-viewed")
+# sender: the Registration
+calendar_downloaded = _signals.signal("calendar-downloaded")
+# sender: the Event; kwargs: old_status
+event_status_changed = _signals.signal("event-status-changed")
+# sender: the Contact; kwargs: event, record (the ConsentRecord)
+consent_given = _signals.signal("consent-given")
