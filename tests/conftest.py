@@ -1,0 +1,211 @@
+"""Shared fixtures: app, db, client, factories, login_as, live_server, browser.
+
+The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL points there. The schema is built by the
+real migrations (so every test run also proves `eventapp db upgrade` from empty), and every table is emptied
+after each test.
+"""
+import os
+import re
+import shutil
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from eventapp import create_app
+from eventapp.accounts.models import Role
+from eventapp.accounts.operations import create_user, ensure_organisation
+from eventapp.core.time import utcnow
+from eventapp.events import operations as event_ops
+from eventapp.events.models import EventStatus
+from eventapp.extensions import db as _db
+
+CHROMIUM = os.environ.get("EVENTAPP_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "correct horse battery"
+
+
+def _reset_database(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("data")
+    os.environ["EVENTAPP_DATA_DIR"] = str(data_dir)
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'test.db'}"
+    _reset_database(url)
+    application = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "RATELIMIT_ENABLED": False,
+        "BASE_URL": "",
+        "SERVER_NAME": None,
+    })
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    return application
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """An app context for the test, and empty tables after it."""
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        with _db.engine.begin() as connection:
+            for table in reversed(_db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# ---- factories -------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def org(db):
+    organisation = ensure_organisation("acme", "Acme Events")
+    db.session.commit()
+    return organisation
+
+
+@pytest.fixture
+def make_event(db, org):
+    counter = iter(range(1, 10_000))
+
+    def make(**overrides):
+        number = next(counter)
+        starts = utcnow().replace(microsecond=0) + timedelta(days=10)
+        values = {
+            "title": f"Growth seminar {number}", "slug": f"growth-seminar-{number}", "kind": "seminar",
+            "timezone": "Europe/Berlin", "starts_at": starts, "ends_at": starts + timedelta(hours=3),
+            "venue_name": "Hall A", "venue_address": "Alexanderplatz 1, 10178 Berlin",
+            "summary": "A morning on pipeline.", "capacity": 50, "waitlist_enabled": True,
+        }
+        status = overrides.pop("status", EventStatus.PUBLISHED)
+        questions = overrides.pop("questions", [])
+        values.update(overrides)
+        event = event_ops.save_event(org.id, values)
+        db.session.flush()
+        for question in questions:
+            event_ops.save_question(event, {"required": False, "options": [], **question})
+        event.status = status
+        db.session.commit()
+        return event
+
+    return make
+
+
+def signup_form(**overrides) -> dict:
+    """What a person types into the sign-up form."""
+    data = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "company": "Analytical Ltd",
+            "job_title": "CTO", "phone": ""}
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.fixture
+def make_user(db, org):
+    def make(role=Role.ORGANISER, email=None, organisation=None):
+        user = create_user(email or f"{role}@acme.example", PASSWORD, Role(role), organisation or org)
+        db.session.commit()
+        return user
+
+    return make
+
+
+# ---- HTTP helpers ----------------------------------------------------------------------------------------------
+
+_HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|view_token)"[^>]*value="([^"]*)"', re.S)
+_HIDDEN_REVERSED = re.compile(r'<input[^>]*value="([^"]*)"[^>]*name="(csrf_token|view_token)"', re.S)
+
+
+def hidden_fields(html: str) -> dict:
+    fields = {name: value for name, value in _HIDDEN.findall(html)}
+    fields.update({name: value for value, name in _HIDDEN_REVERSED.findall(html)})
+    return fields
+
+
+def submit(client, page_url: str, data: dict, post_url: str | None = None, **kwargs):
+    """Load the page like a browser (cookie, CSRF token, hidden fields), then post the form."""
+    page = client.get(page_url)
+    assert page.status_code == 200, page.status_code
+    return client.post(post_url or page_url, data={**hidden_fields(page.get_data(as_text=True)), **data}, **kwargs)
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    def login(role=Role.ORGANISER, **kwargs):
+        user = make_user(role, **kwargs)
+        response = submit(client, "/login", {"email": user.email, "password": PASSWORD})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return user
+
+    return login
+
+
+# ---- a real server and a real browser --------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app under waitress on a free port, as people reach it."""
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=16, _quiet=True)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+def browser_required() -> bool:
+    return os.environ.get("EVENTAPP_REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing_browser("the playwright package is not installed")
+    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
+        _missing_browser(f"no Chromium at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+def _missing_browser(reason: str):
+    if browser_required():
+        pytest.fail(f"browser tests are required (EVENTAPP_REQUIRE_BROWSER=1) but {reason}")
+    pytest.skip(reason)
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def phone(browser, playwright_instance):
+    """A fresh browser context that looks like a phone."""
+    context = browser.new_context(**playwright_instance.devices["Pixel 7"], accept_downloads=True)
+    yield context
+    context.close()
