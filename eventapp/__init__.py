@@ -87,7 +87,9 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error):
         # CSRF failures are 400s with their own reason; show something a person can act on.
-        description = error.description if error.description and error.code in (403, 404, 429) else None
+        # Werkzeug's stock descriptions are for developers; ours (given to abort()) are for people.
+        custom = error.description and error.description != type(error).description
+        description = error.description if custom and error.code in (403, 404, 429) else None
         if error.code == 400 and "CSRF" in (error.description or ""):
             description = _("This form has expired or was sent from another page. Reload the page and try again.")
         message = description or messages.get(error.code, error.name)

@@ -44,7 +44,8 @@ class Registration(db.Model):
     ticket_secret: Mapped[str] = mapped_column(sa.String(64), unique=True)
     channel: Mapped[str] = mapped_column(sa.String(40), default="web")
     # The sign-up form this came from: a second submit of the same form finds this registration.
-    form_nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Not unique: one page at a kiosk may sign up several people.
+    form_nonce: Mapped[str | None] = mapped_column(sa.String(64))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
     cancelled_at = mapped_column(UTCDateTime)

@@ -186,7 +186,6 @@ def upgrade():
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_registrations_event_id_events'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_registrations')),
     sa.UniqueConstraint('event_id', 'contact_id', name=op.f('uq_registrations_event_id_contact_id')),
-    sa.UniqueConstraint('form_nonce', name=op.f('uq_registrations_form_nonce')),
     sa.UniqueConstraint('manage_token', name=op.f('uq_registrations_manage_token')),
     sa.UniqueConstraint('ticket_secret', name=op.f('uq_registrations_ticket_secret'))
     )
