@@ -4,6 +4,7 @@ The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL points t
 real migrations (so every test run also proves `eventapp db upgrade` from empty), and every table is emptied
 after each test.
 """
+import contextvars
 import os
 import re
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from eventapp import create_app
 from eventapp.accounts.models import Role
@@ -48,6 +50,7 @@ def app(tmp_path_factory):
         "BASE_URL": "",
         "SERVER_NAME": None,
     })
+    application.test_client_class = IsolatedClient
     with application.app_context():
         from flask_migrate import upgrade
 
@@ -65,6 +68,14 @@ def db(app):
         with _db.engine.begin() as connection:
             for table in reversed(_db.metadata.sorted_tables):
                 connection.execute(table.delete())
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, session and `g`, as in production, even though the test itself
+    runs inside an app context (Flask would otherwise reuse the test's context for every request)."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture
@@ -163,7 +174,7 @@ def live_server(app):
     """The app under waitress on a free port, as people reach it."""
     from waitress.server import create_server
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=16, _quiet=True)
+    server = create_server(app, host="127.0.0.1", port=0, threads=16)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
