@@ -13,6 +13,11 @@ def create_app(config: dict | None = None) -> Flask:
                 static_folder=str(settings.resource_dir("static")))
     app.config.update(settings.from_environment())
     app.config.update(config or {})
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings.resource_dir("migrations")), render_as_batch=True)

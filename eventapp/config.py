@@ -55,6 +55,8 @@ def from_environment(environ=None) -> dict:
         "RATELIMIT_ENABLED": _bool(env.get("EVENTAPP_RATE_LIMITS"), True),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "SESSION_COOKIE_SECURE": _bool(env.get("EVENTAPP_SECURE_COOKIES"), False),
+        # How many reverse proxies sit in front (X-Forwarded-For/-Proto/-Host are trusted that many hops).
+        "PROXY_COUNT": int(env.get("EVENTAPP_PROXY_COUNT") or 0),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         # A sign-up form left open all day must still submit.
