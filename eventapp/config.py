@@ -52,7 +52,8 @@ def from_environment(environ=None) -> dict:
         "REDIS_URL": env.get("REDIS_URL") or "",
         "PHONE_REGION": (env.get("EVENTAPP_PHONE_REGION") or "US").upper(),
         "SIGNUP_RATE_LIMIT": env.get("EVENTAPP_SIGNUP_RATE_LIMIT") or "30 per minute",
-        "RATELIMIT_ENABLED": _bool(env.get("EVENTAPP_RATE_LIMITS"), True),
+        # Checked per request (see extensions.rate_limits_off), so two apps in one process cannot mix it up.
+        "RATE_LIMITS_ENABLED": _bool(env.get("EVENTAPP_RATE_LIMITS"), True),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "SESSION_COOKIE_SECURE": _bool(env.get("EVENTAPP_SECURE_COOKIES"), False),
         # How many reverse proxies sit in front (X-Forwarded-For/-Proto/-Host are trusted that many hops).

@@ -24,6 +24,13 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def rate_limits_off() -> bool:
+    """exempt_when for every limit: the switch is read from the app serving the request."""
+    from flask import current_app
+
+    return not current_app.config.get("RATE_LIMITS_ENABLED", True)
 babel = Babel()
 
 

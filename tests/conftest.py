@@ -46,7 +46,7 @@ def app(tmp_path_factory):
     application = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
-        "RATELIMIT_ENABLED": False,
+        "RATE_LIMITS_ENABLED": False,
         "BASE_URL": "",
         "SERVER_NAME": None,
     })

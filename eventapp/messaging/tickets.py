@@ -1,12 +1,13 @@
 """The QR ticket and the calendar entry a registration comes with."""
+import hashlib
+import hmac
 import io
 from datetime import timedelta
-from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.image.svg
-from flask import current_app, request
+from flask import current_app
 from icalendar import Alarm, Calendar, Event as CalendarEvent, vCalAddress, vText
 
 from eventapp.core.time import utcnow
@@ -22,9 +23,10 @@ def ticket_svg(secret: str) -> str:
     return svg[svg.index("<svg"):]  # drop the XML declaration to inline it in HTML
 
 
-def public_host() -> str:
-    base = current_app.config.get("BASE_URL") or request.host_url
-    return urlparse(base).hostname or "localhost"
+def calendar_uid(registration) -> str:
+    """Fixed for a registration, whatever host name the app is reached by, so updates move the same entry."""
+    install = hmac.new(current_app.config["SECRET_KEY"].encode(), b"calendar-uid", hashlib.sha256).hexdigest()[:16]
+    return f"evt-{registration.event_id}-reg-{registration.id}-{install}@eventapp"
 
 
 def calendar_for(registration, manage_url: str, sequence: int = 0, method: str = "PUBLISH") -> bytes:
@@ -35,7 +37,7 @@ def calendar_for(registration, manage_url: str, sequence: int = 0, method: str =
     cal.add("version", "2.0")
     cal.add("method", method)
     entry = CalendarEvent()
-    entry.add("uid", f"evt-{event.id}-reg-{registration.id}@{public_host()}")
+    entry.add("uid", calendar_uid(registration))
     entry.add("dtstamp", utcnow())
     entry.add("sequence", sequence)
     zone = ZoneInfo(event.timezone)
@@ -48,10 +50,11 @@ def calendar_for(registration, manage_url: str, sequence: int = 0, method: str =
     entry.add("description", f"{event.summary}\n\n{manage_url}".strip())
     entry.add("url", manage_url)
     entry.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
-    attendee = vCalAddress(f"mailto:{registration.contact.email}")
-    attendee.params["cn"] = vText(registration.contact.name or registration.contact.email)
-    attendee.params["partstat"] = vText("ACCEPTED")
-    entry.add("attendee", attendee, encode=0)
+    if method != "PUBLISH":  # RFC 5546: a PUBLISH carries no ATTENDEE; invitations (REQUEST/CANCEL) do
+        attendee = vCalAddress(f"mailto:{registration.contact.email}")
+        attendee.params["cn"] = vText(registration.contact.name or registration.contact.email)
+        attendee.params["partstat"] = vText("ACCEPTED")
+        entry.add("attendee", attendee, encode=0)
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("trigger", timedelta(hours=-1))
