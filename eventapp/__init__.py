@@ -34,6 +34,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     from eventapp import models  # noqa: F401  (every table, for Alembic and relationships)
     from eventapp.leads import subscribers  # noqa: F401  (connect the activity writers)
+    from eventapp.messaging import subscribers as _messages  # noqa: F401  (connect the outbox writers)
+    from eventapp.messaging.backends import make_backends
+    from eventapp.messaging.tasks import register_tasks
+
+    app.extensions["message_backends"] = make_backends(app.config)
+    register_tasks(app)
 
     from eventapp.core.templating import register_filters
 

@@ -80,6 +80,8 @@ class Event(db.Model):
     capacity: Mapped[int | None] = mapped_column(sa.Integer)
     # Seats held by confirmed and pending registrations; changed only by one conditional UPDATE.
     seats_taken: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    # Rises by one with every change of time, place or status sent to calendars (RFC 5545 SEQUENCE).
+    calendar_sequence: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     waitlist_enabled: Mapped[bool] = mapped_column(default=True)
     approval_required: Mapped[bool] = mapped_column(default=False)
     phone_required: Mapped[bool] = mapped_column(default=False)

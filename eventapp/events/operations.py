@@ -57,8 +57,11 @@ def save_campaign(organisation_id: int, values: dict, campaign: Campaign | None 
 
 def save_event(organisation_id: int, values: dict, event: Event | None = None) -> Event:
     if event is None:
+        from eventapp.messaging.reminders import add_default_rules
+
         event = Event(organisation_id=organisation_id, status=EventStatus.DRAFT)
         db.session.add(event)
+        add_default_rules(event)
     for name in EVENT_FIELDS:
         if name in values:
             setattr(event, name, values[name])

@@ -18,6 +18,11 @@ class ActivityKind(enum.StrEnum):
     CANCELLED = "cancelled"
     CALENDAR_DOWNLOADED = "calendar_downloaded"
     CONSENT_GIVEN = "consent_given"
+    PROMOTED = "promoted"
+    MESSAGE_QUEUED = "message_queued"
+    MESSAGE_SENT = "message_sent"
+    MESSAGE_DELIVERED = "message_delivered"
+    MESSAGE_FAILED = "message_failed"
 
     @property
     def label(self):
@@ -34,6 +39,11 @@ ACTIVITY_LABELS = {
     ActivityKind.CANCELLED: _l("Cancelled"),
     ActivityKind.CALENDAR_DOWNLOADED: _l("Downloaded the calendar entry"),
     ActivityKind.CONSENT_GIVEN: _l("Agreed to marketing email"),
+    ActivityKind.PROMOTED: _l("Got a seat from the waiting list"),
+    ActivityKind.MESSAGE_QUEUED: _l("Message queued"),
+    ActivityKind.MESSAGE_SENT: _l("Message sent"),
+    ActivityKind.MESSAGE_DELIVERED: _l("Message delivered"),
+    ActivityKind.MESSAGE_FAILED: _l("Message failed"),
 }
 
 

@@ -51,3 +51,34 @@ def _calendar_downloaded(registration, **_):
 def _consent_given(contact, event, record, **_):
     record_activity(contact, ActivityKind.CONSENT_GIVEN, event=event,
                     meta={"purpose": record.purpose, "text_version": record.text_version})
+
+
+@signals.registration_promoted.connect
+def _promoted(registration, **_):
+    record_activity(registration.contact, ActivityKind.PROMOTED, event=registration.event,
+                    meta={"registration_id": registration.id})
+
+
+def _message_activity(message, kind, **meta):
+    record_activity(message.contact, kind, event=message.event, channel=message.channel,
+                    meta={"message_id": message.id, "message_kind": message.kind, **meta})
+
+
+@signals.message_queued.connect
+def _message_queued(message, **_):
+    _message_activity(message, ActivityKind.MESSAGE_QUEUED)
+
+
+@signals.message_sent.connect
+def _message_sent(message, **_):
+    _message_activity(message, ActivityKind.MESSAGE_SENT)
+
+
+@signals.message_delivered.connect
+def _message_delivered(message, **_):
+    _message_activity(message, ActivityKind.MESSAGE_DELIVERED)
+
+
+@signals.message_failed.connect
+def _message_failed(message, permanent, **_):
+    _message_activity(message, ActivityKind.MESSAGE_FAILED, permanent=permanent, reason=message.last_error[:300])

@@ -3,6 +3,7 @@ import hashlib
 import hmac
 import io
 from datetime import timedelta
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 import qrcode
@@ -49,11 +50,17 @@ def calendar_for(registration, manage_url: str, sequence: int = 0, method: str =
         entry.add("location", location)
     entry.add("description", f"{event.summary}\n\n{manage_url}".strip())
     entry.add("url", manage_url)
-    entry.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
+    cancelled = method == "CANCEL" or event.status == "cancelled"
+    entry.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if method != "PUBLISH":  # RFC 5546: a PUBLISH carries no ATTENDEE; invitations (REQUEST/CANCEL) do
+        organizer = vCalAddress(f"mailto:{parseaddr(current_app.config['MAIL_FROM'])[1] or 'noreply@localhost'}")
+        organizer.params["cn"] = vText(parseaddr(current_app.config["MAIL_FROM"])[0] or "eventapp")
+        entry.add("organizer", organizer, encode=0)
         attendee = vCalAddress(f"mailto:{registration.contact.email}")
         attendee.params["cn"] = vText(registration.contact.name or registration.contact.email)
-        attendee.params["partstat"] = vText("ACCEPTED")
+        attendee.params["role"] = vText("REQ-PARTICIPANT")
+        attendee.params["partstat"] = vText("DECLINED" if cancelled else "ACCEPTED")
+        attendee.params["rsvp"] = vText("FALSE")  # replies are not read; the manage link is how to change
         entry.add("attendee", attendee, encode=0)
     alarm = Alarm()
     alarm.add("action", "DISPLAY")

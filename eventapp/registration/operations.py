@@ -200,11 +200,29 @@ def cancel(registration: Registration, by: str = "web") -> None:
     reason = can_change(registration)
     if reason:
         raise RegistrationClosed(reason)
-    if registration.status in SEAT_HOLDING:
-        _free_seat(registration.event)
+    held_seat = registration.status in SEAT_HOLDING
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = utcnow()
     signals.registration_cancelled.send(registration, by=by)
+    if held_seat:
+        _free_seat(registration.event)
+        promote_from_waitlist(registration.event)
+
+
+def promote_from_waitlist(event: Event) -> Registration | None:
+    """A freed seat goes to the first person on the waiting list, who is told (messaging subscribes)."""
+    if not event.waitlist_enabled:
+        return None
+    waiting = db.session.execute(
+        sa.select(Registration).where(Registration.event_id == event.id,
+                                      Registration.status == RegistrationStatus.WAITLISTED)
+        .order_by(Registration.created_at, Registration.id).limit(1).with_for_update(skip_locked=True)
+    ).scalar_one_or_none()
+    if waiting is None or not _take_seat(event):
+        return None
+    waiting.status = RegistrationStatus.PENDING if event.approval_required else RegistrationStatus.CONFIRMED
+    signals.registration_promoted.send(waiting)
+    return waiting
 
 
 def calendar_downloaded(registration: Registration) -> None:

@@ -53,7 +53,7 @@ def test_sign_up_confirms_and_shows_ticket_and_manage_link(client, db, make_even
     db.session.refresh(event)
     assert event.seats_taken == 1
     # the landing view and the sign-up are on the timeline, in order
-    assert activity_kinds(db) == [ActivityKind.PAGE_VIEWED, ActivityKind.REGISTERED]
+    assert activity_kinds(db) == [ActivityKind.PAGE_VIEWED, ActivityKind.REGISTERED, ActivityKind.MESSAGE_QUEUED]
 
 
 def test_marketing_consent_is_recorded_with_its_text_version(client, db, make_event):

@@ -1,0 +1,29 @@
+"""Where messages go: SMTP (or the dev mailbox when no SMTP server is set); SMS comes through Twilio."""
+from eventapp.messaging.compose import compose_email
+from eventapp.messaging.email import SmtpSender, SmtpSettings
+
+
+class EmailBackend:
+    def __init__(self, sender: SmtpSender | None):
+        self.sender = sender  # None: keep the message for /dev/mailbox instead of sending it
+
+    @property
+    def is_dev_mailbox(self) -> bool:
+        return self.sender is None
+
+    def refusal(self, message) -> str | None:
+        return None  # transactional mail always goes (marketing suppression comes with invitations)
+
+    def send(self, message) -> str:
+        email = compose_email(message)
+        message.subject = str(email["Subject"])
+        message.body_text = email.get_body(("plain",)).get_content()
+        if self.sender is None:
+            message.raw = email.as_bytes()
+            return str(email["Message-ID"])
+        return self.sender.send(email)
+
+
+def make_backends(config: dict) -> dict:
+    sender = SmtpSender(SmtpSettings.from_url(config["SMTP_URL"])) if config.get("SMTP_URL") else None
+    return {"email": EmailBackend(sender)}

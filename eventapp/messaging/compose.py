@@ -1,0 +1,124 @@
+"""What each message says: subject, plain text, HTML, the QR ticket inline and the calendar entry attached."""
+import io
+from email.message import EmailMessage
+
+import qrcode
+from flask import current_app, render_template
+from flask_babel import gettext as _
+
+from eventapp.messaging.email import base_message
+from eventapp.messaging.models import Message, MessageKind
+from eventapp.messaging.tickets import calendar_for
+
+# Kinds whose mail carries the QR ticket and a calendar entry the calendar should add or move.
+WITH_TICKET = {MessageKind.CONFIRMATION, MessageKind.APPROVED, MessageKind.PROMOTED, MessageKind.REMINDER,
+               MessageKind.EVENT_UPDATED}
+# Kinds whose calendar entry tells calendars to remove the event.
+WITH_CANCEL = {MessageKind.CANCELLED, MessageKind.EVENT_CANCELLED}
+
+
+def subject_for(kind: str, title: str) -> str:
+    return {
+        MessageKind.CONFIRMATION: _("You're registered: %(title)s", title=title),
+        MessageKind.PENDING: _("We received your sign-up: %(title)s", title=title),
+        MessageKind.WAITLISTED: _("You're on the waiting list: %(title)s", title=title),
+        MessageKind.APPROVED: _("Your place is confirmed: %(title)s", title=title),
+        MessageKind.DECLINED: _("About your sign-up: %(title)s", title=title),
+        MessageKind.PROMOTED: _("A seat opened up, you're in: %(title)s", title=title),
+        MessageKind.CANCELLED: _("Your registration is cancelled: %(title)s", title=title),
+        MessageKind.ALREADY_REGISTERED: _("Your registration: %(title)s", title=title),
+        MessageKind.REMINDER: _("Reminder: %(title)s", title=title),
+        MessageKind.EVENT_UPDATED: _("Updated: %(title)s", title=title),
+        MessageKind.EVENT_CANCELLED: _("Cancelled: %(title)s", title=title),
+        MessageKind.TEST: _("Test message: %(title)s", title=title),
+    }[MessageKind(kind)]
+
+
+def intro_for(kind: str) -> str:
+    return {
+        MessageKind.CONFIRMATION: _("You're registered. Show the QR code below at the entrance."),
+        MessageKind.PENDING: _("Thank you for signing up. The organisers review each sign-up and will let you "
+                               "know."),
+        MessageKind.WAITLISTED: _("The event is full, so you are on the waiting list. If a seat frees up, it goes "
+                                  "to the next person on the list and we will tell you at once."),
+        MessageKind.APPROVED: _("Good news: the organisers approved your sign-up. Show the QR code below at the "
+                                "entrance."),
+        MessageKind.DECLINED: _("Thank you for your interest. Unfortunately the organisers could not offer you a "
+                                "place at this event."),
+        MessageKind.PROMOTED: _("A seat opened up and it is yours. Show the QR code below at the entrance."),
+        MessageKind.CANCELLED: _("Your registration is cancelled, as you asked. We hope to see you another time."),
+        MessageKind.ALREADY_REGISTERED: _("Someone (probably you) tried to sign up again with this address. You are "
+                                          "already registered; here is the link to your registration."),
+        MessageKind.REMINDER: _("This is a reminder that the event is coming up. Your ticket is below."),
+        MessageKind.EVENT_UPDATED: _("The organisers changed the time or place of this event. The details below "
+                                     "are the new ones; the attached calendar entry updates your calendar."),
+        MessageKind.EVENT_CANCELLED: _("We are sorry: this event has been cancelled. The attached calendar entry "
+                                       "removes it from your calendar."),
+        MessageKind.TEST: _("This is a test of how this message looks."),
+    }[MessageKind(kind)]
+
+
+def sms_text_for(kind: str, title: str, manage_url: str) -> str:
+    return {
+        MessageKind.CONFIRMATION: _("You're registered for %(title)s. Ticket: %(url)s", title=title, url=manage_url),
+        MessageKind.PENDING: _("We received your sign-up for %(title)s: %(url)s", title=title, url=manage_url),
+        MessageKind.WAITLISTED: _("You're on the waiting list for %(title)s: %(url)s", title=title, url=manage_url),
+        MessageKind.APPROVED: _("Your place at %(title)s is confirmed. Ticket: %(url)s", title=title, url=manage_url),
+        MessageKind.DECLINED: _("Sorry, no place at %(title)s this time.", title=title),
+        MessageKind.PROMOTED: _("A seat opened up at %(title)s, you're in. Ticket: %(url)s", title=title,
+                                url=manage_url),
+        MessageKind.CANCELLED: _("Your registration for %(title)s is cancelled.", title=title),
+        MessageKind.ALREADY_REGISTERED: _("You're already registered for %(title)s: %(url)s", title=title,
+                                          url=manage_url),
+        MessageKind.REMINDER: _("Reminder: %(title)s is coming up. Ticket: %(url)s", title=title, url=manage_url),
+        MessageKind.EVENT_UPDATED: _("%(title)s has changed time or place: %(url)s", title=title, url=manage_url),
+        MessageKind.EVENT_CANCELLED: _("%(title)s has been cancelled.", title=title),
+        MessageKind.TEST: _("Test message for %(title)s", title=title),
+    }[MessageKind(kind)]
+
+
+def manage_url(registration) -> str:
+    return f"{public_base_url()}/r/{registration.manage_token}"
+
+
+def public_base_url() -> str:
+    return current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+
+
+def qr_png(secret: str) -> bytes:
+    image = qrcode.make(secret, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def compose_email(message: Message) -> EmailMessage:
+    registration, event = message.registration, message.event
+    kind = MessageKind(message.kind)
+    context = {"message": message, "registration": registration, "event": event, "contact": registration.contact,
+               "intro": intro_for(kind), "manage_url": manage_url(registration),
+               "with_ticket": kind in WITH_TICKET and registration.status == "confirmed", "qr_cid": None}
+    subject = message.subject or subject_for(kind, event.title)
+    email = base_message(sender=current_app.config["MAIL_FROM"], recipient=message.recipient, subject=subject,
+                         key=message.idempotency_key)
+    email.set_content(render_template("emails/registration.txt", **context))
+    qr = None
+    if context["with_ticket"]:
+        qr = qr_png(registration.ticket_secret)
+        context["qr_cid"] = "ticket-qr@eventapp"
+    email.add_alternative(render_template("emails/registration.html", **context), subtype="html")
+    if qr is not None:
+        email.get_payload()[1].add_related(qr, "image", "png", cid=f"<{context['qr_cid']}>",
+                                           filename="ticket.png", disposition="inline")
+    if kind in WITH_TICKET | WITH_CANCEL and (context["with_ticket"] or kind in WITH_CANCEL):
+        method = "CANCEL" if kind in WITH_CANCEL else "REQUEST"
+        ics = calendar_for(registration, context["manage_url"], sequence=message.meta.get("sequence", 0),
+                           method=method)
+        email.add_attachment(ics, maintype="text", subtype="calendar", filename="invite.ics",
+                             params={"method": method, "charset": "utf-8"})
+    return email
+
+
+def compose_sms(message: Message) -> str:
+    registration = message.registration
+    return sms_text_for(message.kind, message.event.title, manage_url(registration))

@@ -1,0 +1,83 @@
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventapp.core.time import UTCDateTime, utcnow
+from eventapp.extensions import db
+
+
+class MessageStatus(enum.StrEnum):
+    QUEUED = "queued"  # waiting for its due time or a worker
+    SENDING = "sending"  # claimed by a worker (a lease; a crashed worker's claim expires)
+    SENT = "sent"  # handed to the SMTP server / Twilio
+    DELIVERED = "delivered"  # the provider confirmed delivery (SMS status callback)
+    FAILED = "failed"  # gave up: permanent error, or retries exhausted
+    SUPPRESSED = "suppressed"  # not sent: the person opted out of this channel
+    CANCELLED = "cancelled"  # no longer relevant (e.g. a reminder for a cancelled registration)
+
+
+class MessageKind(enum.StrEnum):
+    CONFIRMATION = "confirmation"
+    PENDING = "pending"
+    WAITLISTED = "waitlisted"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    PROMOTED = "promoted"
+    CANCELLED = "cancelled"
+    ALREADY_REGISTERED = "already_registered"
+    REMINDER = "reminder"
+    EVENT_UPDATED = "event_updated"
+    EVENT_CANCELLED = "event_cancelled"
+    TEST = "test"
+
+
+class Message(db.Model):
+    """One outbox row: written in the transaction of the action, delivered by the queue exactly once."""
+
+    __tablename__ = "messages"
+    __table_args__ = (sa.Index("ix_messages_status_due", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"),
+                                                        index=True)
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(sa.String(10))
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    recipient: Mapped[str] = mapped_column(sa.String(320))
+    # Unique per intent (e.g. "reg:7:confirmation:email"): a retry, a second worker or a second sweep finds it.
+    idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(20), default=MessageStatus.QUEUED)
+    due_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    locked_until = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    provider_id: Mapped[str] = mapped_column(sa.String(200), default="")
+    subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    body_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # The whole MIME message, kept only when no SMTP server is configured, for /dev/mailbox.
+    raw: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    meta: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    sent_at = mapped_column(UTCDateTime)
+    delivered_at = mapped_column(UTCDateTime)
+
+    registration = relationship("Registration")
+    contact = relationship("Contact")
+    event = relationship("Event")
+
+
+class ReminderRule(db.Model):
+    """Remind confirmed attendees this long before the event starts."""
+
+    __tablename__ = "reminder_rules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    minutes_before: Mapped[int] = mapped_column()
+    channel: Mapped[str] = mapped_column(sa.String(10), default="email")
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    event = relationship("Event")
+
+
+DEFAULT_REMINDERS_MINUTES = (24 * 60, 120)  # one day and two hours before

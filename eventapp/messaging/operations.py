@@ -1,0 +1,147 @@
+"""The outbox: queue in the action's transaction, deliver after commit, exactly once per idempotency key."""
+import logging
+import random
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from eventapp import signals
+from eventapp.core.time import utcnow
+from eventapp.extensions import db
+from eventapp.messaging.email import PermanentError, TransientError
+from eventapp.messaging.models import Message, MessageKind, MessageStatus
+
+log = logging.getLogger(__name__)
+
+# A worker that claimed a row and died gives it back after this long.
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=2)
+
+
+def queue_message(kind: MessageKind, registration, *, channel: str = "email", key: str | None = None,
+                  due_at=None, meta: dict | None = None) -> Message | None:
+    """Add an outbox row unless one with the same idempotency key exists; returns the new row or None."""
+    contact = registration.contact
+    recipient = contact.email if channel == "email" else contact.phone
+    if not recipient:
+        return None
+    key = key or f"reg:{registration.id}:{kind}:{channel}"
+    exists = db.session.execute(sa.select(Message.id).where(Message.idempotency_key == key)).first()
+    if exists is not None:
+        return None
+    message = Message(organisation_id=contact.organisation_id, contact=contact, registration=registration,
+                      event=registration.event, channel=channel, kind=kind, recipient=recipient,
+                      idempotency_key=key, due_at=due_at or utcnow(), meta=meta or {})
+    db.session.add(message)
+    db.session.flush()
+    signals.message_queued.send(message)
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential with ±25 % jitter, so a recovering server is not hit by every retry at once."""
+    delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return delay * random.uniform(0.75, 1.25)
+
+
+def claim(message_id: int) -> bool:
+    """Take the row for this worker with one conditional UPDATE; False when another worker has it or it is done."""
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(Message)
+        .where(Message.id == message_id, Message.status == MessageStatus.QUEUED, Message.due_at <= now)
+        .values(status=MessageStatus.SENDING, locked_until=now + LEASE, attempts=Message.attempts + 1)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def deliver(message_id: int) -> str | None:
+    """Send one due message if this worker can claim it; returns its final status, or None when not claimed."""
+    if not claim(message_id):
+        return None
+    message = db.session.get(Message, message_id)
+    db.session.refresh(message)
+    if message.kind == MessageKind.REMINDER and message.registration.status != "confirmed":
+        message.status = MessageStatus.CANCELLED  # cancelled (or moved off the list) since it was queued
+        message.locked_until = None
+        db.session.commit()
+        return message.status
+    backend = current_app.extensions["message_backends"][message.channel]
+    reason = backend.refusal(message)
+    if reason:
+        message.status = MessageStatus.SUPPRESSED
+        message.last_error = reason
+        signals.message_failed.send(message, permanent=True)
+        db.session.commit()
+        return message.status
+    try:
+        message.provider_id = backend.send(message) or ""
+    except PermanentError as error:
+        message.status = MessageStatus.FAILED
+        message.last_error = str(error)[:2000]
+        signals.message_failed.send(message, permanent=True)
+    except TransientError as error:
+        message.last_error = str(error)[:2000]
+        if message.attempts >= MAX_ATTEMPTS:
+            message.status = MessageStatus.FAILED
+            signals.message_failed.send(message, permanent=False)
+        else:
+            message.status = MessageStatus.QUEUED
+            message.due_at = utcnow() + backoff(message.attempts)
+    else:
+        message.status = MessageStatus.SENT
+        message.sent_at = utcnow()
+        message.last_error = ""
+        signals.message_sent.send(message)
+    message.locked_until = None
+    db.session.commit()
+    return message.status
+
+
+def release_stale_claims() -> int:
+    """Rows whose worker died mid-send go back to the queue. They keep their Message-ID, so a resend is the
+    same message to every system that deduplicates on it."""
+    result = db.session.execute(
+        sa.update(Message).where(Message.status == MessageStatus.SENDING, Message.locked_until < utcnow())
+        .values(status=MessageStatus.QUEUED, locked_until=None).execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount
+
+
+def due_message_ids(limit: int = 500) -> list[int]:
+    return list(db.session.execute(
+        sa.select(Message.id).where(Message.status == MessageStatus.QUEUED, Message.due_at <= utcnow())
+        .order_by(Message.due_at, Message.id).limit(limit)).scalars())
+
+
+def deliver_due(limit: int = 500) -> int:
+    """Deliver everything due now in this process (the sweep, tests and the CLI use it)."""
+    release_stale_claims()
+    delivered = 0
+    for message_id in due_message_ids(limit):
+        if deliver(message_id) is not None:
+            delivered += 1
+    return delivered
+
+
+def sweep() -> int:
+    """Every minute: queue due reminders, take back dead workers' claims, deliver what is due."""
+    from eventapp.messaging.reminders import queue_due_reminders
+
+    queue_due_reminders()
+    db.session.commit()
+    return deliver_due()
+
+
+def retry(message: Message) -> None:
+    """An organiser asks to try a failed message again."""
+    if message.status not in (MessageStatus.FAILED,):
+        raise ValueError("only failed messages can be retried")
+    message.status = MessageStatus.QUEUED
+    message.due_at = utcnow()
+    message.attempts = 0
+    signals.message_queued.send(message)

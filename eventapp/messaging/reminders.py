@@ -1,0 +1,50 @@
+"""Reminders: each confirmed registration gets each rule's reminder once, and never a stale one."""
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from eventapp.core.time import utcnow
+from eventapp.events.models import Event, EventStatus
+from eventapp.extensions import db
+from eventapp.messaging.models import DEFAULT_REMINDERS_MINUTES, Message, MessageKind, ReminderRule
+from eventapp.messaging.operations import queue_message
+from eventapp.registration.models import Registration, RegistrationStatus
+
+LONGEST_LEAD = timedelta(days=60)
+
+
+def add_default_rules(event: Event) -> None:
+    for minutes in DEFAULT_REMINDERS_MINUTES:
+        db.session.add(ReminderRule(event=event, minutes_before=minutes, channel="email"))
+
+
+def reminder_key(registration_id: int, rule: ReminderRule) -> str:
+    return f"reg:{registration_id}:reminder:{rule.id}:{rule.channel}"
+
+
+def queue_due_reminders(now=None) -> int:
+    now = now or utcnow()
+    upcoming = db.session.execute(
+        sa.select(ReminderRule, Event).join(Event, ReminderRule.event_id == Event.id)
+        .where(Event.status == EventStatus.PUBLISHED, Event.starts_at > now, Event.starts_at <= now + LONGEST_LEAD)
+    ).all()
+    queued = 0
+    for rule, event in upcoming:
+        send_from = event.starts_at - timedelta(minutes=rule.minutes_before)
+        if now < send_from:
+            continue
+        # Only people confirmed before the reminder's time: a later sign-up just got its confirmation.
+        registrations = db.session.execute(
+            sa.select(Registration).where(Registration.event_id == event.id,
+                                          Registration.status == RegistrationStatus.CONFIRMED,
+                                          Registration.created_at <= send_from)).scalars().all()
+        if not registrations:
+            continue
+        keys = {reminder_key(r.id, rule): r for r in registrations}
+        existing = set(db.session.execute(
+            sa.select(Message.idempotency_key).where(Message.idempotency_key.in_(keys))).scalars())
+        for key, registration in keys.items():
+            if key not in existing and queue_message(MessageKind.REMINDER, registration, channel=rule.channel,
+                                                     key=key, meta={"rule_id": rule.id}):
+                queued += 1
+    return queued

@@ -1,0 +1,60 @@
+"""Queue tasks: deliver one message after its transaction commits; sweep every minute for anything due."""
+import logging
+
+import sqlalchemy as sa
+from huey import crontab
+from sqlalchemy.orm import Session
+
+from eventapp.messaging.models import Message
+
+log = logging.getLogger(__name__)
+
+
+def register_tasks(app) -> None:
+    huey = app.extensions["huey"]
+
+    @huey.task(name="eventapp.deliver")
+    def deliver_task(message_id: int):
+        from eventapp.messaging.operations import deliver
+
+        with app.app_context():
+            deliver(message_id)
+
+    @huey.periodic_task(crontab(minute="*"), name="eventapp.sweep")
+    def sweep_task():
+        from eventapp.messaging.operations import sweep
+
+        with app.app_context():
+            sweep()
+
+    app.extensions["tasks"] = {"deliver": deliver_task, "sweep": sweep_task}
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _collect_new_messages(session, _flush_context):
+    new = [obj.id for obj in session.new if isinstance(obj, Message)]  # ids are assigned by now
+    if new:
+        session.info.setdefault("outbox", []).extend(new)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _hand_over_after_commit(session):
+    """Nothing is enqueued before the commit; an enqueue lost here is picked up by the sweep."""
+    message_ids = session.info.pop("outbox", [])
+    if not message_ids:
+        return
+    from flask import current_app, has_app_context
+
+    if not has_app_context() or "tasks" not in current_app.extensions:
+        return
+    deliver_task = current_app.extensions["tasks"]["deliver"]
+    for message_id in message_ids:
+        try:
+            deliver_task(message_id)
+        except Exception:  # noqa: BLE001  (queue down: the sweep delivers it)
+            log.warning("could not enqueue message %s; the sweep will pick it up", message_id, exc_info=True)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session):
+    session.info.pop("outbox", None)
