@@ -220,3 +220,52 @@ def phone(browser, playwright_instance):
     context = browser.new_context(**playwright_instance.devices["Pixel 7"], accept_downloads=True)
     yield context
     context.close()
+
+
+# ---- outgoing mail -----------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpSink:
+    """What an in-process aiosmtpd server received, parsed with the `email` package."""
+
+    def __init__(self):
+        self.messages = []
+        self.reply = None  # e.g. "451 try later" or "550 no such user" to make the server refuse
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.reply:
+            return self.reply
+        import email
+        import email.policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink(app):
+    """A real SMTP server on localhost; the app's email backend points at it for the test."""
+    from aiosmtpd.controller import Controller
+
+    from eventapp.messaging.backends import EmailBackend
+    from eventapp.messaging.email import SmtpSender, SmtpSettings
+
+    sink = SmtpSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    sink.port = port
+    backends = app.extensions["message_backends"]
+    previous = backends["email"]
+    backends["email"] = EmailBackend(SmtpSender(SmtpSettings("127.0.0.1", port, "plain", "", ""), timeout=5))
+    yield sink
+    backends["email"].sender.close()
+    backends["email"] = previous
+    controller.stop()

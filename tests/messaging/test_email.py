@@ -1,0 +1,215 @@
+"""Confirmations and state-change mails through a real SMTP server, parsed as a mail client would."""
+import io
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+import zxingcpp
+from icalendar import Calendar
+from PIL import Image
+
+from eventapp.core.time import utcnow
+from eventapp.leads.models import ActivityKind, LeadActivity
+from eventapp.messaging.models import Message, MessageStatus
+from eventapp.messaging.operations import deliver_due
+from eventapp.registration.models import Registration
+from tests.conftest import hidden_fields, signup_form, submit
+
+
+def sign_up(client, event, **overrides):
+    response = submit(client, f"/e/{event.slug}", signup_form(**overrides))
+    assert response.status_code == 303
+    return response.headers["Location"]
+
+
+def messages(db):
+    db.session.expire_all()
+    return list(db.session.execute(sa.select(Message).order_by(Message.id)).scalars())
+
+
+def calendar_of(mail):
+    [part] = [p for p in mail.iter_attachments() if p.get_content_type() == "text/calendar"]
+    return part, Calendar.from_ical(part.get_content())
+
+
+def test_confirmation_mail_has_headers_both_parts_qr_and_calendar(client, db, make_event, smtp_sink):
+    event = make_event()
+    sign_up(client, event)
+    assert smtp_sink.messages == []  # nothing is sent inline by the request
+    assert deliver_due() == 1
+    [mail] = smtp_sink.messages
+    registration = db.session.execute(sa.select(Registration)).scalar_one()
+
+    assert mail["To"] == "ada@example.com"
+    assert mail["Subject"] == f"You're registered: {event.title}"
+    assert mail["Message-ID"].startswith("<") and mail["Date"]
+    assert mail.get_content_type() == "multipart/mixed"
+    plain = mail.get_body(("plain",)).get_content()
+    html_part = mail.get_body(("html",))
+    html = html_part.get_content()
+    assert f"/r/{registration.manage_token}" in plain and f"/r/{registration.manage_token}" in html
+    assert registration.ticket_secret in plain
+    # every cid: in the HTML has its part, and the QR decodes back to the ticket secret
+    related = [p for p in mail.walk() if p.get("Content-ID")]
+    assert 'src="cid:ticket-qr@eventapp"' in html and [p["Content-ID"] for p in related] == ["<ticket-qr@eventapp>"]
+    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(related[0].get_content())))
+    assert decoded.text == registration.ticket_secret
+
+    part, calendar = calendar_of(mail)
+    assert part.get_param("method") == "REQUEST"
+    assert calendar["METHOD"] == "REQUEST"
+    [entry] = calendar.walk("VEVENT")
+    assert int(entry["SEQUENCE"]) == 0 and entry["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert entry["DTSTART"].dt == event.starts_at
+    assert str(entry["ATTENDEE"]) == "mailto:ada@example.com" and entry["ORGANIZER"]
+    assert calendar.walk("VALARM") and {tz["TZID"] for tz in calendar.walk("VTIMEZONE")} == {"Europe/Berlin"}
+    # the calendar entry from the page and the one in the mail are the same entry
+    page_calendar = Calendar.from_ical(client.get(f"/r/{registration.manage_token}/calendar.ics").data)
+    assert page_calendar.walk("VEVENT")[0]["UID"] == entry["UID"]
+
+    [row] = messages(db)
+    assert row.status == MessageStatus.SENT and row.attempts == 1 and row.provider_id == mail["Message-ID"]
+    kinds = list(db.session.execute(sa.select(LeadActivity.kind).order_by(LeadActivity.id)).scalars())
+    assert kinds.count(ActivityKind.MESSAGE_SENT) == 1
+    assert kinds.index(ActivityKind.MESSAGE_QUEUED) < kinds.index(ActivityKind.MESSAGE_SENT)
+
+
+def test_each_message_is_sent_once_however_often_delivery_runs(client, db, make_event, smtp_sink):
+    event = make_event()
+    sign_up(client, event)
+    deliver_due()
+    deliver_due()
+    from eventapp.messaging.operations import deliver
+
+    assert deliver(messages(db)[0].id) is None  # already sent: not claimed again
+    assert len(smtp_sink.messages) == 1
+
+
+@pytest.mark.parametrize("overrides, subject, has_ticket", [
+    ({"approval_required": True}, "We received your sign-up", False),
+])
+def test_pending_sign_up_is_told_without_a_ticket(client, db, make_event, smtp_sink, overrides, subject, has_ticket):
+    event = make_event(**overrides)
+    sign_up(client, event)
+    deliver_due()
+    [mail] = smtp_sink.messages
+    assert mail["Subject"].startswith(subject)
+    assert not [p for p in mail.walk() if p.get("Content-ID")]
+    assert not [p for p in mail.iter_attachments() if p.get_content_type() == "text/calendar"]
+
+
+def test_cancelling_tells_calendars_and_promotes_the_first_waitlisted(client, db, make_event, smtp_sink):
+    event = make_event(capacity=1)
+    first = sign_up(client, event, email="first@example.com")
+    sign_up(client, event, email="second@example.com")
+    sign_up(client, event, email="third@example.com")
+    deliver_due()
+    assert [m["Subject"].split(":")[0] for m in smtp_sink.messages] == [
+        "You're registered", "You're on the waiting list", "You're on the waiting list"]
+    _, confirmation = calendar_of(smtp_sink.messages[0])
+    smtp_sink.messages.clear()
+
+    submit(client, f"{first}/cancel", {})
+    deliver_due()
+    by_recipient = {m["To"]: m for m in smtp_sink.messages}
+    assert set(by_recipient) == {"first@example.com", "second@example.com"}
+    part, cancel = calendar_of(by_recipient["first@example.com"])
+    assert part.get_param("method") == "CANCEL" and cancel["METHOD"] == "CANCEL"
+    entry, original = cancel.walk("VEVENT")[0], confirmation.walk("VEVENT")[0]
+    assert entry["UID"] == original["UID"] and int(entry["SEQUENCE"]) > int(original["SEQUENCE"])
+    assert entry["STATUS"] == "CANCELLED"
+    promoted = by_recipient["second@example.com"]
+    assert promoted["Subject"].startswith("A seat opened up")
+    assert [p for p in promoted.walk() if p.get("Content-ID")]  # the promoted person gets the ticket
+    statuses = dict(db.session.execute(sa.select(Registration.id, Registration.status)).all())
+    assert sorted(statuses.values()) == ["cancelled", "confirmed", "waitlisted"]
+    db.session.refresh(event)
+    assert event.seats_taken == 1
+
+
+def test_signing_up_twice_resends_the_manage_link_to_the_owner_once_a_day(client, db, make_event, smtp_sink):
+    event = make_event()
+    sign_up(client, event)
+    deliver_due()
+    smtp_sink.messages.clear()
+    for _ in range(3):
+        response = submit(client, f"/e/{event.slug}", signup_form(first_name="Someone", last_name="Else"))
+        assert "already registered" in response.get_data(as_text=True)
+    deliver_due()
+    [mail] = smtp_sink.messages
+    registration = db.session.execute(sa.select(Registration)).scalar_one()
+    assert mail["To"] == "ada@example.com" and mail["Subject"].startswith("Your registration")
+    assert f"/r/{registration.manage_token}" in mail.get_body(("plain",)).get_content()
+
+
+def test_smtp_down_retries_with_backoff_then_delivers_once(client, db, make_event, smtp_sink):
+    event = make_event()
+    sign_up(client, event)
+    smtp_sink.reply = "451 4.3.0 try again later"
+    deliver_due()
+    [row] = messages(db)
+    assert row.status == MessageStatus.QUEUED and row.attempts == 1 and "451" in row.last_error
+    assert row.due_at > utcnow() + timedelta(seconds=15)  # backed off, not hammering
+    assert deliver_due() == 0  # not due yet
+    smtp_sink.reply = None
+    row.due_at = utcnow()
+    db.session.commit()
+    assert deliver_due() == 1
+    assert len(smtp_sink.messages) == 1
+    [row] = messages(db)
+    assert row.status == MessageStatus.SENT and row.attempts == 2 and row.last_error == ""
+
+
+def test_smtp_server_unreachable_is_a_retry_not_a_failure(client, db, make_event, smtp_sink, app):
+    from eventapp.messaging.backends import EmailBackend
+    from eventapp.messaging.email import SmtpSender, SmtpSettings
+    from tests.conftest import free_port
+
+    event = make_event()
+    sign_up(client, event)
+    app.extensions["message_backends"]["email"] = EmailBackend(
+        SmtpSender(SmtpSettings("127.0.0.1", free_port(), "plain", "", ""), timeout=2))
+    deliver_due()
+    [row] = messages(db)
+    assert row.status == MessageStatus.QUEUED and row.attempts == 1 and row.last_error
+
+
+def test_permanent_refusal_is_not_retried_and_shows_the_reason(client, db, make_event, smtp_sink):
+    event = make_event()
+    sign_up(client, event)
+    smtp_sink.reply = "550 5.1.1 no such mailbox"
+    deliver_due()
+    [row] = messages(db)
+    assert row.status == MessageStatus.FAILED and "550" in row.last_error and row.attempts == 1
+    row_due = row.due_at
+    smtp_sink.reply = None
+    assert deliver_due() == 0
+    assert messages(db)[0].due_at == row_due and smtp_sink.messages == []
+    failure = db.session.execute(sa.select(LeadActivity).where(LeadActivity.kind == ActivityKind.MESSAGE_FAILED)
+                                 ).scalar_one()
+    assert failure.meta["permanent"] is True and "550" in failure.meta["reason"]
+
+
+def test_a_crashed_workers_claim_is_released_and_the_resend_keeps_its_message_id(client, db, make_event, smtp_sink):
+    from eventapp.messaging.operations import claim
+
+    event = make_event()
+    sign_up(client, event)
+    [row] = messages(db)
+    assert claim(row.id)  # a worker claims it ... and dies before sending
+    assert deliver_due() == 0  # the lease still holds
+    row = messages(db)[0]
+    row.locked_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert deliver_due() == 1
+    [mail] = smtp_sink.messages
+    assert messages(db)[0].provider_id == mail["Message-ID"]
+
+
+def test_nothing_is_queued_when_the_sign_up_is_refused(client, db, make_event, smtp_sink):
+    event = make_event(capacity=1, waitlist_enabled=False)
+    sign_up(client, event, email="one@example.com")
+    fields = hidden_fields(client.get(f"/e/{make_event().slug}").get_data(as_text=True))
+    response = client.post(f"/e/{event.slug}", data={**fields, **signup_form(email="two@example.com")})
+    assert response.status_code == 409
+    assert [m.recipient for m in messages(db)] == ["one@example.com"]
