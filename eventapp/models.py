@@ -2,5 +2,5 @@
 from eventapp.accounts.models import Membership, Organisation, User  # noqa: F401
 from eventapp.events.models import Campaign, Event, Question  # noqa: F401
 from eventapp.leads.models import ConsentRecord, Contact, LeadActivity  # noqa: F401
-from eventapp.messaging.models import Message, ReminderRule  # noqa: F401
+from eventapp.messaging.models import Message, MessageTemplate, ReminderRule, SmsOptOut  # noqa: F401
 from eventapp.registration.models import Registration  # noqa: F401

@@ -81,3 +81,28 @@ class ReminderRule(db.Model):
 
 
 DEFAULT_REMINDERS_MINUTES = (24 * 60, 120)  # one day and two hours before
+
+
+class SmsOptOut(db.Model):
+    """A phone number that sent STOP (or 退订): no SMS to it until it sends START."""
+
+    __tablename__ = "sms_opt_outs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(20), unique=True)  # E.164
+    opted_out: Mapped[bool] = mapped_column(default=True)
+    keyword: Mapped[str] = mapped_column(sa.String(40), default="")
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class MessageTemplate(db.Model):
+    """An organiser's own wording of one message for one event; placeholders are documented on screen."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (sa.UniqueConstraint("event_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    sms_text: Mapped[str] = mapped_column(sa.String(1600), default="")
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)

@@ -43,6 +43,8 @@ class Registration(db.Model):
     manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     ticket_secret: Mapped[str] = mapped_column(sa.String(64), unique=True)
     channel: Mapped[str] = mapped_column(sa.String(40), default="web")
+    # The attendee asked for SMS messages as well as email (only offered when the event has SMS on).
+    sms_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The sign-up form this came from: a second submit of the same form finds this registration.
     # Not unique: one page at a kiosk may sign up several people.
     form_nonce: Mapped[str | None] = mapped_column(sa.String(64))
