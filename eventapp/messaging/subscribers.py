@@ -10,10 +10,17 @@ KIND_FOR_NEW_STATUS = {"confirmed": MessageKind.CONFIRMATION, "pending": Message
                        "waitlisted": MessageKind.WAITLISTED}
 
 
+def channels_for(registration) -> list[str]:
+    """Email always; SMS too when the event offers it and the person asked for it with a phone number."""
+    wants_sms = registration.sms_opt_in and registration.event.sms_enabled and registration.contact.phone
+    return ["email", "sms"] if wants_sms else ["email"]
+
+
 def _tell(registration, kind: MessageKind, key: str | None = None, meta: dict | None = None):
     # Each state change is its own intent; the random part keeps a re-registration from reusing an old key.
-    key = key or f"reg:{registration.id}:{kind}:email:{secrets.token_hex(6)}"
-    queue_message(kind, registration, channel="email", key=key, meta=meta)
+    intent = key or f"reg:{registration.id}:{kind}:{secrets.token_hex(6)}"
+    for channel in channels_for(registration):
+        queue_message(kind, registration, channel=channel, key=f"{intent}:{channel}", meta=meta)
 
 
 @signals.registration_created.connect
@@ -26,7 +33,7 @@ def _on_created(registration, **_):
 def _on_repeated(registration, **_):
     # The manage link goes again to the address's owner, at most once a day, whoever typed it.
     day = utcnow().strftime("%Y-%m-%d")
-    _tell(registration, MessageKind.ALREADY_REGISTERED, key=f"reg:{registration.id}:already:email:{day}")
+    _tell(registration, MessageKind.ALREADY_REGISTERED, key=f"reg:{registration.id}:already:{day}")
 
 
 @signals.registration_cancelled.connect
