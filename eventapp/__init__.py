@@ -65,9 +65,11 @@ def _register_blueprints(app: Flask) -> None:
     from eventapp.core.views import bp as core
     from eventapp.events.views import bp as events
     from eventapp.leads.views import bp as leads
+    from eventapp.messaging.views import bp as messaging
+    from eventapp.messaging.views import dev as dev_mailbox
     from eventapp.registration.views import bp as registration
 
-    for blueprint in (core, accounts, events, leads, registration):
+    for blueprint in (core, accounts, events, leads, registration, messaging, dev_mailbox):
         app.register_blueprint(blueprint)
 
 

@@ -41,6 +41,8 @@ def serve(host, port, with_demo, no_worker, threads):
     import waitress
 
     app = current_app._get_current_object()
+    if not app.config.get("BASE_URL"):
+        app.config["BASE_URL"] = f"http://{host}:{port}"  # links in mail point back at this server
     migrate_to_head()
     if with_demo:
         _load_demo_and_print(f"http://{host}:{port}")

@@ -25,3 +25,8 @@ message_failed = _signals.signal("message-failed")
 message_delivered = _signals.signal("message-delivered")
 # sender: the Registration; a waitlisted registration got a freed seat
 registration_promoted = _signals.signal("registration-promoted")
+# sender: the Event; kwargs: changed (names of the fields that moved the calendar entry)
+event_rescheduled = _signals.signal("event-rescheduled")
+# sender: the Registration; an organiser approved or declined a pending sign-up
+registration_approved = _signals.signal("registration-approved")
+registration_declined = _signals.signal("registration-declined")

@@ -55,16 +55,28 @@ def save_campaign(organisation_id: int, values: dict, campaign: Campaign | None 
     return campaign
 
 
+# A change to any of these moves the attendees' calendar entries (and tells them).
+CALENDAR_FIELDS = ("starts_at", "ends_at", "timezone", "venue_name", "venue_address", "title")
+
+
 def save_event(organisation_id: int, values: dict, event: Event | None = None) -> Event:
+    """Create an event (a draft with the default reminders), or change one; a published event whose time or
+    place changes gets a new calendar version, and its attendees are told."""
     if event is None:
         from eventapp.messaging.reminders import add_default_rules
 
         event = Event(organisation_id=organisation_id, status=EventStatus.DRAFT)
         db.session.add(event)
         add_default_rules(event)
+        changed = []
+    else:
+        changed = [name for name in CALENDAR_FIELDS if name in values and values[name] != getattr(event, name)]
     for name in EVENT_FIELDS:
         if name in values:
             setattr(event, name, values[name])
+    if changed and event.status == EventStatus.PUBLISHED:
+        event.calendar_sequence += 1
+        signals.event_rescheduled.send(event, changed=changed)
     return event
 
 
@@ -73,6 +85,8 @@ def set_status(event: Event, status: EventStatus) -> None:
     if old == status:
         return
     event.status = status
+    if status == EventStatus.CANCELLED:
+        event.calendar_sequence += 1
     signals.event_status_changed.send(event, old_status=old)
 
 

@@ -126,3 +126,25 @@ def delete_question(question_id):
     db.session.commit()
     flash(_("Question deleted. Answers already given stay in the registrations."), "success")
     return redirect(url_for("events.detail", event_id=event.id), code=303)
+
+
+@bp.post("/registrations/<int:registration_id>/<decision>")
+def decide(registration_id, decision):
+    """Approve or decline a sign-up that waits for approval; the person is told either way."""
+    from eventapp.registration import operations as registrations
+
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event.organisation_id != _organisation_id():
+        abort(404)
+    if decision not in ("approve", "decline") or not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        (registrations.approve if decision == "approve" else registrations.decline)(registration)
+    except registrations.RegistrationClosed as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash(_("Approved; %(name)s gets their ticket.", name=registration.contact.name) if decision == "approve"
+              else _("Declined; %(name)s is told.", name=registration.contact.name), "success")
+    return redirect(url_for("events.detail", event_id=registration.event_id), code=303)

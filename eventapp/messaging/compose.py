@@ -1,8 +1,10 @@
 """What each message says: subject, plain text, HTML, the QR ticket inline and the calendar entry attached."""
 import io
+import re
 from email.message import EmailMessage
 
 import qrcode
+import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import gettext as _
 
@@ -77,6 +79,59 @@ def sms_text_for(kind: str, title: str, manage_url: str) -> str:
     }[MessageKind(kind)]
 
 
+PLACEHOLDERS = {
+    "first_name": "The attendee's first name",
+    "last_name": "The attendee's last name",
+    "company": "The attendee's company",
+    "event_title": "The event's title",
+    "event_date": "The day of the event, in its time zone",
+    "event_time": "The start time, in the event's time zone",
+    "venue": "The venue's name and address",
+    "manage_url": "The link to see, change or cancel the registration",
+    "ticket_code": "The ticket's code (what the QR code holds)",
+}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def placeholder_values(registration) -> dict:
+    from eventapp.core.templating import local_date, local_time
+
+    event, contact = registration.event, registration.contact
+    return {"first_name": contact.first_name, "last_name": contact.last_name, "company": contact.company,
+            "event_title": event.title, "event_date": local_date(event.starts_at, event.timezone),
+            "event_time": local_time(event.starts_at, event.timezone),
+            "venue": ", ".join(part for part in (event.venue_name, event.venue_address) if part),
+            "manage_url": manage_url(registration), "ticket_code": registration.ticket_secret}
+
+
+def fill(text: str, values: dict) -> str:
+    """Replace {placeholder}s; anything else in braces is left as written (no format-string tricks)."""
+    return _PLACEHOLDER.sub(lambda match: str(values.get(match.group(1), match.group(0))), text)
+
+
+def template_for(event_id: int, kind: str):
+    from eventapp.extensions import db
+    from eventapp.messaging.models import MessageTemplate
+
+    return db.session.execute(sa.select(MessageTemplate).where(MessageTemplate.event_id == event_id,
+                                                               MessageTemplate.kind == kind)).scalar_one_or_none()
+
+
+def wording(message: Message) -> tuple[str, str, str]:
+    """(subject, intro, sms text): the organiser's version for this event where there is one, else ours."""
+    registration, event = message.registration, message.event
+    kind = message.meta.get("as_kind", message.kind)
+    override = template_for(event.id, kind)
+    values = placeholder_values(registration)
+    subject = fill(override.subject, values) if override and override.subject else subject_for(kind, event.title)
+    intro = fill(override.body, values) if override and override.body else intro_for(kind)
+    sms = fill(override.sms_text, values) if override and override.sms_text else \
+        sms_text_for(kind, event.title, values["manage_url"])
+    if message.kind == MessageKind.TEST:
+        subject, sms = f"[{_('Test')}] {subject}", f"[{_('Test')}] {sms}"
+    return subject, intro, sms
+
+
 def manage_url(registration) -> str:
     return f"{public_base_url()}/r/{registration.manage_token}"
 
@@ -94,11 +149,11 @@ def qr_png(secret: str) -> bytes:
 
 def compose_email(message: Message) -> EmailMessage:
     registration, event = message.registration, message.event
-    kind = MessageKind(message.kind)
+    kind = MessageKind(message.meta.get("as_kind", message.kind))
+    subject, intro, _sms = wording(message)
     context = {"message": message, "registration": registration, "event": event, "contact": registration.contact,
-               "intro": intro_for(kind), "manage_url": manage_url(registration),
+               "intro": intro, "manage_url": manage_url(registration),
                "with_ticket": kind in WITH_TICKET and registration.status == "confirmed", "qr_cid": None}
-    subject = message.subject or subject_for(kind, event.title)
     email = base_message(sender=current_app.config["MAIL_FROM"], recipient=message.recipient, subject=subject,
                          key=message.idempotency_key)
     email.set_content(render_template("emails/registration.txt", **context))
@@ -120,5 +175,4 @@ def compose_email(message: Message) -> EmailMessage:
 
 
 def compose_sms(message: Message) -> str:
-    registration = message.registration
-    return sms_text_for(message.kind, message.event.title, manage_url(registration))
+    return wording(message)[2]

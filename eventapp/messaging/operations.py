@@ -22,10 +22,10 @@ BACKOFF_CAP = timedelta(hours=2)
 
 
 def queue_message(kind: MessageKind, registration, *, channel: str = "email", key: str | None = None,
-                  due_at=None, meta: dict | None = None) -> Message | None:
+                  due_at=None, meta: dict | None = None, recipient: str | None = None) -> Message | None:
     """Add an outbox row unless one with the same idempotency key exists; returns the new row or None."""
     contact = registration.contact
-    recipient = contact.email if channel == "email" else contact.phone
+    recipient = recipient or (contact.email if channel == "email" else contact.phone)
     if not recipient:
         return None
     key = key or f"reg:{registration.id}:{kind}:{channel}"

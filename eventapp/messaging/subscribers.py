@@ -1,10 +1,16 @@
 """Every registration state change queues the message that tells the person (in the same transaction)."""
 import secrets
 
+import sqlalchemy as sa
+
 from eventapp import signals
 from eventapp.core.time import utcnow
 from eventapp.messaging.models import MessageKind
+from eventapp.extensions import db
 from eventapp.messaging.operations import queue_message
+from eventapp.registration.models import Registration, RegistrationStatus
+
+ACTIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED)
 
 KIND_FOR_NEW_STATUS = {"confirmed": MessageKind.CONFIRMATION, "pending": MessageKind.PENDING,
                        "waitlisted": MessageKind.WAITLISTED}
@@ -44,3 +50,35 @@ def _on_cancelled(registration, **_):
 @signals.registration_promoted.connect
 def _on_promoted(registration, **_):
     _tell(registration, MessageKind.PROMOTED, meta={"sequence": registration.event.calendar_sequence})
+
+
+@signals.registration_approved.connect
+def _on_approved(registration, **_):
+    _tell(registration, MessageKind.APPROVED, meta={"sequence": registration.event.calendar_sequence})
+
+
+@signals.registration_declined.connect
+def _on_declined(registration, **_):
+    _tell(registration, MessageKind.DECLINED)
+
+
+def _tell_everyone(event, kind: MessageKind):
+    """One message per active registration; the key names the calendar version, so a second save of the
+    same change, or a retry, queues nothing new."""
+    registrations = db.session.execute(
+        sa.select(Registration).where(Registration.event_id == event.id,
+                                      Registration.status.in_(ACTIVE_STATUSES))).scalars()
+    for registration in registrations:
+        _tell(registration, kind, key=f"event:{event.id}:seq:{event.calendar_sequence}:{kind}:reg:{registration.id}",
+              meta={"sequence": event.calendar_sequence})
+
+
+@signals.event_rescheduled.connect
+def _on_rescheduled(event, **_):
+    _tell_everyone(event, MessageKind.EVENT_UPDATED)
+
+
+@signals.event_status_changed.connect
+def _on_status_changed(event, old_status, **_):
+    if event.status == "cancelled" and old_status == "published":
+        _tell_everyone(event, MessageKind.EVENT_CANCELLED)

@@ -209,6 +209,24 @@ def cancel(registration: Registration, by: str = "web") -> None:
         promote_from_waitlist(registration.event)
 
 
+def approve(registration: Registration) -> None:
+    """A pending sign-up (which already holds its seat) becomes confirmed."""
+    if registration.status != RegistrationStatus.PENDING:
+        raise RegistrationClosed(_("Only sign-ups waiting for approval can be approved."))
+    registration.status = RegistrationStatus.CONFIRMED
+    signals.registration_approved.send(registration)
+
+
+def decline(registration: Registration) -> None:
+    """A pending sign-up is turned down; its seat goes to the waiting list."""
+    if registration.status != RegistrationStatus.PENDING:
+        raise RegistrationClosed(_("Only sign-ups waiting for approval can be declined."))
+    registration.status = RegistrationStatus.DECLINED
+    signals.registration_declined.send(registration)
+    _free_seat(registration.event)
+    promote_from_waitlist(registration.event)
+
+
 def promote_from_waitlist(event: Event) -> Registration | None:
     """A freed seat goes to the first person on the waiting list, who is told (messaging subscribes)."""
     if not event.waitlist_enabled:

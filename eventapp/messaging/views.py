@@ -1,0 +1,204 @@
+"""Organisers: message log per event, retry, wording per message, preview, test sends, reminder rules.
+Developers: /dev/mailbox shows what would have been sent when no SMTP server is configured."""
+import email
+import email.policy
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from eventapp.accounts.views import require_back_office
+from eventapp.events.models import Event
+from eventapp.extensions import db
+from eventapp.messaging import operations
+from eventapp.messaging.compose import PLACEHOLDERS, compose_email, compose_sms, template_for
+from eventapp.messaging.forms import ReminderForm, TemplateForm
+from eventapp.messaging.models import Message, MessageKind, MessageStatus, MessageTemplate, ReminderRule
+from eventapp.registration.forms import ConfirmForm
+from eventapp.registration.models import Registration
+
+bp = Blueprint("messaging", __name__, url_prefix="/admin")
+bp.before_request(require_back_office)
+
+dev = Blueprint("dev_mailbox", __name__, url_prefix="/dev/mailbox")
+
+EDITABLE_KINDS = [kind for kind in MessageKind if kind is not MessageKind.TEST]
+
+
+def _own_event(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None or event.organisation_id != current_user.membership.organisation_id:
+        abort(404)
+    return event
+
+
+@bp.get("/events/<int:event_id>/messages")
+def log(event_id):
+    event = _own_event(event_id)
+    status = request.args.get("status", "")
+    query = sa.select(Message).where(Message.event_id == event.id)
+    if status in set(MessageStatus):
+        query = query.where(Message.status == status)
+    rows = db.session.execute(query.order_by(Message.created_at.desc(), Message.id.desc()).limit(500)).scalars()
+    counts = dict(db.session.execute(sa.select(Message.status, sa.func.count()).where(Message.event_id == event.id)
+                                     .group_by(Message.status)).all())
+    rules = db.session.execute(sa.select(ReminderRule).where(ReminderRule.event_id == event.id)
+                               .order_by(ReminderRule.minutes_before.desc())).scalars()
+    return render_template("messaging/log.html", event=event, messages=list(rows), counts=counts, status=status,
+                           statuses=list(MessageStatus), kinds=EDITABLE_KINDS, rules=list(rules),
+                           form=ConfirmForm(), reminder_form=ReminderForm())
+
+
+@bp.post("/messages/<int:message_id>/retry")
+def retry(message_id):
+    message = db.session.get(Message, message_id)
+    if message is None or message.organisation_id != current_user.membership.organisation_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if message.status != MessageStatus.FAILED:
+        flash(_("Only failed messages can be retried."), "error")
+    else:
+        operations.retry(message)
+        db.session.commit()
+        current_app.extensions["tasks"]["deliver"](message.id)
+        flash(_("The message is queued again."), "success")
+    return redirect(url_for("messaging.log", event_id=message.event_id), code=303)
+
+
+def _sample_registration(event):
+    return db.session.execute(sa.select(Registration).where(Registration.event_id == event.id)
+                              .order_by(Registration.id).limit(1)).scalar_one_or_none()
+
+
+@bp.route("/events/<int:event_id>/messages/<kind>", methods=["GET", "POST"])
+def edit_template(event_id, kind):
+    event = _own_event(event_id)
+    if kind not in {k.value for k in EDITABLE_KINDS}:
+        abort(404)
+    template = template_for(event.id, kind)
+    form = TemplateForm(obj=template)
+    if form.validate_on_submit():
+        if template is None:
+            template = MessageTemplate(event_id=event.id, kind=kind)
+            db.session.add(template)
+        form.populate_obj(template)
+        db.session.commit()
+        flash(_("Saved. New messages use this wording."), "success")
+        return redirect(url_for("messaging.edit_template", event_id=event.id, kind=kind), code=303)
+    sample = _sample_registration(event)
+    preview = None
+    if sample is not None:
+        message = Message(kind=kind, channel="email", registration=sample, event=event, contact=sample.contact,
+                          recipient=sample.contact.email, idempotency_key="preview", meta={})
+        mail = compose_email(message)
+        preview = {"subject": mail["Subject"], "text": mail.get_body(("plain",)).get_content(),
+                   "sms": compose_sms(message)}  # a transient row: never added, never saved
+    return render_template("messaging/template_form.html", event=event, kind=kind, form=form, preview=preview,
+                           sample=sample, placeholders=PLACEHOLDERS, confirm=ConfirmForm()), (422 if form.errors else 200)
+
+
+@bp.post("/events/<int:event_id>/messages/<kind>/test")
+def send_test(event_id, kind):
+    event = _own_event(event_id)
+    if kind not in {k.value for k in EDITABLE_KINDS} or not ConfirmForm().validate_on_submit():
+        abort(400)
+    sample = _sample_registration(event)
+    if sample is None:
+        flash(_("A test needs one registration to fill in the placeholders; sign up once yourself first."), "error")
+    else:
+        import secrets
+
+        operations.queue_message(MessageKind.TEST, sample, recipient=current_user.email,
+                                 key=f"test:{event.id}:{kind}:{secrets.token_hex(8)}",
+                                 meta={"as_kind": kind, "sequence": event.calendar_sequence})
+        db.session.commit()
+        flash(_("A test is on its way to %(email)s.", email=current_user.email), "success")
+    return redirect(url_for("messaging.edit_template", event_id=event.id, kind=kind), code=303)
+
+
+@bp.post("/events/<int:event_id>/reminders")
+def add_reminder(event_id):
+    event = _own_event(event_id)
+    form = ReminderForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    else:
+        db.session.add(ReminderRule(event=event, minutes_before=form.minutes(), channel=form.channel.data))
+        db.session.commit()
+        flash(_("Reminder added."), "success")
+    return redirect(url_for("messaging.log", event_id=event.id), code=303)
+
+
+@bp.post("/reminders/<int:rule_id>/delete")
+def delete_reminder(rule_id):
+    rule = db.session.get(ReminderRule, rule_id)
+    if rule is None or rule.event.organisation_id != current_user.membership.organisation_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    event_id = rule.event_id
+    db.session.delete(rule)
+    db.session.commit()
+    flash(_("Reminder removed; reminders already sent stay in the log."), "success")
+    return redirect(url_for("messaging.log", event_id=event_id), code=303)
+
+
+# ---- the dev mailbox ------------------------------------------------------------------------------------------
+
+@dev.before_request
+def _only_without_smtp():
+    if not current_app.extensions["message_backends"]["email"].is_dev_mailbox:
+        abort(404)  # a configured SMTP server means production: there is no mailbox to show
+    return require_back_office()
+
+
+@dev.get("/")
+def mailbox():
+    rows = db.session.execute(sa.select(Message).where(Message.organisation_id == current_user.membership.organisation_id,
+                                                       Message.status.in_((MessageStatus.SENT, MessageStatus.DELIVERED)))
+                              .order_by(Message.sent_at.desc(), Message.id.desc()).limit(200)).scalars()
+    return render_template("messaging/mailbox.html", messages=list(rows))
+
+
+def _mailbox_message(message_id):
+    message = db.session.get(Message, message_id)
+    if message is None or message.organisation_id != current_user.membership.organisation_id or not message.raw:
+        abort(404)
+    return message, email.message_from_bytes(message.raw, policy=email.policy.default)
+
+
+@dev.get("/<int:message_id>")
+def show(message_id):
+    message, mail = _mailbox_message(message_id)
+    parts = [(index, part.get_content_type(), part.get_filename() or part.get("Content-ID") or "")
+             for index, part in enumerate(mail.walk()) if not part.is_multipart()]
+    return render_template("messaging/mailbox_message.html", message=message, mail=mail, parts=parts)
+
+
+@dev.get("/<int:message_id>/html")
+def html(message_id):
+    """The HTML part on its own, with cid: images pointed at their parts; it runs no script."""
+    message, mail = _mailbox_message(message_id)
+    body = mail.get_body(("html",))
+    if body is None:
+        abort(404)
+    text = body.get_content()
+    for index, part in enumerate(mail.walk()):
+        cid = (part.get("Content-ID") or "").strip("<>")
+        if cid:
+            text = text.replace(f"cid:{cid}", url_for("dev_mailbox.part", message_id=message_id, index=index))
+    return Response(text, mimetype="text/html", headers={"Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"})
+
+
+@dev.get("/<int:message_id>/part/<int:index>")
+def part(message_id, index):
+    message, mail = _mailbox_message(message_id)
+    parts = list(mail.walk())
+    if index >= len(parts) or parts[index].is_multipart():
+        abort(404)
+    chosen = parts[index]
+    name = chosen.get_filename() or f"part-{index}"
+    return Response(chosen.get_payload(decode=True), mimetype=chosen.get_content_type(),
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
