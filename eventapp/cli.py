@@ -47,6 +47,8 @@ def serve(host, port, with_demo, no_worker, threads):
     if with_demo:
         _load_demo_and_print(f"http://{host}:{port}")
     consumer = None if no_worker else _start_consumer(app)
+    if consumer is not None:
+        _schedule_recovery(app)
     click.echo(f"eventapp is serving on http://{host}:{port}  (Ctrl+C stops it)")
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="eventapp", _quiet=True)
@@ -69,7 +71,16 @@ def worker(workers):
     """Run the queue consumer alone (for deployments with separate web and worker processes)."""
     app = current_app._get_current_object()
     consumer = app.extensions["huey"].create_consumer(workers=workers, worker_type="thread", periodic=True)
+    _schedule_recovery(app)
     consumer.run()
+
+
+def _schedule_recovery(app) -> None:
+    """At start, sweep once now and once when a dead predecessor's claims have expired, instead of waiting for the
+    minute's periodic sweep: what a crashed worker left behind goes out as soon as it safely can."""
+    sweep = app.extensions["tasks"]["sweep"]
+    sweep.schedule(delay=0)
+    sweep.schedule(delay=app.config["OUTBOX_LEASE_SECONDS"] + 1)
 
 
 @click.command()

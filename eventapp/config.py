@@ -58,6 +58,8 @@ def from_environment(environ=None) -> dict:
         "SESSION_COOKIE_SECURE": _bool(env.get("EVENTAPP_SECURE_COOKIES"), False),
         # How many reverse proxies sit in front (X-Forwarded-For/-Proto/-Host are trusted that many hops).
         "PROXY_COUNT": int(env.get("EVENTAPP_PROXY_COUNT") or 0),
+        # A worker that claimed a message and died gives it back after this many seconds.
+        "OUTBOX_LEASE_SECONDS": int(env.get("EVENTAPP_OUTBOX_LEASE_SECONDS") or 300),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         # A sign-up form left open all day must still submit.

@@ -238,8 +238,13 @@ class SmtpSink:
     def __init__(self):
         self.messages = []
         self.reply = None  # e.g. "451 try later" or "550 no such user" to make the server refuse
+        self.delay = 0.0  # seconds per message, to make a batch take a while
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         if self.reply:
             return self.reply
         import email

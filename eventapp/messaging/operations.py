@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from eventapp import signals
 from eventapp.core.time import utcnow
@@ -14,8 +16,6 @@ from eventapp.messaging.models import Message, MessageKind, MessageStatus
 
 log = logging.getLogger(__name__)
 
-# A worker that claimed a row and died gives it back after this long.
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=2)
@@ -29,14 +29,20 @@ def queue_message(kind: MessageKind, registration, *, channel: str = "email", ke
     if not recipient:
         return None
     key = key or f"reg:{registration.id}:{kind}:{channel}"
-    exists = db.session.execute(sa.select(Message.id).where(Message.idempotency_key == key)).first()
-    if exists is not None:
+    db.session.flush()  # the registration and contact need their ids
+    # INSERT … ON CONFLICT DO NOTHING: two requests queueing the same intent at once get one row and no error.
+    insert = (sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert)(Message)
+    new_id = db.session.execute(
+        insert.values(organisation_id=contact.organisation_id, contact_id=contact.id, registration_id=registration.id,
+                      event_id=registration.event_id, channel=channel, kind=kind, recipient=recipient,
+                      idempotency_key=key, status=MessageStatus.QUEUED, due_at=due_at or utcnow(), attempts=0,
+                      last_error="", provider_id="", subject="", body_text="", meta=meta or {}, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(Message.id)
+    ).scalar_one_or_none()
+    if new_id is None:
         return None
-    message = Message(organisation_id=contact.organisation_id, contact=contact, registration=registration,
-                      event=registration.event, channel=channel, kind=kind, recipient=recipient,
-                      idempotency_key=key, due_at=due_at or utcnow(), meta=meta or {})
-    db.session.add(message)
-    db.session.flush()
+    db.session.info.setdefault("outbox", []).append(new_id)  # handed to the queue after commit
+    message = db.session.get(Message, new_id)
     signals.message_queued.send(message)
     return message
 
@@ -47,13 +53,18 @@ def backoff(attempts: int) -> timedelta:
     return delay * random.uniform(0.75, 1.25)
 
 
+def lease() -> timedelta:
+    """How long a claim holds: a worker that died mid-send gives its message back after this."""
+    return timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+
+
 def claim(message_id: int) -> bool:
     """Take the row for this worker with one conditional UPDATE; False when another worker has it or it is done."""
     now = utcnow()
     result = db.session.execute(
         sa.update(Message)
         .where(Message.id == message_id, Message.status == MessageStatus.QUEUED, Message.due_at <= now)
-        .values(status=MessageStatus.SENDING, locked_until=now + LEASE, attempts=Message.attempts + 1)
+        .values(status=MessageStatus.SENDING, locked_until=now + lease(), attempts=Message.attempts + 1)
         .execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount == 1
