@@ -37,6 +37,11 @@ def wait_for(condition, seconds):
     return False
 
 
+def test_the_queue_is_redis_exactly_when_redis_url_is_set(app):
+    expected = "RedisHuey" if os.environ.get("REDIS_URL") else "SqliteHuey"
+    assert type(app.extensions["huey"]).__name__ == expected
+
+
 def test_killed_worker_mid_batch_loses_and_duplicates_nothing(app, db, make_event, smtp_sink):
     app.extensions["huey"].flush()  # only this test's tasks in the queue
     event = make_event(capacity=None)
