@@ -87,6 +87,8 @@ class Event(db.Model):
     phone_required: Mapped[bool] = mapped_column(default=False)
     # Attendees may choose to get their confirmation and reminders by SMS too.
     sms_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Trade shows: staff may also scan people out.
+    exit_scans_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     registration_opens_at = mapped_column(UTCDateTime)
     registration_closes_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -45,6 +45,13 @@ class Registration(db.Model):
     channel: Mapped[str] = mapped_column(sa.String(40), default="web")
     # The attendee asked for SMS messages as well as email (only offered when the event has SMS on).
     sms_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Check-in state, derived from the check-in log: the earliest accepted scan wins.
+    checked_in_at = mapped_column(UTCDateTime)
+    checked_in_device: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    checked_in_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    checked_out_at = mapped_column(UTCDateTime)
+    walk_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    no_show_recorded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The sign-up form this came from: a second submit of the same form finds this registration.
     # Not unique: one page at a kiosk may sign up several people.
     form_nonce: Mapped[str | None] = mapped_column(sa.String(64))
