@@ -47,7 +47,7 @@ class Registration(db.Model):
     sms_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Check-in state, derived from the check-in log: the earliest accepted scan wins.
     checked_in_at = mapped_column(UTCDateTime)
-    checked_in_device: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    checked_in_device: Mapped[str | None] = mapped_column(sa.String(64))
     checked_in_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     checked_out_at = mapped_column(UTCDateTime)
     walk_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -60,7 +60,7 @@ def upgrade():
 
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('checked_in_device', sa.String(length=64), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('checked_in_device', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('checked_in_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('checked_out_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('walk_in', sa.Boolean(), server_default=sa.false(), nullable=False))
