@@ -30,3 +30,10 @@ event_rescheduled = _signals.signal("event-rescheduled")
 # sender: the Registration; an organiser approved or declined a pending sign-up
 registration_approved = _signals.signal("registration-approved")
 registration_declined = _signals.signal("registration-declined")
+# sender: the Registration; kwargs: checkin (the CheckIn row)
+checked_in = _signals.signal("checked-in")
+checked_out = _signals.signal("checked-out")
+check_in_undone = _signals.signal("check-in-undone")
+walked_in = _signals.signal("walked-in")
+# sender: the Registration; the event ended and they never came
+no_show = _signals.signal("no-show")

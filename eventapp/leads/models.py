@@ -23,6 +23,13 @@ class ActivityKind(enum.StrEnum):
     MESSAGE_SENT = "message_sent"
     MESSAGE_DELIVERED = "message_delivered"
     MESSAGE_FAILED = "message_failed"
+    CHECKED_IN = "checked_in"
+    CHECKED_OUT = "checked_out"
+    CHECK_IN_UNDONE = "check_in_undone"
+    WALK_IN = "walk_in"
+    NO_SHOW = "no_show"
+    SMS_OPTED_OUT = "sms_opted_out"
+    SMS_OPTED_IN = "sms_opted_in"
 
     @property
     def label(self):
@@ -44,6 +51,13 @@ ACTIVITY_LABELS = {
     ActivityKind.MESSAGE_SENT: _l("Message sent"),
     ActivityKind.MESSAGE_DELIVERED: _l("Message delivered"),
     ActivityKind.MESSAGE_FAILED: _l("Message failed"),
+    ActivityKind.CHECKED_IN: _l("Attended (checked in)"),
+    ActivityKind.CHECKED_OUT: _l("Left (checked out)"),
+    ActivityKind.CHECK_IN_UNDONE: _l("Check-in taken back"),
+    ActivityKind.WALK_IN: _l("Walked in without registering"),
+    ActivityKind.NO_SHOW: _l("Did not come (no-show)"),
+    ActivityKind.SMS_OPTED_OUT: _l("Opted out of text messages (STOP)"),
+    ActivityKind.SMS_OPTED_IN: _l("Opted back in to text messages (START)"),
 }
 
 

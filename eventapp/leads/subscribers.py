@@ -82,3 +82,34 @@ def _message_delivered(message, **_):
 @signals.message_failed.connect
 def _message_failed(message, permanent, **_):
     _message_activity(message, ActivityKind.MESSAGE_FAILED, permanent=permanent, reason=message.last_error[:300])
+
+
+@signals.checked_in.connect
+def _checked_in(registration, checkin, **_):
+    record_activity(registration.contact, ActivityKind.CHECKED_IN, event=registration.event, channel="staff",
+                    occurred_at=checkin.scanned_at,
+                    meta={"registration_id": registration.id, "device_id": checkin.device_id, "method": checkin.method})
+
+
+@signals.checked_out.connect
+def _checked_out(registration, checkin, **_):
+    record_activity(registration.contact, ActivityKind.CHECKED_OUT, event=registration.event, channel="staff",
+                    occurred_at=checkin.scanned_at, meta={"registration_id": registration.id})
+
+
+@signals.check_in_undone.connect
+def _check_in_undone(registration, checkin, **_):
+    record_activity(registration.contact, ActivityKind.CHECK_IN_UNDONE, event=registration.event, channel="staff",
+                    meta={"registration_id": registration.id, "reason": checkin.reason})
+
+
+@signals.walked_in.connect
+def _walked_in(registration, **_):
+    record_activity(registration.contact, ActivityKind.WALK_IN, event=registration.event, channel="staff",
+                    meta={"registration_id": registration.id})
+
+
+@signals.no_show.connect
+def _no_show(registration, **_):
+    record_activity(registration.contact, ActivityKind.NO_SHOW, event=registration.event, channel="staff",
+                    occurred_at=registration.event.ends_at, meta={"registration_id": registration.id})

@@ -141,10 +141,12 @@ def deliver_due(limit: int = 500) -> int:
 
 def sweep() -> int:
     """Every minute: queue due reminders, take back dead workers' claims, deliver what is due."""
+    from eventapp.checkin.operations import record_no_shows
     from eventapp.messaging.reminders import queue_due_reminders
 
     queue_due_reminders()
     db.session.commit()
+    record_no_shows()
     return deliver_due()
 
 

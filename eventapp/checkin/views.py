@@ -1,0 +1,198 @@
+"""Staff at the door: the scanner page and its JSON API (session login + CSRF header)."""
+from datetime import datetime, timezone
+
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import EmailField
+
+from eventapp.checkin import operations
+from eventapp.checkin.operations import Scan
+from eventapp.core.forms import strip_text
+from eventapp.events.models import Event
+from eventapp.extensions import db
+from eventapp.registration.forms import DetailsForm
+from eventapp.registration.models import Registration
+
+bp = Blueprint("checkin", __name__, url_prefix="/checkin")
+
+MAX_SYNC = 500
+
+
+@bp.before_request
+@login_required
+def _logged_in():
+    return None
+
+
+def _event_for_staff(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None or not operations.can_scan(current_user, event):
+        abort(404)  # not 403: event ids are not a lookup service
+    return event
+
+
+def _bad(message: str, status: int = 400, **extra):
+    return jsonify(error="bad_request" if status == 400 else extra.pop("error", "invalid"), message=message,
+                   **extra), status
+
+
+def _text(payload: dict, name: str, limit: int, required: bool = True) -> str:
+    value = payload.get(name, "")
+    if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
+        raise ValueError(_("“%(name)s” is missing or not valid.", name=name))
+    return value.strip()
+
+
+def _scan_from(payload) -> Scan:
+    if not isinstance(payload, dict):
+        raise ValueError(_("Send a JSON object."))
+    raw_time = payload.get("scanned_at")
+    try:
+        scanned_at = datetime.fromisoformat(raw_time) if isinstance(raw_time, str) else None
+    except ValueError:
+        scanned_at = None
+    if scanned_at is None:
+        raise ValueError(_("“scanned_at” must be an ISO 8601 time with its offset."))
+    if scanned_at.tzinfo is None:
+        scanned_at = scanned_at.replace(tzinfo=timezone.utc)
+    direction = payload.get("direction") or "in"
+    if direction not in ("in", "out"):
+        raise ValueError(_("“direction” is in or out."))
+    return Scan(nonce=_text(payload, "nonce", 64), device_id=_text(payload, "device_id", 64),
+                scanned_at=scanned_at.astimezone(timezone.utc), secret=_text(payload, "secret", 200, required=False),
+                direction=direction)
+
+
+@bp.get("/")
+def events():
+    return render_template("checkin/events.html", events=operations.scannable_events(current_user))
+
+
+@bp.get("/<int:event_id>")
+def scanner(event_id):
+    event = _event_for_staff(event_id)
+    urls = {name: url_for(f"checkin.{name}", event_id=event.id)
+            for name in ("redeem", "sync", "tickets", "stats", "search", "walk_in", "undo")}
+    urls["checkin_registration"] = url_for("checkin.checkin_registration", event_id=event.id, registration_id=0)
+    return render_template("checkin/scanner.html", event=event, urls=urls)
+
+
+@bp.post("/<int:event_id>/redeem")
+def redeem(event_id):
+    event = _event_for_staff(event_id)
+    try:
+        scan = _scan_from(request.get_json(silent=True))
+        if not scan.secret:
+            raise ValueError(_("“secret” is missing."))
+    except ValueError as error:
+        return _bad(str(error))
+    return jsonify(operations.redeem(event, scan, current_user))
+
+
+@bp.post("/<int:event_id>/sync")
+def sync(event_id):
+    """Scans made offline, uploaded together; each is answered as if it had been sent alone."""
+    event = _event_for_staff(event_id)
+    payload = request.get_json(silent=True)
+    scans = payload.get("scans") if isinstance(payload, dict) else None
+    if not isinstance(scans, list) or len(scans) > MAX_SYNC:
+        return _bad(_("Send {\"scans\": [...]} with at most %(max)d scans.", max=MAX_SYNC))
+    results = []
+    for item in sorted(scans, key=lambda s: str(s.get("scanned_at", "")) if isinstance(s, dict) else ""):
+        try:
+            scan = _scan_from(item)
+            scan.method = "sync"
+        except ValueError as error:
+            results.append({"nonce": item.get("nonce") if isinstance(item, dict) else None, "status": "error",
+                            "message": str(error)})
+            continue
+        results.append(operations.redeem(event, scan, current_user))
+    return jsonify(results=results, stats=operations.stats(event))
+
+
+@bp.post("/<int:event_id>/registrations/<int:registration_id>/checkin")
+def checkin_registration(event_id, registration_id):
+    event = _event_for_staff(event_id)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        return _bad(_("No such registration for this event."), 404, error="not_found")
+    try:
+        scan = _scan_from(request.get_json(silent=True))
+    except ValueError as error:
+        return _bad(str(error))
+    scan.method = "search"
+    return jsonify(operations.redeem(event, scan, current_user, registration=registration))
+
+
+class WalkInForm(DetailsForm):
+    email = EmailField(filters=[strip_text])
+
+    class Meta:
+        csrf = False  # the JSON request carries the CSRF header, checked for the whole app
+
+    def validate_email(self, field):
+        from wtforms.validators import ValidationError
+
+        from eventapp.core.people import InvalidInput, normalise_email
+
+        try:
+            self.normalised_email = normalise_email(field.data or "")
+        except InvalidInput as error:
+            raise ValidationError(str(error)) from None
+
+
+@bp.post("/<int:event_id>/walk-in")
+def walk_in(event_id):
+    event = _event_for_staff(event_id)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return _bad(_("Send a JSON object."))
+    form = WalkInForm(data={key: value for key, value in payload.items() if isinstance(value, str)})
+    if not form.validate():
+        fields = {name: " ".join(str(e) for e in errors) for name, errors in form.errors.items()}
+        return _bad(_("Check the highlighted fields."), 422, error="invalid", fields=fields)
+    import secrets
+
+    scan = Scan(nonce=str(payload.get("nonce") or secrets.token_hex(16))[:64],
+                device_id=str(payload.get("device_id") or "")[:64], scanned_at=datetime.now(timezone.utc))
+    return jsonify(operations.walk_in(event, form.normalised_email, form.details(), scan, current_user))
+
+
+@bp.post("/<int:event_id>/undo")
+def undo(event_id):
+    event = _event_for_staff(event_id)
+    payload = request.get_json(silent=True)
+    try:
+        device_id = _text(payload if isinstance(payload, dict) else {}, "device_id", 64)
+        reason = _text(payload, "reason", 300)
+    except ValueError as error:
+        return _bad(str(error))
+    answer = operations.undo_last(event, device_id, reason, current_user)
+    if answer is None:
+        return _bad(_("This device has no check-in to take back."), 409, error="nothing_to_undo")
+    return jsonify(answer)
+
+
+@bp.get("/<int:event_id>/stats")
+def stats(event_id):
+    return jsonify(operations.stats(_event_for_staff(event_id)))
+
+
+@bp.get("/<int:event_id>/tickets")
+def tickets(event_id):
+    event = _event_for_staff(event_id)
+    response = jsonify(event_id=event.id, generated_at=datetime.now(timezone.utc).isoformat(),
+                       tickets=operations.ticket_list(event))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/<int:event_id>/search")
+def search(event_id):
+    event = _event_for_staff(event_id)
+    text = (request.args.get("q") or "").strip()
+    if len(text) < 2:
+        return jsonify(results=[])
+    return jsonify(results=operations.search(event, text))
