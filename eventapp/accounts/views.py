@@ -47,7 +47,7 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(form.next.data) or url_for("events.dashboard"), code=303)
+            return redirect(_safe_next(form.next.data) or url_for("core.home"), code=303)
         flash(_("That email and password do not match an account."), "error")
         return render_template("accounts/login.html", form=form), 401
     return render_template("accounts/login.html", form=form), (422 if form.errors else 200)

@@ -29,5 +29,8 @@ def _check(probe) -> str:
 @bp.get("/")
 def home():
     if current_user.is_authenticated:
+        membership = current_user.membership
+        if membership is not None and membership.role == "staff":
+            return redirect(url_for("checkin.events"))
         return redirect(url_for("events.dashboard"))
     return redirect(url_for("accounts.login"))

@@ -1,6 +1,6 @@
 """The organisers' back office for campaigns, events and questions."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -148,3 +148,27 @@ def decide(registration_id, decision):
         flash(_("Approved; %(name)s gets their ticket.", name=registration.contact.name) if decision == "approve"
               else _("Declined; %(name)s is told.", name=registration.contact.name), "success")
     return redirect(url_for("events.detail", event_id=registration.event_id), code=303)
+
+
+@bp.post("/events/<int:event_id>/staff")
+def assign_staff(event_id):
+    """Give a staff account the door of this event (staff see only the events they are given)."""
+    from eventapp.accounts.operations import find_user
+    from eventapp.checkin.models import EventStaff
+
+    event = _own(Event, event_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    email = (request.form.get("email") or "").strip()[:320]
+    user = find_user(email) if email else None
+    membership = next((m for m in user.memberships if m.organisation_id == event.organisation_id), None) \
+        if user is not None else None
+    if membership is None or membership.role != "staff":
+        flash(_("No staff account with that email in your organisation. Create it with "
+                "`eventapp user create --role staff`."), "error")
+    elif db.session.execute(sa.select(EventStaff.id).where(EventStaff.event_id == event.id,
+                                                           EventStaff.user_id == user.id)).first() is None:
+        db.session.add(EventStaff(event_id=event.id, user_id=user.id))
+        db.session.commit()
+        flash(_("%(email)s can now check people in at this event.", email=user.email), "success")
+    return redirect(url_for("events.detail", event_id=event.id), code=303)

@@ -287,3 +287,23 @@ def test_no_show_is_recorded_once_after_the_event(door, db):
     no_shows = list(db.session.execute(sa.select(LeadActivity.contact_id).where(
         LeadActivity.kind == ActivityKind.NO_SHOW)).scalars())
     assert no_shows == [stayed_home.contact_id]
+
+
+def test_organiser_assigns_a_staff_account_to_an_event(client, db, make_event, make_user, login_as):
+    event = make_event()
+    staff = make_user(Role.STAFF, email="door@acme.example")
+    make_user(Role.SALES, email="sales@acme.example")
+    login_as(Role.ORGANISER)
+    bad = submit(client, f"/admin/events/{event.id}", {"email": "sales@acme.example"},
+                 post_url=f"/admin/events/{event.id}/staff", follow_redirects=True)
+    assert "No staff account with that email" in bad.get_data(as_text=True)
+    submit(client, f"/admin/events/{event.id}", {"email": "door@acme.example"},
+           post_url=f"/admin/events/{event.id}/staff")
+    submit(client, f"/admin/events/{event.id}", {"email": "door@acme.example"},
+           post_url=f"/admin/events/{event.id}/staff")  # twice: still one assignment
+    rows = list(db.session.execute(sa.select(EventStaff.user_id).where(EventStaff.event_id == event.id)).scalars())
+    assert rows == [staff.id]
+    door = client.application.test_client()
+    response = submit(door, "/login", {"email": "door@acme.example", "password": PASSWORD})
+    assert response.headers["Location"] == "/" and door.get("/").headers["Location"].endswith("/checkin/")
+    assert event.title in door.get("/checkin/").get_data(as_text=True)

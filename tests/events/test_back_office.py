@@ -51,7 +51,7 @@ def test_login_ignores_an_offsite_next(client, make_user):
     response = submit(client, "/login?next=https://evil.example/", {"email": user.email,
                                                                    "password": "correct horse battery",
                                                                    "next": "https://evil.example/"})
-    assert response.status_code == 303 and response.headers["Location"] == "/admin/"
+    assert response.status_code == 303 and response.headers["Location"] == "/"
 
 
 def test_organiser_creates_campaign_event_and_questions_then_publishes(client, db, login_as):
