@@ -67,10 +67,11 @@ def _register_blueprints(app: Flask) -> None:
     from eventapp.events.views import bp as events
     from eventapp.leads.views import bp as leads
     from eventapp.messaging.views import bp as messaging
+    from eventapp.messaging.sms_views import bp as twilio_webhooks
     from eventapp.messaging.views import dev as dev_mailbox
     from eventapp.registration.views import bp as registration
 
-    for blueprint in (core, accounts, events, leads, registration, messaging, dev_mailbox, checkin):
+    for blueprint in (core, accounts, events, leads, registration, messaging, dev_mailbox, twilio_webhooks, checkin):
         app.register_blueprint(blueprint)
 
 

@@ -40,6 +40,8 @@ class EventForm(FlaskForm):
     waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
     approval_required = BooleanField(_l("Sign-ups need approval"))
     phone_required = BooleanField(_l("Ask for a mobile phone number (required)"))
+    sms_enabled = BooleanField(_l("Offer SMS messages"), description=_l(
+        "Attendees can choose to get their confirmation and reminders by text message too."))
     registration_opens_at = DateTimeLocalField(_l("Sign-up opens"), format=LOCAL_FORMAT, validators=[Optional()])
     registration_closes_at = DateTimeLocalField(_l("Sign-up closes"), format=LOCAL_FORMAT, validators=[Optional()])
     summary = TextAreaField(_l("Summary (Markdown)"), filters=[strip_text], validators=[Length(max=MARKDOWN_MAX)])

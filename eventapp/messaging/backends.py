@@ -1,6 +1,7 @@
 """Where messages go: SMTP (or the dev mailbox when no SMTP server is set); SMS comes through Twilio."""
 from eventapp.messaging.compose import compose_email
 from eventapp.messaging.email import SmtpSender, SmtpSettings
+from eventapp.messaging.sms import SmsBackend, TwilioSettings
 
 
 class EmailBackend:
@@ -26,4 +27,4 @@ class EmailBackend:
 
 def make_backends(config: dict) -> dict:
     sender = SmtpSender(SmtpSettings.from_url(config["SMTP_URL"])) if config.get("SMTP_URL") else None
-    return {"email": EmailBackend(sender)}
+    return {"email": EmailBackend(sender), "sms": SmsBackend(TwilioSettings.from_config(config))}

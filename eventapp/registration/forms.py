@@ -28,11 +28,14 @@ class DetailsForm(FlaskForm):
     phone = TelField(_l("Mobile phone"), filters=[strip_text])
 
     phone_required = False
+    wants_sms = False  # the sign-up form says when the person asked for text messages
 
     def validate_phone(self, field):
         if not field.data:
             if self.phone_required:
                 raise ValidationError(_l("Enter your mobile phone number; this event needs it."))
+            if self.wants_sms:
+                raise ValidationError(_l("Enter your mobile phone number to get text messages."))
             return
         if len(field.data) > 40:
             raise ValidationError(_l("Enter a phone number with its country code, like +44 20 7946 0958."))
@@ -57,9 +60,15 @@ class DetailsForm(FlaskForm):
 class SignupForm(DetailsForm):
     email = EmailField(_l("Work email"), filters=[strip_text])
     marketing_consent = BooleanField(default=False)
+    sms_opt_in = BooleanField(_l("Also send me text messages (SMS) about this registration"), default=False)
     view_token = HiddenField()
 
     normalised_email = None
+    sms_offered = False  # the event sends SMS; otherwise a posted sms_opt_in means nothing
+
+    @property
+    def wants_sms(self) -> bool:
+        return self.sms_offered and bool(self.sms_opt_in.data)
 
     def validate_email(self, field):
         if len(field.data or "") > 320:
@@ -105,6 +114,7 @@ def form_for_event(base, event, **kwargs):
     form_class = type(f"{base.__name__}ForEvent", (base,), fields)
     form = form_class(**kwargs)
     form.phone_required = event.phone_required
+    form.sms_offered = event.sms_enabled
     return form
 
 

@@ -45,6 +45,7 @@ class Signup:
     details: dict  # first_name, last_name, company, job_title, phone
     answers: dict = field(default_factory=dict)
     marketing_consent: bool = False
+    sms_opt_in: bool = False  # also tell them by SMS (the event offers it and they gave a phone)
     consent_text: str = ""
     language: str = "en"
     channel: str = "web"
@@ -122,6 +123,7 @@ def _register(event: Event, signup: Signup) -> SignupResult:
         registration.cancelled_at = None
     registration.status = status
     registration.answers = signup.answers
+    registration.sms_opt_in = signup.sms_opt_in
     registration.channel = signup.channel
     registration.form_nonce = signup.form_nonce
     db.session.flush()

@@ -69,7 +69,7 @@ def signup(slug):
     viewed_at, nonce = _read_view_token(form.view_token.data, event.id)
     data = Signup(
         email=form.normalised_email, details=form.details(), answers=form.answers(event),
-        marketing_consent=form.marketing_consent.data,
+        marketing_consent=form.marketing_consent.data, sms_opt_in=form.wants_sms,
         consent_text=operations.marketing_consent_text(event_organisation_name(event)),
         language=str(get_locale() or "en"), form_nonce=nonce, viewed_at=viewed_at,
         ip_address=request.remote_addr or "", user_agent=request.user_agent.string or "",
