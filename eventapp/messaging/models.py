@@ -53,7 +53,7 @@ class Message(db.Model):
     locked_until = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
-    provider_id: Mapped[str] = mapped_column(sa.String(200), default="")
+    provider_id: Mapped[str] = mapped_column(sa.String(200), default="", index=True)  # Twilio SID / Message-ID
     subject: Mapped[str] = mapped_column(sa.String(300), default="")
     body_text: Mapped[str] = mapped_column(sa.Text, default="")
     # The whole MIME message, kept only when no SMTP server is configured, for /dev/mailbox.

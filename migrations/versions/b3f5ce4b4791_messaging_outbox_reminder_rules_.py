@@ -90,6 +90,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_messages_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_registration_id'), ['registration_id'], unique=False)
         batch_op.create_index('ix_messages_status_due', ['status', 'due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_messages_provider_id'), ['provider_id'], unique=False)
 
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('calendar_sequence', sa.Integer(), server_default='0', nullable=False))
@@ -112,6 +113,7 @@ def downgrade():
 
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index('ix_messages_status_due')
+        batch_op.drop_index(batch_op.f('ix_messages_provider_id'))
         batch_op.drop_index(batch_op.f('ix_messages_registration_id'))
         batch_op.drop_index(batch_op.f('ix_messages_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_messages_event_id'))

@@ -156,6 +156,11 @@ def test_organiser_rewords_previews_and_tests_a_message(client, db, make_event, 
     assert response.status_code == 303
     page = client.get(url).get_data(as_text=True)
     assert "See you, Ada!" in page and "Doors open at" in page
+    assert "1 SMS segment" in page and "GSM-7" in page
+    submit(client, url, {"subject": "", "body": "", "sms_text": "您好 {first_name}，活动即将开始，请查看：{manage_url}"})
+    assert "UCS-2" in client.get(url).get_data(as_text=True)  # Chinese: 70 characters a segment
+    submit(client, url, {"subject": "See you, {first_name}!", "body": "Doors open at {event_time}.",
+                         "sms_text": "Hi {first_name}: {manage_url}"})
     submit(client, url, {}, post_url=f"{url}/test")
     deliver_due()
     [test] = smtp_sink.messages
