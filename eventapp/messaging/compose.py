@@ -5,6 +5,7 @@ from email.message import EmailMessage
 
 import qrcode
 import sqlalchemy as sa
+from PIL import Image
 from flask import current_app, render_template
 from flask_babel import gettext as _
 
@@ -122,11 +123,11 @@ def wording(message: Message) -> tuple[str, str, str]:
     registration, event = message.registration, message.event
     kind = message.meta.get("as_kind", message.kind)
     override = template_for(event.id, kind)
-    values = placeholder_values(registration)
+    values = placeholder_values(registration) if override is not None else {}  # dates cost: only when used
     subject = fill(override.subject, values) if override and override.subject else subject_for(kind, event.title)
     intro = fill(override.body, values) if override and override.body else intro_for(kind)
     sms = fill(override.sms_text, values) if override and override.sms_text else \
-        sms_text_for(kind, event.title, values["manage_url"])
+        sms_text_for(kind, event.title, manage_url(registration))
     if message.kind == MessageKind.TEST:
         subject, sms = f"[{_('Test')}] {subject}", f"[{_('Test')}] {sms}"
     return subject, intro, sms
@@ -140,10 +141,18 @@ def public_base_url() -> str:
     return current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
 
 
-def qr_png(secret: str) -> bytes:
-    image = qrcode.make(secret, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
+def qr_png(secret: str, scale: int = 8) -> bytes:
+    """The ticket's QR code as a PNG. A fixed mask pattern (trying all eight to pick the "best" tripled the cost;
+    scanners read any of them), and one pixel per module scaled up at once instead of drawing each box."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, mask_pattern=0)
+    code.add_data(secret)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    size = len(matrix)
+    image = Image.new("L", (size, size))
+    image.putdata([0 if dark else 255 for row in matrix for dark in row])
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.resize((size * scale, size * scale), Image.Resampling.NEAREST).save(buffer, format="PNG")
     return buffer.getvalue()
 
 

@@ -2,14 +2,15 @@
 import hashlib
 import hmac
 import io
-from datetime import timedelta
+import functools
+from datetime import date, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.image.svg
 from flask import current_app
-from icalendar import Alarm, Calendar, Event as CalendarEvent, vCalAddress, vText
+from icalendar import Alarm, Calendar, Event as CalendarEvent, Timezone, vCalAddress, vText
 
 from eventapp.core.time import utcnow
 
@@ -68,5 +69,12 @@ def calendar_for(registration, manage_url: str, sequence: int = 0, method: str =
     alarm.add("description", event.title)
     entry.add_component(alarm)
     cal.add_component(entry)
-    cal.add_missing_timezones()
+    cal.add_component(_vtimezone(event.timezone, event.starts_at.year))
     return cal.to_ical()
+
+
+@functools.lru_cache(maxsize=64)
+def _vtimezone(zone: str, year: int) -> Timezone:
+    """The zone's VTIMEZONE around the event's year. Built once per zone and year: computing it (icalendar's
+    default spans 1970-2038) was most of the cost of every calendar file."""
+    return Timezone.from_tzid(zone, first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1))
