@@ -1,0 +1,651 @@
+"""Sign-ups per second through the real app against a bare Flask view that inserts one row, in the same run.
+
+    python bench/registration.py [--seconds 10] [--clients 16] [--server gunicorn|waitress] [--workers 4]
+                                 [--database-url postgresql+psycopg://...]
+
+For each database (SQLite always; PostgreSQL when --database-url or BENCH_POSTGRES_URL reaches one), both apps are
+served in turn by the same WSGI server with the same settings on 127.0.0.1, and the same load is put on each:
+`--clients` clients (keep-alive where the server offers it) spread over a few processes; each loads the landing
+page once (cookie, CSRF token, view token) and then posts sign-ups with a fresh email each, as fast as the server
+answers. Anything but a 303 is an error. The sign-up rate limit stays on (set very high), so its cost is measured too.
+
+The rest of the environment passes through to the servers (REDIS_URL, for one, moves the queue and the rate
+limiter to Redis). PostgreSQL runs in a fresh schema that is dropped afterwards.
+
+Target (the issue): the full sign-up at >= 50 % of the baseline's sign-ups per second, p95 < 100 ms at 16 clients
+on SQLite. The last line is one JSON object; "ratio" is eventapp ÷ baseline sign-ups per second on SQLite.
+"""
+import argparse
+import html
+import http.client
+import json
+import multiprocessing
+import os
+import queue
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+SIGNUP_RATE_LIMIT = "10000000 per minute"
+TARGET_RATIO = 0.5
+TARGET_P95_MS = 100.0
+REQUEST_TIMEOUT = 30  # seconds; a request slower than this is an error, not a hang
+BASELINE_TABLE = "bench_baseline_signups"
+
+
+# ---------------------------------------------------------------- the baseline: a bare Flask view, one INSERT
+
+def baseline_app():
+    """What a sign-up costs at the least: a Flask view that inserts one row and redirects (served via --call)."""
+    from datetime import datetime, timezone
+
+    import sqlalchemy as sa
+    from flask import Flask, redirect, request
+
+    engine = sa.create_engine(os.environ["BENCH_BASELINE_DATABASE_URL"])
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)  # the same pragmas eventapp sets
+    signups = _baseline_table(sa.MetaData())
+    app = Flask("baseline")
+
+    @app.get("/e/<slug>")
+    def landing(slug):
+        return "<form method=post><input type=hidden name=csrf_token value=x>" \
+               "<input type=hidden name=view_token value=x></form>"
+
+    @app.post("/e/<slug>")
+    def signup(slug):
+        with engine.begin() as connection:
+            connection.execute(signups.insert().values(email=request.form["email"],
+                                                       created_at=datetime.now(timezone.utc)))
+        return redirect(f"/r/{secrets.token_urlsafe(24)}", code=303)
+
+    return app
+
+
+def _baseline_table(metadata):
+    import sqlalchemy as sa
+
+    return sa.Table(BASELINE_TABLE, metadata,
+                    sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("email", sa.String(320), nullable=False),
+                    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False))
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+# ---------------------------------------------------------------- setup: databases and the event
+
+def prepare_databases(env: dict, run_id: str) -> str:
+    """Migrate eventapp's database, publish an event without a capacity limit, (re)create the baseline table.
+    Returns the event's slug."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from eventapp import create_app
+    from eventapp.accounts.operations import ensure_organisation
+    from eventapp.core.time import utcnow
+    from eventapp.events import operations as events
+    from eventapp.events.models import EventKind, EventStatus
+    from eventapp.extensions import db
+
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)  # create_app reads its settings from the environment
+    try:
+        app = create_app()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    slug = f"bench-{run_id}"
+    with app.app_context():
+        try:
+            upgrade()
+        except SystemExit:  # Flask-Migrate logs the error and exits
+            raise RuntimeError("migrating the database failed (the error is above)") from None
+        organisation = ensure_organisation("bench", "Benchmark Marketing Team")
+        db.session.flush()
+        event = events.save_event(organisation.id, {
+            "title": "Benchmark trade show", "slug": slug, "kind": EventKind.TRADE_SHOW, "timezone": "Europe/London",
+            "summary": "Come by our stand.", "agenda_md": "## Agenda\n\n- 09:00 doors open\n- 17:00 close",
+            "starts_at": utcnow() + timedelta(days=30), "ends_at": utcnow() + timedelta(days=31),
+            "venue_name": "ExCeL London", "venue_address": "Royal Victoria Dock, London E16 1XL", "capacity": None})
+        events.set_status(event, EventStatus.PUBLISHED)
+        db.session.commit()
+        db.engine.dispose()
+
+    engine = sa.create_engine(env["BENCH_BASELINE_DATABASE_URL"])
+    metadata = sa.MetaData()
+    table = _baseline_table(metadata)
+    with engine.begin() as connection:
+        table.drop(connection, checkfirst=True)
+        table.create(connection)
+    engine.dispose()
+    return slug
+
+
+def count_rows(env: dict, slug: str) -> dict:
+    """What each app really stored, to check the 303s against."""
+    import sqlalchemy as sa
+
+    counts = {}
+    engine = sa.create_engine(env["DATABASE_URL"])
+    with engine.connect() as connection:
+        counts["eventapp"] = connection.execute(sa.text(
+            "SELECT count(*) FROM registrations r JOIN events e ON e.id = r.event_id WHERE e.slug = :slug"),
+            {"slug": slug}).scalar_one()
+    engine.dispose()
+    engine = sa.create_engine(env["BENCH_BASELINE_DATABASE_URL"])
+    with engine.connect() as connection:
+        counts["baseline"] = connection.execute(sa.text(f"SELECT count(*) FROM {BASELINE_TABLE}")).scalar_one()
+    engine.dispose()
+    return counts
+
+
+def postgres_reachable(url: str) -> str | None:
+    """None when we can connect, else why not."""
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:  # noqa: BLE001 (any failure means: skip PostgreSQL, say why)
+        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    return None
+
+
+class PostgresSchema:
+    """A fresh schema for this run (dropped afterwards), so each run starts from empty tables like SQLite does
+    and the database named by --database-url is left as it was."""
+
+    def __init__(self, url: str, run_id: str):
+        import sqlalchemy as sa
+
+        self.name = f"bench_registration_{run_id}"
+        self.admin_url = url
+        parsed = sa.engine.make_url(url)
+        self.url = parsed.update_query_dict({"options": f"-csearch_path={self.name}"}) \
+            .render_as_string(hide_password=False)
+
+    def _run(self, statement: str) -> None:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.admin_url, connect_args={"connect_timeout": 5})
+        with engine.begin() as connection:
+            connection.execute(sa.text(statement))
+        engine.dispose()
+
+    def __enter__(self):
+        self._run(f"CREATE SCHEMA {self.name}")
+        return self
+
+    def __exit__(self, *_exc):
+        self._run(f"DROP SCHEMA IF EXISTS {self.name} CASCADE")
+
+
+# ---------------------------------------------------------------- servers
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """One WSGI server in its own process group on 127.0.0.1; stop() ends the whole group."""
+
+    def __init__(self, name: str, app_spec: tuple[str, str], args, env: dict, log_dir: Path):
+        self.name = name
+        self.port = free_port()
+        module, factory = app_spec
+        if args.server == "gunicorn":
+            command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
+                       "--workers", str(args.workers), "--worker-class", args.worker_class,
+                       # (gunicorn turns sync workers into gthread ones when given --threads)
+                       *(["--threads", str(args.threads)] if args.worker_class == "gthread" else []),
+                       "--pythonpath", str(BENCH_DIR),
+                       "--log-level", "warning", f"{module}:{factory}()"]
+        else:
+            command = [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{self.port}",
+                       f"--threads={args.threads}", "--call", f"{module}:{factory}"]
+        self.log_path = log_dir / f"{name}.log"
+        self.log = open(self.log_path, "wb")
+        server_env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(BENCH_DIR), os.environ.get("PYTHONPATH")]))}
+        self.process = subprocess.Popen(command, env=server_env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def wait_ready(self, path: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} server exited ({self.process.returncode}):\n{self.log_tail()}")
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", path)
+                status = connection.getresponse().status
+                connection.close()
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} server not ready after {timeout:.0f} s:\n{self.log_tail()}")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of every live process in the server's group (the master and its workers)."""
+        ticks = 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.process.pid:  # fields[2] is the process group id
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def log_tail(self, lines: int = 30) -> str:
+        if not self.log.closed:
+            self.log.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+        self.log.close()
+
+
+# ---------------------------------------------------------------- the load: client processes with threads
+
+INPUT_TAG = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
+ATTRIBUTE = re.compile(r'([\w-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|([^\s>]+))')
+
+
+def hidden_inputs(page: str) -> dict:
+    fields = {}
+    for tag in INPUT_TAG.findall(page):
+        attributes = {name.lower(): html.unescape(a or b or c) for name, a, b, c in ATTRIBUTE.findall(tag)}
+        if attributes.get("type", "").lower() == "hidden" and "name" in attributes:
+            fields[attributes["name"]] = attributes.get("value", "")
+    return fields
+
+
+def cookies_from(response) -> dict:
+    cookies = {}
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name, _, value = header.split(";", 1)[0].partition("=")
+        cookies[name.strip()] = value.strip()
+    return cookies
+
+
+class LandingPageError(Exception):
+    pass
+
+
+def open_session(connection, path: str) -> tuple[dict, dict]:
+    """Load the landing page as a visitor: the form's hidden fields and the headers for posting it."""
+    connection.request("GET", path)
+    page = connection.getresponse()
+    body = page.read().decode()
+    if page.status != 200:
+        raise LandingPageError(f"landing page {page.status}")
+    # The session cookie from the landing page is kept; the one a sign-up sets (with a flash message for the page
+    # we do not follow) is not, or it would grow with every sign-up as no real visitor's does.
+    cookie = "; ".join(f"{name}={value}" for name, value in cookies_from(page).items())
+    return hidden_inputs(body), {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+
+
+def client(port: int, path: str, label: str, prepared: threading.Barrier, go, timing, result: dict):
+    """One visitor: load the page, wait for the go, post sign-ups until the window ends. Latencies of the posts
+    sent inside the measured window go into result."""
+    latencies, statuses, failures = [], Counter(), Counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+    try:
+        try:
+            hidden, headers = open_session(connection, path)
+        except LandingPageError as error:
+            failures[str(error)] += 1
+            return
+        except (OSError, http.client.HTTPException) as error:
+            failures[f"landing page {type(error).__name__}"] += 1
+            return
+        finally:
+            prepared.wait()
+        go.wait()
+        _start_at, measure_from, stop_at = timing[:]
+        number = 0
+        while (sent := time.time()) < stop_at:
+            number += 1
+            form = urllib.parse.urlencode({
+                **hidden, "first_name": "Ada", "last_name": "Lovelace", "company": "Analytical Engines Ltd",
+                "email": f"{label}-{number}@bench.example.org", "job_title": "Head of Marketing",
+                "phone": "+44 20 7946 0958"})
+            began = time.perf_counter()
+            try:
+                connection.request("POST", path, body=form, headers=headers)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException) as error:
+                if sent >= measure_from:
+                    failures[type(error).__name__] += 1
+                connection.close()  # the next request opens a fresh connection
+                continue
+            elapsed = time.perf_counter() - began
+            if sent >= measure_from:
+                statuses[response.status] += 1
+                if response.status == 303:
+                    latencies.append(elapsed)
+    except threading.BrokenBarrierError:
+        failures["load generator out of step"] += 1
+    finally:
+        connection.close()
+        result.update(latencies=latencies, statuses=statuses, failures=failures)
+
+
+def client_process(index: int, port: int, path: str, run_label: str, thread_count: int, go, timing, reports):
+    """One load process: thread_count visitors; reports when they have their sessions, then its results and its
+    own CPU time over the measured window."""
+    prepared = threading.Barrier(thread_count + 1, timeout=REQUEST_TIMEOUT + 10)
+    results = [{} for _ in range(thread_count)]
+    threads = [threading.Thread(target=client, daemon=True,
+                                args=(port, path, f"{run_label}-{index}-{number}", prepared, go, timing,
+                                      results[number]))
+               for number in range(thread_count)]
+    for thread in threads:
+        thread.start()
+    try:
+        prepared.wait()
+    except threading.BrokenBarrierError:
+        pass
+    reports.put(("ready", index, None))
+    if not go.wait(timeout=120):
+        return  # the benchmark gave up on this phase
+    _start_at, measure_from, stop_at = timing[:]
+    time.sleep(max(0.0, measure_from - time.time()))
+    cpu_from = time.process_time()
+    time.sleep(max(0.0, stop_at - time.time()))
+    cpu = time.process_time() - cpu_from
+    for thread in threads:
+        thread.join(REQUEST_TIMEOUT + 5)
+    reports.put(("done", index, {"cpu": cpu, "clients": results}))
+
+
+def busy_cpu_seconds() -> float:
+    """CPU time spent by everything on the machine (all CPUs), from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def collect(reports, kind: str, processes: list, timeout: float) -> list:
+    """Wait for one report of this kind from each load process; fail fast when one of them dies."""
+    deadline = time.monotonic() + timeout
+    payloads = []
+    while len(payloads) < len(processes):
+        try:
+            report, _index, payload = reports.get(timeout=0.5)
+        except queue.Empty:
+            if dead := [process.exitcode for process in processes if process.exitcode not in (None, 0)]:
+                raise RuntimeError(f"a load generator process exited with code {dead[0]}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the load generator did not report '{kind}' in {timeout:.0f} s") from None
+            continue
+        if report == kind:
+            payloads.append(payload)
+    return payloads
+
+
+def put_load(server: Server, path: str, run_label: str, seconds: float, args) -> dict:
+    """One measured phase against one server: raw latencies, statuses and CPU use."""
+    process_count = min(args.client_processes, args.clients)
+    per_process = [args.clients // process_count + (1 if index < args.clients % process_count else 0)
+                   for index in range(process_count)]
+    context = multiprocessing.get_context("spawn")
+    go, timing, reports = context.Event(), context.Array("d", 3), context.Queue()
+    processes = [context.Process(target=client_process, daemon=True,
+                                 args=(index, server.port, path, run_label, count, go, timing, reports))
+                 for index, count in enumerate(per_process)]
+    try:
+        for process in processes:
+            process.start()
+        collect(reports, "ready", processes, timeout=60)
+        start_at = time.time()
+        measure_from = start_at + args.warmup
+        stop_at = measure_from + seconds
+        timing[:] = [start_at, measure_from, stop_at]
+        go.set()
+        time.sleep(max(0.0, measure_from - time.time()))
+        server_cpu_from, busy_from = server.cpu_seconds(), busy_cpu_seconds()
+        time.sleep(max(0.0, stop_at - time.time()))
+        server_cpu, busy = server.cpu_seconds() - server_cpu_from, busy_cpu_seconds() - busy_from
+        outcomes = collect(reports, "done", processes, timeout=REQUEST_TIMEOUT + 30)
+        for process in processes:
+            process.join(10)
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
+
+    phase = {"seconds": seconds, "latencies": [], "statuses": Counter(), "failures": Counter(),
+             "server_cpu": server_cpu, "load_cpu": sum(outcome["cpu"] for outcome in outcomes)}
+    phase["other_cpu"] = max(0.0, busy - server_cpu - phase["load_cpu"])
+    for outcome in outcomes:
+        for result in outcome["clients"]:
+            phase["latencies"] += result.get("latencies", [])
+            phase["statuses"].update(result.get("statuses", {}))
+            phase["failures"].update(result.get("failures", {}))
+    return phase
+
+
+def summarise(phases: list[dict]) -> dict:
+    seconds = sum(phase["seconds"] for phase in phases)
+    latencies = [latency for phase in phases for latency in phase["latencies"]]
+    statuses, failures = Counter(), Counter()
+    for phase in phases:
+        statuses.update(phase["statuses"])
+        failures.update(phase["failures"])
+    ok = statuses.get(303, 0)
+    errors = {**{str(status): count for status, count in statuses.items() if status != 303}, **failures}
+    server_cpu = sum(phase["server_cpu"] for phase in phases)
+    cpu_capacity = seconds * os.cpu_count()
+    return {
+        "rps": round(ok / seconds, 1),
+        "p50_ms": round(_percentile(latencies, 50) * 1000, 1),
+        "p95_ms": round(_percentile(latencies, 95) * 1000, 1),
+        "ok": ok,
+        "errors": sum(errors.values()),
+        "error_kinds": errors,
+        "server_cpu_ms_per_signup": round(server_cpu * 1000 / ok, 2) if ok else None,
+        # Shares of all CPUs during the measured windows: the app's server, our load generator, everything else
+        # (other programs on the machine; for PostgreSQL also the database server).
+        "cpu_share": {"server": round(server_cpu / cpu_capacity, 2),
+                      "load_generator": round(sum(phase["load_cpu"] for phase in phases) / cpu_capacity, 2),
+                      "other": round(sum(phase["other_cpu"] for phase in phases) / cpu_capacity, 2)},
+    }
+
+
+def _percentile(values: list[float], percent: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
+
+
+# ---------------------------------------------------------------- one database, both apps
+
+APPS = {"baseline": (Path(__file__).stem, "baseline_app"), "eventapp": ("eventapp", "create_app")}
+
+
+def bench_database(kind: str, database_url: str, baseline_url: str, work_dir: Path, run_id: str,
+                   args) -> dict:
+    data_dir = work_dir / kind
+    data_dir.mkdir()
+    env = {
+        "EVENTAPP_DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "EVENTAPP_SIGNUP_RATE_LIMIT": SIGNUP_RATE_LIMIT,
+        "EVENTAPP_RATE_LIMITS": "1",  # on, whatever the caller's shell says
+        "BENCH_BASELINE_DATABASE_URL": baseline_url,
+    }
+    print(f"[{kind}] preparing the databases ...", flush=True)
+    slug = prepare_databases(env, run_id)
+    path = f"/e/{slug}"
+    servers, phases = {}, {name: [] for name in APPS}
+    try:
+        for name, app_spec in APPS.items():
+            servers[name] = Server(f"{kind}-{name}", app_spec, args, env, work_dir)
+        for server in servers.values():
+            server.wait_ready(path)
+        # Both servers stay up (the idle one costs nothing); the apps take turns, in alternating order, so a
+        # change in the machine's other load hits both alike.
+        seconds = args.seconds / args.rounds
+        for round_number in range(args.rounds):
+            order = list(APPS) if round_number % 2 == 0 else list(reversed(APPS))
+            for name in order:
+                print(f"[{kind}] round {round_number + 1}/{args.rounds} {name}: {args.clients} clients, "
+                      f"{args.warmup:g} s warm-up + {seconds:g} s ...", flush=True)
+                phases[name].append(put_load(servers[name], path, f"{run_id}-{kind}-{name}-{round_number}",
+                                             seconds, args))
+    finally:
+        for server in servers.values():
+            server.stop()
+    results = {name: summarise(phases[name]) for name in APPS}
+    for name, server in servers.items():
+        if results[name]["errors"]:
+            print(f"[{kind}] {name} errors: {results[name]['error_kinds']}; server log tail:\n"
+                  f"{server.log_tail(15)}", flush=True)
+    baseline, ours = results["baseline"], results["eventapp"]
+    return {
+        "baseline": baseline,
+        "eventapp": ours,
+        "ratio": round(ours["rps"] / baseline["rps"], 3) if baseline["rps"] else None,
+        "cpu_ratio": round(baseline["server_cpu_ms_per_signup"] / ours["server_cpu_ms_per_signup"], 3)
+        if baseline["server_cpu_ms_per_signup"] and ours["server_cpu_ms_per_signup"] else None,
+        "rows_stored": count_rows(env, slug),
+    }
+
+
+def print_table(kind: str, figures: dict) -> None:
+    print(f"\n{kind}")
+    print(f"  {'':<10} {'sign-ups/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'ok':>7} {'errors':>7} {'rows stored':>12} "
+          f"{'server CPU ms/sign-up':>22}   CPU share: server / load generator / other")
+    for name in ("baseline", "eventapp"):
+        row = figures[name]
+        cpu = row["server_cpu_ms_per_signup"]
+        share = row["cpu_share"]
+        print(f"  {name:<10} {row['rps']:>10.1f} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} {row['ok']:>7} "
+              f"{row['errors']:>7} {figures['rows_stored'][name]:>12} {cpu if cpu is not None else '-':>22}   "
+              f"{share['server']:.0%} / {share['load_generator']:.0%} / {share['other']:.0%}")
+    print("  (rows stored include the warm-up sign-ups; CPU shares are of all CPUs, 'other' is everything else on "
+          "the machine, for PostgreSQL the database server too)")
+    print(f"  ratio (eventapp ÷ baseline sign-ups/s): {figures['ratio']}   "
+          f"(baseline ÷ eventapp server CPU per sign-up: {figures['cpu_ratio']})")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10, help="measured seconds per app and database")
+    parser.add_argument("--rounds", type=int, default=2, help="turns each app takes (the seconds are split)")
+    parser.add_argument("--warmup", type=float, default=1, help="seconds of load before each measured turn")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
+    parser.add_argument("--client-processes", type=int, default=4, help="load generator processes")
+    parser.add_argument("--server", choices=("gunicorn", "waitress"), default="gunicorn")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="waitress threads; threads per gunicorn worker (gthread only)")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_POSTGRES_URL", ""),
+                        help="PostgreSQL URL (default: $BENCH_POSTGRES_URL; PostgreSQL is skipped without one)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data directory (and logs)")
+    return parser.parse_args(argv)
+
+
+def _exit_on_sigterm(*_):
+    """A SIGTERM runs the finally blocks too, so no server or client outlives the benchmark."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not interrupt that cleanup
+    sys.exit(143)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    run_id = secrets.token_hex(4)
+    work_dir = Path(tempfile.mkdtemp(prefix="bench-registration-"))
+    server_settings = {"server": args.server, **({"workers": args.workers, "worker_class": args.worker_class}
+                                                 if args.server == "gunicorn" else {}),
+                       "threads": args.threads}
+    print(f"bench/registration.py: {server_settings}, {args.clients} clients in {args.client_processes} "
+          f"processes, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, work dir {work_dir}",
+          flush=True)
+    summary = {"bench": "registration", "clients": args.clients, "seconds": args.seconds, **server_settings}
+    try:
+        summary["sqlite"] = bench_database("sqlite", f"sqlite:///{work_dir / 'eventapp.db'}",
+                                           f"sqlite:///{work_dir / 'baseline.db'}", work_dir, run_id, args)
+        if not args.database_url:
+            summary["postgresql"] = {"skipped": "no --database-url or BENCH_POSTGRES_URL"}
+        elif why := postgres_reachable(args.database_url):
+            summary["postgresql"] = {"skipped": f"not reachable: {why}"}
+        else:
+            try:
+                with PostgresSchema(args.database_url, run_id) as schema:
+                    summary["postgresql"] = bench_database("postgresql", schema.url, schema.url, work_dir,
+                                                           run_id, args)
+            except Exception as error:  # noqa: BLE001 (SQLite's figures still count; say what went wrong)
+                summary["postgresql"] = {"failed": f"{type(error).__name__}: {error}"}
+    finally:
+        if args.keep:
+            print(f"kept {work_dir}")
+        else:
+            shutil.rmtree(work_dir, ignore_errors=True)
+
+    print_table("sqlite", summary["sqlite"])
+    postgresql = summary["postgresql"]
+    if "skipped" in postgresql or "failed" in postgresql:
+        print(f"\npostgresql: {', '.join(f'{key} ({value})' for key, value in postgresql.items())}")
+    else:
+        print_table("postgresql", summary["postgresql"])
+    sqlite = summary["sqlite"]
+    met = (sqlite["ratio"] or 0) >= TARGET_RATIO and sqlite["eventapp"]["p95_ms"] < TARGET_P95_MS
+    summary["target_met"] = met
+    print(f"\ntarget (SQLite, {args.clients} clients): ratio >= {TARGET_RATIO:.0%} and p95 < {TARGET_P95_MS:.0f} ms"
+          f" -> {'met' if met else 'NOT met'}")
+    summary["ratio"] = sqlite["ratio"]
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
