@@ -240,8 +240,10 @@ def walk_in(event: Event, email, details: dict, scan: Scan, staff) -> dict:
         registration.walk_in = True
         registration.cancelled_at = None
         # A person standing at the door takes a seat even when the event is full.
-        db.session.execute(sa.update(Event).where(Event.id == event.id)
-                           .values(seats_taken=Event.seats_taken + 1).execution_options(synchronize_session=False))
+        if event.capacity is not None:
+            db.session.execute(sa.update(Event).where(Event.id == event.id)
+                               .values(seats_taken=Event.seats_taken + 1, updated_at=Event.updated_at)
+                               .execution_options(synchronize_session=False))
         db.session.flush()
         signals.walked_in.send(registration)
     scan.method = "walk_in"

@@ -72,9 +72,14 @@ def save_event(organisation_id: int, values: dict, event: Event | None = None) -
         changed = []
     else:
         changed = [name for name in CALENDAR_FIELDS if name in values and values[name] != getattr(event, name)]
+    capacity_changed = "capacity" in values and values["capacity"] != event.capacity
     for name in EVENT_FIELDS:
         if name in values:
             setattr(event, name, values[name])
+    if capacity_changed and event.id is not None and event.capacity is not None:
+        from eventapp.registration.operations import recount_seats
+
+        recount_seats(event)
     if changed and event.status == EventStatus.PUBLISHED:
         event.calendar_sequence += 1
         signals.event_rescheduled.send(event, changed=changed)

@@ -42,7 +42,10 @@ def queue_message(kind: MessageKind, registration, *, channel: str = "email", ke
     if new_id is None:
         return None
     db.session.info.setdefault("outbox", []).append(new_id)  # handed to the queue after commit
-    message = db.session.get(Message, new_id)
+    # What subscribers need, without reading back the row just written (it is not added to the session).
+    message = Message(id=new_id, organisation_id=contact.organisation_id, contact=contact, event=registration.event,
+                      registration=registration, channel=channel, kind=kind, recipient=recipient,
+                      idempotency_key=key, meta=meta or {})
     signals.message_queued.send(message)
     return message
 

@@ -108,10 +108,20 @@ def question_field(question):
     return RadioField(question.label, choices=options, validate_choice=False, validators=checks)
 
 
+_FORM_CLASSES: dict = {}
+
+
 def form_for_event(base, event, **kwargs):
-    """The base form plus one field per question of the event."""
-    fields = {question.field_name: question_field(question) for question in event.questions}
-    form_class = type(f"{base.__name__}ForEvent", (base,), fields)
+    """The base form plus one field per question of the event (the class is built once per version of the
+    questions; building it on every request was a visible part of a sign-up's cost)."""
+    questions = event.questions
+    key = (base, event.id, tuple((q.id, q.label, q.kind, q.required, tuple(q.options or ())) for q in questions))
+    form_class = _FORM_CLASSES.get(key)
+    if form_class is None:
+        if len(_FORM_CLASSES) > 500:
+            _FORM_CLASSES.clear()
+        fields = {question.field_name: question_field(question) for question in questions}
+        form_class = _FORM_CLASSES[key] = type(f"{base.__name__}ForEvent", (base,), fields)
     form = form_class(**kwargs)
     form.phone_required = event.phone_required
     form.sms_offered = event.sms_enabled

@@ -150,10 +150,13 @@ def _claim_place(event: Event) -> RegistrationStatus:
 
 
 def _take_seat(event: Event) -> bool:
+    """An event without a limit has no seat counter to fight over (its count is taken when a limit is set)."""
+    if event.capacity is None:
+        return True
     result = db.session.execute(
         sa.update(Event)
-        .where(Event.id == event.id, sa.or_(Event.capacity.is_(None), Event.seats_taken < Event.capacity))
-        .values(seats_taken=Event.seats_taken + 1)
+        .where(Event.id == event.id, Event.seats_taken < Event.capacity)
+        .values(seats_taken=Event.seats_taken + 1, updated_at=Event.updated_at)
         .execution_options(synchronize_session=False)
     )
     db.session.expire(event, ["seats_taken"])
@@ -161,11 +164,21 @@ def _take_seat(event: Event) -> bool:
 
 
 def _free_seat(event: Event) -> None:
+    if event.capacity is None:
+        return
     db.session.execute(
         sa.update(Event).where(Event.id == event.id, Event.seats_taken > 0)
-        .values(seats_taken=Event.seats_taken - 1).execution_options(synchronize_session=False)
+        .values(seats_taken=Event.seats_taken - 1, updated_at=Event.updated_at)
+        .execution_options(synchronize_session=False)
     )
     db.session.expire(event, ["seats_taken"])
+
+
+def recount_seats(event: Event) -> None:
+    """Seats held now, counted from the registrations (when a limit is set or changed)."""
+    event.seats_taken = db.session.execute(
+        sa.select(sa.func.count()).select_from(Registration)
+        .where(Registration.event_id == event.id, Registration.status.in_(SEAT_HOLDING))).scalar()
 
 
 def can_change(registration: Registration) -> str | None:

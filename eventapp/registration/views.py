@@ -70,7 +70,8 @@ def signup(slug):
     data = Signup(
         email=form.normalised_email, details=form.details(), answers=form.answers(event),
         marketing_consent=form.marketing_consent.data, sms_opt_in=form.wants_sms,
-        consent_text=operations.marketing_consent_text(event_organisation_name(event)),
+        consent_text=operations.marketing_consent_text(event_organisation_name(event))
+        if form.marketing_consent.data else "",
         language=str(get_locale() or "en"), form_nonce=nonce, viewed_at=viewed_at,
         ip_address=request.remote_addr or "", user_agent=request.user_agent.string or "",
     )
@@ -79,12 +80,13 @@ def signup(slug):
     except RegistrationClosed as closed:
         db.session.rollback()
         return _landing(event, form, status=409, message=str(closed))
+    token, status = result.registration.manage_token, result.registration.status  # read before commit expires them
     db.session.commit()
     if result.outcome is Outcome.ALREADY_REGISTERED:
         return render_template("registration/already_registered.html", event=event)
     if result.outcome is Outcome.CREATED:
-        flash(_status_sentence(result.registration.status), "success")
-    return redirect(url_for("registration.manage", token=result.registration.manage_token), code=303)
+        flash(_status_sentence(status), "success")
+    return redirect(url_for("registration.manage", token=token), code=303)
 
 
 def _read_view_token(token, event_id):

@@ -184,3 +184,17 @@ def test_signing_up_again_after_cancelling_reactivates(client, db, make_event):
     assert registration.status == RegistrationStatus.CONFIRMED
     db.session.refresh(event)
     assert event.seats_taken == 1
+
+
+def test_setting_a_limit_later_counts_the_seats_already_taken(client, db, make_event):
+    from eventapp.events.operations import save_event
+
+    event = make_event(capacity=None)
+    for number in range(3):
+        submit(client, f"/e/{event.slug}", signup_form(email=f"p{number}@example.com"))
+    db.session.refresh(event)
+    save_event(event.organisation_id, {"capacity": 3}, event)
+    db.session.commit()
+    assert event.seats_taken == 3 and event.is_full
+    response = submit(client, f"/e/{event.slug}", signup_form(email="late@example.com"))
+    assert registrations(db)[-1].status == RegistrationStatus.WAITLISTED and response.status_code == 303
