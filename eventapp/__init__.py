@@ -62,6 +62,7 @@ def _select_locale():
 
 def _register_blueprints(app: Flask) -> None:
     from eventapp.accounts.views import bp as accounts
+    from eventapp.checkin.export_views import bp as exports
     from eventapp.checkin.views import bp as checkin
     from eventapp.core.views import bp as core
     from eventapp.events.views import bp as events
@@ -71,7 +72,8 @@ def _register_blueprints(app: Flask) -> None:
     from eventapp.messaging.views import dev as dev_mailbox
     from eventapp.registration.views import bp as registration
 
-    for blueprint in (core, accounts, events, leads, registration, messaging, dev_mailbox, twilio_webhooks, checkin):
+    for blueprint in (core, accounts, events, leads, registration, messaging, dev_mailbox, twilio_webhooks, checkin,
+                      exports):
         app.register_blueprint(blueprint)
 
 

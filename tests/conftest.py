@@ -75,7 +75,33 @@ class IsolatedClient(FlaskClient):
     runs inside an app context (Flask would otherwise reuse the test's context for every request)."""
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        context = contextvars.Context()
+        response = context.run(super().open, *args, **kwargs)
+        # A body still being produced (stream_with_context) goes on in the request's context, as under a server.
+        response.response = _RunIn(context, response.response)
+        return response
+
+
+class _RunIn:
+    """Iterate (and close) a response body inside the given contextvars context."""
+
+    def __init__(self, context, body):
+        self.context, self.body, self.iterator = context, body, None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.iterator is None:
+            self.iterator = self.context.run(iter, self.body)
+        return self.context.run(next, self.iterator)
+
+    def close(self):
+        if hasattr(self.body, "close"):
+            self.context.run(self.body.close)
+            self.body = ()
+
+    __del__ = close  # a body the test never read is closed like a server would, in its own context
 
 
 @pytest.fixture
