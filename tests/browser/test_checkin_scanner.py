@@ -1,0 +1,182 @@
+"""Staff at the door with a phone: Chromium's fake camera shows a real ticket's QR code to the scanner page.
+
+The camera plays a .y4m file made at test time (tests/browser/fake_camera.py). Changing what it shows takes a
+reopening of the camera: a reload, or the page's own Pause camera / Start camera buttons.
+"""
+import hashlib
+
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from eventapp.registration.models import Registration
+from tests.browser.checkin_page import (  # noqa: F401  (fixtures)
+    answer, camera, camera_browser, checkins, door, open_scanner, staff_phone)
+from tests.browser.fake_camera import show
+from tests.browser.test_landing_quality import assert_accessible
+
+
+def test_a_scanned_ticket_checks_the_person_in_once_and_a_second_scan_says_already_checked_in(
+        staff_phone, live_server, db, door, camera):
+    event, staff, people = door
+    ada = people["Ada"]
+    show(camera, ada.ticket_secret)
+    page = open_scanner(staff_phone, live_server, staff, event)
+
+    expect(answer(page)).to_be_visible()
+    expect(answer(page)).to_have_class("answer answer-ok")
+    expect(answer(page).locator(".answer-title")).to_have_text("Checked in")
+    expect(answer(page).locator(".answer-name")).to_have_text("Ada Lovelace")
+    expect(answer(page).locator(".answer-company")).to_have_text("CTO, Analytical Ltd")
+    expect(page.locator("#count-checked-in")).to_have_text("1 of 3 checked in")
+
+    registration = db.session.get(Registration, ada.id)
+    db.session.refresh(registration)
+    assert registration.checked_in_at is not None
+    assert registration.checked_in_by_id == staff.id
+    [checkin] = checkins(db, registration_id=ada.id)
+    assert (checkin.result, checkin.method, checkin.direction) == ("ok", "scan", "in")
+    assert checkin.device_id == registration.checked_in_device and checkin.device_id.startswith("phone-")
+
+    # the code stays in front of the camera: the answer goes away by itself and nothing is counted twice
+    expect(answer(page)).to_be_hidden(timeout=4000)
+    page.wait_for_timeout(500)
+    assert len(checkins(db, registration_id=ada.id)) == 1
+    expect(page.locator("#recent-list li")).to_have_count(1)
+
+    page.reload()  # a fresh page has no memory of the code: the server remembers
+    expect(answer(page)).to_be_visible()
+    expect(answer(page)).to_have_class("answer answer-warn")
+    expect(answer(page).locator(".answer-title")).to_have_text("Already checked in")
+    expect(answer(page).locator(".answer-name")).to_have_text("Ada Lovelace")
+    expect(answer(page).locator(".answer-when")).to_contain_text("this phone")
+    answer(page).click()  # a tap dismisses it at once
+    expect(answer(page)).to_be_hidden()
+    assert [c.result for c in checkins(db, registration_id=ada.id)] == ["ok", "already_checked_in"]
+
+
+def test_an_unknown_code_gets_the_red_answer_and_is_logged(staff_phone, live_server, db, door, camera):
+    event, staff, _people = door
+    forged = "abcdefghjkmnpqrstuvwxyz23456789a"
+    show(camera, forged)
+    page = open_scanner(staff_phone, live_server, staff, event)
+
+    expect(answer(page)).to_be_visible()
+    expect(answer(page)).to_have_class("answer answer-bad")
+    expect(answer(page).locator(".answer-title")).to_have_text("Unknown ticket")
+    expect(answer(page).locator(".answer-message")).not_to_be_empty()
+    [checkin] = checkins(db, event_id=event.id)
+    assert checkin.result == "invalid" and checkin.registration_id is None
+    assert checkin.secret_hash == hashlib.sha256(forged.encode()).hexdigest()
+
+
+def test_scans_made_offline_are_validated_on_the_phone_queued_and_uploaded_once(
+        staff_phone, live_server, db, door, camera):
+    event, staff, people = door
+    grace = people["Grace"]
+    show(camera, None)  # nothing in front of the camera yet
+    page = open_scanner(staff_phone, live_server, staff, event)
+    # online first: the phone keeps the ticket list for when the network is gone
+    expect(page.locator("body")).to_have_attribute("data-tickets-saved", "3")
+    expect(page.locator("#count-checked-in")).to_have_text("0 of 3 checked in")
+
+    staff_phone.set_offline(True)
+    expect(page.locator("#connection")).to_have_text("Offline — no scans waiting")
+    show(camera, grace.ticket_secret)
+    page.get_by_role("button", name="Pause camera").click()
+    page.get_by_role("button", name="Start camera").click()  # the camera reopens and sees the new code
+
+    expect(answer(page)).to_be_visible()
+    expect(answer(page)).to_have_class("answer answer-ok")
+    expect(answer(page).locator(".answer-name")).to_have_text("Grace Hopper")
+    expect(answer(page).locator(".answer-offline")).to_have_text(
+        "Offline: saved on this phone, uploaded when the connection is back.")
+    expect(page.locator("#connection")).to_have_text("Offline — 1 scan waiting")
+    expect(page.locator("#count-checked-in")).to_have_text("1 of 3 checked in")
+    page.wait_for_timeout(800)  # the code is still in view: it stays one scan
+    expect(page.locator("#connection")).to_have_text("Offline — 1 scan waiting")
+    assert checkins(db, event_id=event.id) == []
+
+    staff_phone.set_offline(False)
+    expect(page.locator("#connection")).to_have_text("Online")
+    expect(page.locator("#sync-report")).to_contain_text("1 scan made offline is uploaded.")
+    [checkin] = checkins(db, event_id=event.id)
+    assert (checkin.registration_id, checkin.result, checkin.method) == (grace.id, "ok", "sync")
+    registration = db.session.get(Registration, grace.id)
+    db.session.refresh(registration)
+    assert registration.checked_in_at is not None
+    assert registration.checked_in_at <= checkin.received_at  # the phone's scan time, not the upload time
+
+    # the upload is done with: nothing goes up again, and the scanner keeps working online
+    page.wait_for_timeout(500)
+    assert len(checkins(db, event_id=event.id)) == 1
+    page.reload()
+    expect(answer(page).locator(".answer-title")).to_have_text("Already checked in")
+    assert [c.result for c in checkins(db, event_id=event.id)] == ["ok", "already_checked_in"]
+
+
+def test_search_and_tap_undo_with_a_reason_and_a_walk_in(staff_phone, live_server, db, door, camera):
+    event, staff, people = door
+    grace = people["Grace"]
+    show(camera, None)
+    page = open_scanner(staff_phone, live_server, staff, event)
+
+    page.get_by_label("Name, company, email or phone").fill("hopp")
+    page.get_by_role("button", name="Check in: Grace Hopper").click()
+    expect(answer(page).locator(".answer-title")).to_have_text("Checked in")
+    expect(answer(page).locator(".answer-name")).to_have_text("Grace Hopper")
+    answer(page).click()
+    expect(page.locator("#search-results li")).to_contain_text("Checked in")  # the list follows
+    [tap] = checkins(db, registration_id=grace.id)
+    assert (tap.result, tap.method) == ("ok", "search")
+
+    page.get_by_role("button", name="Undo last check-in").click()
+    dialog = page.get_by_role("dialog", name="Undo this phone's last check-in?")
+    dialog.get_by_role("button", name="Undo check-in").click()
+    expect(dialog.get_by_label("Reason")).to_have_accessible_description("Say why the check-in is taken back.")
+    dialog.get_by_label("Reason").fill("Tapped the wrong Grace")
+    dialog.get_by_role("button", name="Undo check-in").click()
+    expect(dialog).to_be_hidden()
+    expect(answer(page).locator(".answer-title")).to_have_text("Check-in undone")
+    expect(answer(page).locator(".answer-name")).to_have_text("Grace Hopper")
+    answer(page).click()
+    undo = checkins(db, registration_id=grace.id)[-1]
+    assert (undo.result, undo.reason) == ("undone", "Tapped the wrong Grace")
+    assert db.session.get(Registration, grace.id).checked_in_at is None
+
+    page.get_by_text("Register a walk-in").click()
+    walk_in = page.locator("#walk-in-form")
+    walk_in.get_by_label("First name").fill("Katherine")
+    walk_in.get_by_role("button", name="Register and check in").click()
+    expect(walk_in.get_by_label("Last name")).to_have_attribute("aria-invalid", "true")
+    expect(walk_in.get_by_role("alert")).to_have_text("Check the highlighted fields.")
+    walk_in.get_by_label("Last name").fill("Johnson")
+    walk_in.get_by_label("Email").fill("katherine@example.com")
+    walk_in.get_by_label("Company").fill("NACA")
+    walk_in.get_by_label("Job title").fill("Mathematician")
+    walk_in.get_by_role("button", name="Register and check in").click()
+    expect(answer(page).locator(".answer-title")).to_have_text("Checked in")
+    expect(answer(page).locator(".answer-name")).to_have_text("Katherine Johnson")
+    expect(page.locator("#count-checked-in")).to_have_text("1 of 4 checked in")
+    expect(page.locator("#count-walk-ins")).to_have_text("1 walk-in")
+    db.session.expire_all()
+    [walked_in] = db.session.execute(sa.select(Registration).where(Registration.walk_in.is_(True))).scalars()
+    assert walked_in.contact.email == "katherine@example.com" and walked_in.checked_in_at is not None
+
+
+def test_the_scanner_page_loads_only_from_its_own_origin_within_the_csp_and_is_accessible(
+        staff_phone, live_server, db, door, camera):
+    event, staff, people = door
+    show(camera, people["Alan"].ticket_secret)
+    console, requests = [], []
+    staff_phone.on("console", lambda message: console.append(message.text))
+    staff_phone.on("request", lambda request: requests.append(request.url))
+    page = open_scanner(staff_phone, live_server, staff, event)
+    expect(answer(page)).to_be_visible()
+    assert_accessible(page, "scanner with an answer")
+    answer(page).click()
+    expect(page.locator("body")).to_have_attribute("data-tickets-saved", "3")
+    assert_accessible(page, "scanner")
+
+    assert [url for url in requests if not url.startswith(f"{live_server}/")] == []
+    assert f"{live_server}/static/vendor/qr-scanner/qr-scanner.min.js" in requests
+    assert [text for text in console if "Content Security Policy" in text or "Refused" in text] == []
