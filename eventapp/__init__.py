@@ -111,7 +111,9 @@ def _register_error_pages(app: Flask) -> None:
             description = _("This form has expired or was sent from another page. Reload the page and try again.")
         message = description or messages.get(error.code, error.name)
         if _wants_json():
-            return jsonify(error=error.name.lower().replace(" ", "_"), message=str(message)), error.code
+            code = "csrf" if error.code == 400 and "CSRF" in (error.description or "") else \
+                error.name.lower().replace(" ", "_")
+            return jsonify(error=code, message=str(message)), error.code
         return render_template("errors/error.html", code=error.code, title=error.name, message=message), error.code
 
     @app.errorhandler(Exception)
@@ -126,7 +128,7 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return request.path.startswith("/api/") or request.is_json or request.accept_mimetypes.best == "application/json"
 
 
 def _security_headers(response):

@@ -101,8 +101,11 @@ def _answer(checkin: CheckIn, event: Event) -> dict:
 
 
 def message_for(checkin: CheckIn, registration) -> str:
-    when = registration.checked_in_at.strftime("%H:%M UTC") if registration is not None and \
-        registration.checked_in_at else ""
+    when = ""
+    if registration is not None and registration.checked_in_at:
+        from eventapp.core.templating import local_time
+
+        when = local_time(registration.checked_in_at, registration.event.timezone)  # the door's wall clock
     return {
         ScanResult.OK: _("Checked in"),
         ScanResult.ALREADY_CHECKED_IN: _("Already checked in at %(when)s", when=when),

@@ -1,7 +1,7 @@
 """Staff at the door: the scanner page and its JSON API (session login + CSRF header)."""
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -76,7 +76,23 @@ def scanner(event_id):
     urls = {name: url_for(f"checkin.{name}", event_id=event.id)
             for name in ("redeem", "sync", "tickets", "stats", "search", "walk_in", "undo")}
     urls["checkin_registration"] = url_for("checkin.checkin_registration", event_id=event.id, registration_id=0)
+    urls["service_worker"] = url_for("checkin.service_worker")
+    urls["qr_worker"] = url_for("checkin.qr_worker")
     return render_template("checkin/scanner.html", event=event, urls=urls)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """Served from /checkin/ (not /static/) so that it may control the scanner pages and work offline."""
+    response = current_app.send_static_file("js/sw.js")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/qr-worker.js")
+def qr_worker():
+    """The decoder's web worker, at a stable address the service worker can keep for offline use."""
+    return current_app.send_static_file("vendor/qr-scanner/qr-scanner-worker.js")
 
 
 @bp.post("/<int:event_id>/redeem")
