@@ -1,4 +1,5 @@
 """The `eventapp` command: serve, worker, demo, db, user."""
+import signal
 import sys
 
 import click
@@ -58,10 +59,20 @@ def serve(host, port, with_demo, no_worker, threads):
 
 
 def _start_consumer(app):
+    """The queue consumer on threads beside the web server. Huey's start() takes over SIGINT/SIGTERM for a
+    consumer that owns the process; here the server does, so Ctrl+C and SIGTERM must stop the server."""
     consumer = app.extensions["huey"].create_consumer(workers=2, worker_type="thread", periodic=True,
                                                       check_worker_health=False)
     consumer.start()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
     return consumer
+
+
+def _exit_on_sigterm(_signum, _frame):
+    raise SystemExit(0)  # unwinds through serve()'s finally, which stops the consumer
 
 
 @click.command()
