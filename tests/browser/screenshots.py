@@ -32,7 +32,7 @@ def main() -> None:
         env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
         env.update(EVENTAPP_DATA_DIR=data_dir, EVENTAPP_RATE_LIMITS="0")
         server = subprocess.Popen([sys.executable, "-c", "from eventapp.cli import main; main()", "serve", "--demo",
-                                   "--port", str(port), "--no-worker"], env=env, stdout=subprocess.DEVNULL)
+                                   "--port", str(port)], env=env, stdout=subprocess.DEVNULL)
         try:
             for _ in range(100):
                 try:
@@ -70,6 +70,15 @@ def _shoot(base: str) -> None:
         page.get_by_role("button", name="Log in").click()
         page.get_by_role("link", name="Events that make pipeline: a half-day seminar").click()
         page.screenshot(path=OUT / "back-office.png")
+        page.get_by_role("link", name="Messages and reminders").click()
+        page.screenshot(path=OUT / "messages.png")
+        page.goto(f"{base}/dev/mailbox/")
+        page.get_by_role("link", name="You're registered: Events that make pipeline: a half-day seminar").first.click()
+        page.get_by_role("link", name="Open the HTML version").click()
+        page.screenshot(path=OUT / "confirmation-mail.png")
+        page.goto(f"{base}/checkin/")
+        page.get_by_role("link", name="Events that make pipeline: a half-day seminar").click()
+        page.screenshot(path=OUT / "scanner.png")
         browser.close()
 
 
