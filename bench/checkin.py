@@ -527,6 +527,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks: no server outlives us
     run_id = secrets.token_hex(4)
+    # The servers import this checkout's eventapp, whichever copy is pip-installed and wherever we are started.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_DIR), os.environ.get("PYTHONPATH")]))
     work_dir = Path(tempfile.mkdtemp(prefix="bench-checkin-"))
     server_settings = {"server": args.server, **({"workers": args.workers, "worker_class": args.worker_class}
                                                  if args.server == "gunicorn" else {}),
