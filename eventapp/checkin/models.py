@@ -16,6 +16,7 @@ class ScanResult(enum.StrEnum):
     WAITLISTED = "waitlisted"
     WRONG_EVENT = "wrong_event"
     CHECKED_OUT = "checked_out"  # an exit scan (trade shows)
+    NOT_CHECKED_IN = "not_checked_in"  # an exit scan of someone who never came in
     UNDONE = "undone"  # a staff member took a check-in back
 
 

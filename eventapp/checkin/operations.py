@@ -116,14 +116,19 @@ def message_for(checkin: CheckIn, registration) -> str:
         ScanResult.WRONG_EVENT: _("This ticket is for another event: %(title)s",
                                   title=registration.event.title if registration is not None else ""),
         ScanResult.CHECKED_OUT: _("Checked out"),
+        ScanResult.NOT_CHECKED_IN: _("Never checked in, so there is nothing to check out"),
         ScanResult.UNDONE: _("Check-in taken back"),
     }[ScanResult(checkin.result)]
 
 
-def find_by_secret(secret: str) -> Registration | None:
+def find_by_secret(secret: str, organisation_id: int) -> Registration | None:
+    """Only this organisation's tickets: another organisation's ticket is an unknown code here, and its holder
+    and event stay theirs."""
     if not secret or len(secret) > MAX_SECRET:
         return None
-    return db.session.execute(sa.select(Registration).where(Registration.ticket_secret == secret)).scalar_one_or_none()
+    return db.session.execute(
+        sa.select(Registration).join(Event, Registration.event_id == Event.id)
+        .where(Registration.ticket_secret == secret, Event.organisation_id == organisation_id)).scalar_one_or_none()
 
 
 def _believable(scanned_at: datetime) -> datetime:
@@ -139,6 +144,7 @@ def redeem(event: Event, scan: Scan, staff, registration: Registration | None = 
         return _answer(existing, event)
     try:
         checkin = _redeem(event, scan, staff, registration)
+        answer = _answer(checkin, event)  # before the commit: everything is loaded, and the counts see this scan
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # the same scan, uploaded twice at once: the other upload's answer stands
@@ -146,7 +152,7 @@ def redeem(event: Event, scan: Scan, staff, registration: Registration | None = 
         if existing is None:
             raise
         return _answer(existing, event)
-    return _answer(checkin, event)
+    return answer
 
 
 def _by_nonce(nonce: str) -> CheckIn | None:
@@ -155,7 +161,7 @@ def _by_nonce(nonce: str) -> CheckIn | None:
 
 def _redeem(event: Event, scan: Scan, staff, registration: Registration | None) -> CheckIn:
     if registration is None:
-        registration = find_by_secret(scan.secret)
+        registration = find_by_secret(scan.secret, event.organisation_id)
     scanned_at = _believable(scan.scanned_at)
     checkin = CheckIn(event_id=event.id, registration=registration, nonce=scan.nonce, device_id=scan.device_id,
                       staff_user_id=getattr(staff, "id", None), scanned_at=scanned_at, method=scan.method,
@@ -169,10 +175,13 @@ def _redeem(event: Event, scan: Scan, staff, registration: Registration | None) 
         checkin.result = ScanResult.WRONG_EVENT
     elif registration.status in REFUSALS:
         checkin.result = REFUSALS[registration.status]
-    elif scan.direction == "out" and event.exit_scans_enabled:
-        checkin.result = ScanResult.CHECKED_OUT
-        registration.checked_out_at = scanned_at
-        signals.checked_out.send(registration, checkin=checkin)
+    elif scan.direction == "out":
+        if registration.checked_in_at is None:
+            checkin.result = ScanResult.NOT_CHECKED_IN
+        else:
+            checkin.result = ScanResult.CHECKED_OUT
+            registration.checked_out_at = scanned_at
+            signals.checked_out.send(registration, checkin=checkin)
     elif _claim_check_in(registration, scanned_at, scan.device_id, staff):
         checkin.result = ScanResult.OK
         signals.checked_in.send(registration, checkin=checkin)

@@ -45,7 +45,7 @@ def _text(payload: dict, name: str, limit: int, required: bool = True) -> str:
     return value.strip()
 
 
-def _scan_from(payload) -> Scan:
+def _scan_from(payload, event: Event) -> Scan:
     if not isinstance(payload, dict):
         raise ValueError(_("Send a JSON object."))
     raw_time = payload.get("scanned_at")
@@ -60,6 +60,8 @@ def _scan_from(payload) -> Scan:
     direction = payload.get("direction") or "in"
     if direction not in ("in", "out"):
         raise ValueError(_("“direction” is in or out."))
+    if direction == "out" and not event.exit_scans_enabled:
+        raise ValueError(_("This event does not use exit scans; turn them on in the event's settings."))
     return Scan(nonce=_text(payload, "nonce", 64), device_id=_text(payload, "device_id", 64),
                 scanned_at=scanned_at.astimezone(timezone.utc), secret=_text(payload, "secret", 200, required=False),
                 direction=direction)
@@ -99,7 +101,7 @@ def qr_worker():
 def redeem(event_id):
     event = _event_for_staff(event_id)
     try:
-        scan = _scan_from(request.get_json(silent=True))
+        scan = _scan_from(request.get_json(silent=True), event)
         if not scan.secret:
             raise ValueError(_("“secret” is missing."))
     except ValueError as error:
@@ -115,15 +117,16 @@ def sync(event_id):
     scans = payload.get("scans") if isinstance(payload, dict) else None
     if not isinstance(scans, list) or len(scans) > MAX_SYNC:
         return _bad(_("Send {\"scans\": [...]} with at most %(max)d scans.", max=MAX_SYNC))
-    results = []
-    for item in sorted(scans, key=lambda s: str(s.get("scanned_at", "")) if isinstance(s, dict) else ""):
+    results, valid = [], []
+    for item in scans:
         try:
-            scan = _scan_from(item)
+            scan = _scan_from(item, event)
             scan.method = "sync"
+            valid.append(scan)
         except ValueError as error:
             results.append({"nonce": item.get("nonce") if isinstance(item, dict) else None, "status": "error",
                             "message": str(error)})
-            continue
+    for scan in sorted(valid, key=lambda s: s.scanned_at):  # in the order they happened, whatever the offsets
         results.append(operations.redeem(event, scan, current_user))
     return jsonify(results=results, stats=operations.stats(event))
 
@@ -135,7 +138,7 @@ def checkin_registration(event_id, registration_id):
     if registration is None or registration.event_id != event.id:
         return _bad(_("No such registration for this event."), 404, error="not_found")
     try:
-        scan = _scan_from(request.get_json(silent=True))
+        scan = _scan_from(request.get_json(silent=True), event)
     except ValueError as error:
         return _bad(str(error))
     scan.method = "search"

@@ -259,9 +259,12 @@ def test_undo_takes_back_this_devices_last_check_in(door, db):
 
 
 def test_exit_scans_on_trade_shows(door, db):
+    ada = person(door.event, "ada@example.com")
+    refused = door.scan(ada.ticket_secret, direction="out")
+    assert refused.status_code == 400 and "does not use exit scans" in refused.get_json()["message"]
     door.event.exit_scans_enabled = True
     db.session.commit()
-    ada = person(door.event, "ada@example.com")
+    assert door.scan(ada.ticket_secret, direction="out").get_json()["status"] == "not_checked_in"
     door.scan(ada.ticket_secret)
     assert door.scan(ada.ticket_secret, direction="out").get_json()["status"] == "checked_out"
     db.session.expire_all()
@@ -307,3 +310,19 @@ def test_organiser_assigns_a_staff_account_to_an_event(client, db, make_event, m
     response = submit(door, "/login", {"email": "door@acme.example", "password": PASSWORD})
     assert response.headers["Location"] == "/" and door.get("/").headers["Location"].endswith("/checkin/")
     assert event.title in door.get("/checkin/").get_data(as_text=True)
+
+
+def test_another_organisations_ticket_is_an_unknown_code_here(door, db):
+    from eventapp.accounts.operations import ensure_organisation
+    from eventapp.events.operations import save_event
+
+    rival = ensure_organisation("rival", "Rival Inc")
+    db.session.flush()
+    theirs = save_event(rival.id, {"title": "Rival summit", "slug": "rival-summit", "kind": "seminar",
+                                   "timezone": "UTC", "starts_at": door.event.starts_at,
+                                   "ends_at": door.event.ends_at, "capacity": None})
+    theirs.status = "published"
+    db.session.commit()
+    body = door.scan(person(theirs, "spy@example.com").ticket_secret).get_json()
+    assert body["status"] == "invalid" and body["attendee"] is None and "Rival" not in body["message"]
+    assert checkins(db)[0].registration_id is None
