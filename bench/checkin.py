@@ -10,7 +10,7 @@ schema dropped afterwards):
 1. Setup (not timed): migrations, an organisation, a published trade show with --tickets confirmed registrations
    (bulk inserted), a staff account assigned to its door, an organiser; a second event with --export-rows
    registrations for the export; the baseline's tables (the same ticket secrets, indexed, and a scans table).
-2. Both apps are served in turn by the same WSGI server with the same settings (registration.py's Server). For each
+2. Both apps are served in turn by the same WSGI server with the same settings (common.py's Server). For each
    client count, the apps take turns (alternating order, --rounds each): every client is a requests.Session in one
    of --client-processes load processes. Each load process logs in once through the /login form (csrf_token from
    the page; the login rate limit stays on, so not one login per client); each client then takes the session
@@ -31,8 +31,6 @@ import json
 import multiprocessing
 import os
 import secrets
-import shutil
-import signal
 import sys
 import tempfile
 import threading
@@ -42,16 +40,16 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from registration import (Server, PostgresSchema, _percentile, _sqlite_pragmas, busy_cpu_seconds, hidden_inputs,
-                          postgres_reachable)
+from common import (BENCH_DIR, REQUEST_TIMEOUT, Server, add_database_url_argument, add_load_arguments,
+                    add_server_arguments, bench_postgresql, cpu_shares, exit_on_sigterm, hidden_inputs, latency_ms,
+                    login_cookies, merged, migrate, own_cpu_over_window, phase_figures, print_postgresql,
+                    remove_work_dir, server_cpu_over_window, server_settings, sqlite_pragmas)
 
-BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 TARGET_RATIO = 0.5
 TARGET_P95_MS = 50.0
 TARGET_EXPORT_SECONDS = 5.0
 TARGET_EXPORT_MB = 200.0
-REQUEST_TIMEOUT = 30
 PASSWORD = "bench door password"
 STAFF_EMAIL = "door@bench.example.org"
 ORGANISER_EMAIL = "organiser@bench.example.org"
@@ -69,7 +67,7 @@ def baseline_app():
 
     engine = sa.create_engine(os.environ["BENCH_BASELINE_DATABASE_URL"])
     if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)  # the same pragmas eventapp sets
+        sa.event.listen(engine, "connect", sqlite_pragmas)  # the same pragmas eventapp sets
     tickets, scans = _baseline_tables(sa.MetaData())
     app = Flask("baseline")
 
@@ -118,7 +116,6 @@ def prepare_databases(env: dict, run_id: str, tickets: int, export_rows: int) ->
     """Migrate, make the door event with its tickets, the staff and organiser logins, the export event, and the
     baseline's tables with the same secrets. Returns the ids and the secrets."""
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
     os.environ.update(env)  # create_app reads its settings from the environment
     sys.path.insert(0, str(REPO_DIR))
@@ -134,10 +131,7 @@ def prepare_databases(env: dict, run_id: str, tickets: int, export_rows: int) ->
 
     app = create_app()
     with app.app_context():
-        try:
-            upgrade()
-        except SystemExit:  # Flask-Migrate logs the error and exits
-            raise RuntimeError("migrating the database failed (the error is above)") from None
+        migrate()
         organisation = ensure_organisation("bench", "Benchmark Marketing Team")
         db.session.flush()
         made = {}
@@ -198,18 +192,8 @@ _logins = {}  # per load process: base URL -> session cookies (one login per pro
 
 
 def logged_in_cookies(base: str, email: str) -> dict:
-    import requests
-
     if base not in _logins:
-        with requests.Session() as session:
-            page = session.get(f"{base}/login", timeout=REQUEST_TIMEOUT)
-            page.raise_for_status()
-            answer = session.post(f"{base}/login", data={**hidden_inputs(page.text), "email": email,
-                                                         "password": PASSWORD},
-                                  allow_redirects=False, timeout=REQUEST_TIMEOUT)
-            if answer.status_code != 303:
-                raise RuntimeError(f"login at {base} answered {answer.status_code}")
-            _logins[base] = session.cookies.get_dict()
+        _logins[base] = login_cookies(base, email, PASSWORD)
     return _logins[base]
 
 
@@ -267,10 +251,7 @@ def client_process(base, event_id, ticket_slices, run_label, start_at, measure_f
                for number, tickets in enumerate(ticket_slices)]
     for thread in threads:
         thread.start()
-    time.sleep(max(0.0, measure_from - time.time()))
-    cpu_from = time.process_time()
-    time.sleep(max(0.0, stop_at - time.time()))
-    cpu = time.process_time() - cpu_from
+    cpu = own_cpu_over_window(measure_from, stop_at)
     for thread in threads:
         thread.join(REQUEST_TIMEOUT + 5)
     return {"cpu": cpu, "clients": results}
@@ -289,65 +270,28 @@ def put_load(pool, server: Server, event_id: int, tickets: list[str], clients: i
     pending = pool.starmap_async(client_process, [
         (base, event_id, process_slices, f"{run_label}-{index}", start_at, measure_from, stop_at)
         for index, process_slices in enumerate(per_process)])
-    time.sleep(max(0.0, measure_from - time.time()))
-    server_cpu_from, busy_from = server.cpu_seconds(), busy_cpu_seconds()
-    time.sleep(max(0.0, stop_at - time.time()))
-    server_cpu, busy = server.cpu_seconds() - server_cpu_from, busy_cpu_seconds() - busy_from
+    server_cpu, busy = server_cpu_over_window(server, measure_from, stop_at)
     outcomes = pending.get(timeout=REQUEST_TIMEOUT + 60)
-    phase = {"seconds": seconds, "latencies": [], "answers": Counter(), "failures": Counter(),
-             "server_cpu": server_cpu, "load_cpu": sum(outcome["cpu"] for outcome in outcomes)}
-    phase["other_cpu"] = max(0.0, busy - server_cpu - phase["load_cpu"])
-    for outcome in outcomes:
-        for result in outcome["clients"]:
-            phase["latencies"] += result.get("latencies", [])
-            phase["answers"].update(result.get("answers", {}))
-            phase["failures"].update(result.get("failures", {}))
-    return phase
+    return phase_figures(outcomes, seconds, server_cpu, busy, ("answers", "failures"))
 
 
 def summarise(phases: list[dict]) -> dict:
-    seconds = sum(phase["seconds"] for phase in phases)
-    latencies = [latency for phase in phases for latency in phase["latencies"]]
-    answers, failures = Counter(), Counter()
-    for phase in phases:
-        answers.update(phase["answers"])
-        failures.update(phase["failures"])
+    seconds, latencies, answers, failures = merged(phases, "answers", "failures")
     answered = sum(answers.values())
     server_cpu = sum(phase["server_cpu"] for phase in phases)
-    cpu_capacity = seconds * os.cpu_count()
     return {
         "rps": round(answered / seconds, 1),
-        "p50_ms": round(_percentile(latencies, 50) * 1000, 1),
-        "p95_ms": round(_percentile(latencies, 95) * 1000, 1),
+        **latency_ms(latencies),
         "answered": answered,
         "answers": dict(answers),
         "errors": sum(failures.values()),
         "error_kinds": dict(failures),
         "server_cpu_ms_per_redeem": round(server_cpu * 1000 / answered, 2) if answered else None,
-        "cpu_share": {"server": round(server_cpu / cpu_capacity, 2),
-                      "load_generator": round(sum(phase["load_cpu"] for phase in phases) / cpu_capacity, 2),
-                      "other": round(sum(phase["other_cpu"] for phase in phases) / cpu_capacity, 2)},
+        "cpu_share": cpu_shares(phases),
     }
 
 
 # ---------------------------------------------------------------- the export, from the running server
-
-def resident_mb(server: Server) -> dict:
-    """Resident memory (MB) of every live process of the server's group, by pid."""
-    sizes = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            if int(Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[2]) != server.process.pid:
-                continue
-            for line in Path(entry.path, "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes[int(entry.name)] = int(line.split()[1]) / 1024
-        except (OSError, ValueError, IndexError):
-            continue
-    return sizes
-
 
 def time_export(server: Server, event_id: int, rows: int, file_format: str) -> dict:
     """Download one export as the organiser: seconds to the first and last byte, size, and the serving process's
@@ -356,14 +300,14 @@ def time_export(server: Server, event_id: int, rows: int, file_format: str) -> d
 
     base = f"http://127.0.0.1:{server.port}"
     with requests.Session() as session:
-        session.cookies.update(_organiser_cookies(base))
-        before = resident_mb(server)
+        session.cookies.update(login_cookies(base, ORGANISER_EMAIL, PASSWORD))
+        before = server.resident_mb()
         peaks = dict(before)
         done = threading.Event()
 
         def sample():
             while not done.wait(0.02):
-                for pid, size in resident_mb(server).items():
+                for pid, size in server.resident_mb().items():
                     peaks[pid] = max(peaks.get(pid, 0.0), size)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -392,19 +336,6 @@ def time_export(server: Server, event_id: int, rows: int, file_format: str) -> d
         figures["bom"] = head == b"\xef\xbb\xbf"
         figures["rows_received"] = lines - 1
     return figures
-
-
-def _organiser_cookies(base: str) -> dict:
-    import requests
-
-    with requests.Session() as session:
-        page = session.get(f"{base}/login", timeout=REQUEST_TIMEOUT)
-        answer = session.post(f"{base}/login", data={**hidden_inputs(page.text), "email": ORGANISER_EMAIL,
-                                                     "password": PASSWORD},
-                              allow_redirects=False, timeout=REQUEST_TIMEOUT)
-        if answer.status_code != 303:
-            raise RuntimeError(f"organiser login answered {answer.status_code}")
-        return session.cookies.get_dict()
 
 
 # ---------------------------------------------------------------- one database, both apps
@@ -503,70 +434,45 @@ def print_table(kind: str, figures: dict) -> None:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10, help="measured seconds per app and client count")
-    parser.add_argument("--rounds", type=int, default=2, help="turns each app takes (the seconds are split)")
-    parser.add_argument("--warmup", type=float, default=1, help="seconds of load before each measured turn")
+    add_load_arguments(parser, "measured seconds per app and client count")
     parser.add_argument("--clients", type=lambda text: [int(part) for part in text.split(",")], default=[8, 32],
                         help="concurrent clients, comma separated (default 8,32)")
-    parser.add_argument("--client-processes", type=int, default=4, help="load generator processes")
-    parser.add_argument("--server", choices=("gunicorn", "waitress"), default="gunicorn")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
-    parser.add_argument("--threads", type=int, default=8,
-                        help="waitress threads; threads per gunicorn worker (gthread only)")
+    add_server_arguments(parser)
     parser.add_argument("--tickets", type=int, default=10_000, help="confirmed registrations at the door")
     parser.add_argument("--export-rows", type=int, default=100_000, help="registrations to export (0: no export)")
     parser.add_argument("--export-formats", type=lambda text: text.split(","), default=["csv", "xlsx"])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_POSTGRES_URL", ""),
-                        help="PostgreSQL URL (default: $BENCH_POSTGRES_URL; PostgreSQL is skipped without one)")
+    add_database_url_argument(parser)
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory (and logs)")
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks: no server outlives us
+    exit_on_sigterm()  # run the finally blocks: no server outlives us
     run_id = secrets.token_hex(4)
     # The servers import this checkout's eventapp, whichever copy is pip-installed and wherever we are started.
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_DIR), os.environ.get("PYTHONPATH")]))
     work_dir = Path(tempfile.mkdtemp(prefix="bench-checkin-"))
-    server_settings = {"server": args.server, **({"workers": args.workers, "worker_class": args.worker_class}
-                                                 if args.server == "gunicorn" else {}),
-                       "threads": args.threads}
-    print(f"bench/checkin.py: {server_settings}, clients {args.clients} in {args.client_processes} processes, "
+    settings = server_settings(args)
+    print(f"bench/checkin.py: {settings}, clients {args.clients} in {args.client_processes} processes, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, work dir {work_dir}", flush=True)
     summary = {"bench": "checkin", "clients": args.clients, "seconds": args.seconds, "tickets": args.tickets,
-               **server_settings}
+               **settings}
     pool = multiprocessing.get_context("spawn").Pool(args.client_processes)
     try:
         summary["sqlite"] = bench_database(pool, "sqlite", f"sqlite:///{work_dir / 'eventapp.db'}",
                                            f"sqlite:///{work_dir / 'baseline.db'}", work_dir, run_id, args)
-        if not args.database_url:
-            summary["postgresql"] = {"skipped": "no --database-url or BENCH_POSTGRES_URL"}
-        elif why := postgres_reachable(args.database_url):
-            summary["postgresql"] = {"skipped": f"not reachable: {why}"}
-        else:
-            _used.clear()
-            try:
-                with PostgresSchema(args.database_url, f"checkin_{run_id}") as schema:
-                    summary["postgresql"] = bench_database(pool, "postgresql", schema.url, schema.url, work_dir,
-                                                           run_id, args)
-            except Exception as error:  # noqa: BLE001 (SQLite's figures still count; say what went wrong)
-                summary["postgresql"] = {"failed": f"{type(error).__name__}: {error}"}
+        _used.clear()
+        summary["postgresql"] = bench_postgresql(
+            args.database_url, f"bench_registration_checkin_{run_id}",  # the name it has always had
+            lambda url: bench_database(pool, "postgresql", url, url, work_dir, run_id, args))
     finally:
         pool.terminate()
         pool.join()
-        if args.keep:
-            print(f"kept {work_dir}")
-        else:
-            shutil.rmtree(work_dir, ignore_errors=True)
+        remove_work_dir(work_dir, args.keep)
 
     print_table("sqlite", summary["sqlite"])
-    postgresql = summary["postgresql"]
-    if "skipped" in postgresql or "failed" in postgresql:
-        print(f"\npostgresql: {', '.join(f'{key} ({value})' for key, value in postgresql.items())}")
-    else:
-        print_table("postgresql", postgresql)
+    print_postgresql(summary["postgresql"], print_table)
 
     first = summary["sqlite"]["by_clients"][str(args.clients[0])]
     csv_export = next((e for e in summary["sqlite"]["exports"] if e["format"] == "csv"), None)

@@ -37,11 +37,7 @@ import multiprocessing
 import os
 import re
 import secrets
-import shutil
-import signal
 import smtplib
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -49,6 +45,9 @@ import time
 from collections import Counter
 from email.utils import parseaddr
 from pathlib import Path
+
+from common import (ProcessGroup, add_database_url_argument, bench_postgresql, exit_on_sigterm, free_port, migrate,
+                    print_postgresql, remove_work_dir)
 
 TARGET_RATIO = 0.5
 POLL_SECONDS = 0.02
@@ -157,12 +156,6 @@ class Sink:
                 self.process.join(5)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def wait_for_arrivals(sink: Sink, count: int, deadline: float, on_poll=None) -> dict:
     """Poll the sink until count distinct messages are in (or the deadline); then let stragglers arrive."""
     while True:
@@ -190,7 +183,6 @@ def prepare(env: dict, count: int) -> dict:
     from datetime import timedelta
 
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
     os.environ.update(env)  # create_app reads its settings from the environment
     from eventapp import create_app
@@ -207,10 +199,7 @@ def prepare(env: dict, count: int) -> dict:
     app = create_app()
     huey = app.extensions["huey"]
     with app.app_context():
-        try:
-            upgrade()
-        except SystemExit:  # Flask-Migrate logs the error and exits
-            raise RuntimeError("migrating the database failed (the error is above)") from None
+        migrate()
         huey.flush()  # only this run's tasks in the queue
         organisation = ensure_organisation("bench-messaging", "Benchmark Marketing Team")
         db.session.flush()
@@ -286,46 +275,14 @@ def raw_smtplib(sink: Sink, prepared: list, timeout: float) -> dict:
     return {**stats, "client_seconds": client_seconds, "started": began}
 
 
-class Worker:
+class Worker(ProcessGroup):
     """One `eventapp worker` process in its own process group; stop() ends the group."""
 
+    log_lines = 20
+
     def __init__(self, env: dict, threads: int, log_path: Path):
-        self.log_path = log_path
-        self.log = open(log_path, "wb")
-        self.process = subprocess.Popen([sys.executable, "-c", WORKER_START, "worker", "--workers", str(threads)],
-                                        env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU of the live processes in the worker's group."""
-        ticks = 0
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == self.process.pid:  # the process group
-                ticks += int(fields[11]) + int(fields[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
-
-    def log_tail(self, lines: int = 20) -> str:
-        if not self.log.closed:
-            self.log.flush()
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
-        self.log.close()
+        self._start([sys.executable, "-c", WORKER_START, "worker", "--workers", str(threads)],
+                    {**os.environ, **env}, log_path)
 
 
 def eventapp_workers(sink: Sink, env: dict, count: int, args, log_dir: Path, label: str) -> dict:
@@ -501,49 +458,6 @@ def print_table(kind: str, figures: dict, count: int) -> None:
         print(f"  PROBLEM: {problem}")
 
 
-# ---------------------------------------------------------------- PostgreSQL: a schema of our own
-
-def postgres_unreachable(url: str) -> str | None:
-    """Why we cannot use this PostgreSQL URL, or None when we can."""
-    import sqlalchemy as sa
-
-    try:
-        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-        engine.dispose()
-    except Exception as error:  # noqa: BLE001 (any failure: skip PostgreSQL and say why)
-        first_line = str(error).splitlines()[0] if str(error) else ""
-        return f"{type(error).__name__}: {first_line}"
-    return None
-
-
-class TemporarySchema:
-    """CREATE SCHEMA for the run, DROP … CASCADE afterwards; .url points search_path at it (for every process)."""
-
-    def __init__(self, url: str, name: str):
-        import sqlalchemy as sa
-
-        self.admin_url, self.name = url, name
-        self.url = sa.engine.make_url(url).update_query_dict({"options": f"-csearch_path={name}"}) \
-            .render_as_string(hide_password=False)
-
-    def _execute(self, statement: str) -> None:
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(self.admin_url, connect_args={"connect_timeout": 5})
-        with engine.begin() as connection:
-            connection.execute(sa.text(statement))
-        engine.dispose()
-
-    def __enter__(self):
-        self._execute(f'CREATE SCHEMA "{self.name}"')
-        return self
-
-    def __exit__(self, *_exc):
-        self._execute(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE')
-
-
 # ---------------------------------------------------------------- main
 
 def parse_args(argv=None):
@@ -553,8 +467,7 @@ def parse_args(argv=None):
     parser.add_argument("--worker-threads", type=int, default=2, help="--workers of each (its default: 2)")
     parser.add_argument("--timeout", type=float, default=60,
                         help="seconds each sender may take before the run reports what it got")
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_POSTGRES_URL", ""),
-                        help="PostgreSQL URL (default: $BENCH_POSTGRES_URL; PostgreSQL is skipped without one)")
+    add_database_url_argument(parser)
     parser.add_argument("--profile", action="store_true",
                         help="also time and cProfile deliver_due() in-process (on SQLite) and print the profile")
     parser.add_argument("--profile-count", type=int, default=200, help="messages per in-process pass")
@@ -567,7 +480,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally blocks stop the workers and sink
+    exit_on_sigterm()  # so the finally blocks stop the workers and sink
     os.environ.pop("REDIS_URL", None)  # the queue is the SQLite file in our temporary data dir (see the docstring)
     run_id = secrets.token_hex(4)
     work_dir = Path(tempfile.mkdtemp(prefix="bench-messaging-"))
@@ -580,30 +493,16 @@ def main(argv=None) -> int:
     try:
         sink = Sink()
         summary["sqlite"] = bench_database("sqlite", f"sqlite:///{work_dir / 'eventapp.db'}", work_dir, sink, args)
-        if not args.database_url:
-            summary["postgresql"] = {"skipped": "no --database-url or BENCH_POSTGRES_URL"}
-        elif why := postgres_unreachable(args.database_url):
-            summary["postgresql"] = {"skipped": f"not reachable: {why}"}
-        else:
-            try:
-                with TemporarySchema(args.database_url, f"bench_messaging_{run_id}") as schema:
-                    summary["postgresql"] = bench_database("postgresql", schema.url, work_dir, sink, args)
-            except Exception as error:  # noqa: BLE001 (SQLite's figures still count; say what went wrong)
-                summary["postgresql"] = {"failed": f"{type(error).__name__}: {error}"}
+        summary["postgresql"] = bench_postgresql(
+            args.database_url, f"bench_messaging_{run_id}",
+            lambda url: bench_database("postgresql", url, work_dir, sink, args))
     finally:
         if sink is not None:
             sink.stop()
-        if args.keep:
-            print(f"kept {work_dir}")
-        else:
-            shutil.rmtree(work_dir, ignore_errors=True)
+        remove_work_dir(work_dir, args.keep)
 
     print_table("sqlite", summary["sqlite"], args.count)
-    postgresql = summary["postgresql"]
-    if "skipped" in postgresql or "failed" in postgresql:
-        print(f"\npostgresql: {', '.join(f'{key} ({value})' for key, value in postgresql.items())}")
-    else:
-        print_table("postgresql", postgresql, args.count)
+    print_postgresql(summary["postgresql"], lambda kind, figures: print_table(kind, figures, args.count))
     sqlite = summary["sqlite"]
     met = (sqlite["ratio"] or 0) >= TARGET_RATIO and sqlite["complete"] and not sqlite["problems"]
     summary["target_met"] = met

@@ -16,19 +16,12 @@ Target (the issue): the full sign-up at >= 50 % of the baseline's sign-ups per s
 on SQLite. The last line is one JSON object; "ratio" is eventapp ÷ baseline sign-ups per second on SQLite.
 """
 import argparse
-import html
 import http.client
 import json
 import multiprocessing
 import os
 import queue
-import re
 import secrets
-import shutil
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,11 +30,14 @@ import urllib.parse
 from collections import Counter
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
+from common import (REQUEST_TIMEOUT, Server, add_database_url_argument, add_load_arguments, add_server_arguments,
+                    bench_postgresql, cpu_shares, exit_on_sigterm, hidden_inputs, latency_ms, merged, migrate,
+                    own_cpu_over_window, phase_figures, print_postgresql, remove_work_dir, server_cpu_over_window,
+                    server_settings, sqlite_pragmas)
+
 SIGNUP_RATE_LIMIT = "10000000 per minute"
 TARGET_RATIO = 0.5
 TARGET_P95_MS = 100.0
-REQUEST_TIMEOUT = 30  # seconds; a request slower than this is an error, not a hang
 BASELINE_TABLE = "bench_baseline_signups"
 
 
@@ -56,7 +52,7 @@ def baseline_app():
 
     engine = sa.create_engine(os.environ["BENCH_BASELINE_DATABASE_URL"])
     if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)  # the same pragmas eventapp sets
+        sa.event.listen(engine, "connect", sqlite_pragmas)  # the same pragmas eventapp sets
     signups = _baseline_table(sa.MetaData())
     app = Flask("baseline")
 
@@ -84,13 +80,6 @@ def _baseline_table(metadata):
                     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False))
 
 
-def _sqlite_pragmas(dbapi_connection, _record):
-    cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
-
-
 # ---------------------------------------------------------------- setup: databases and the event
 
 def prepare_databases(env: dict, run_id: str) -> str:
@@ -99,7 +88,6 @@ def prepare_databases(env: dict, run_id: str) -> str:
     from datetime import timedelta
 
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
     from eventapp import create_app
     from eventapp.accounts.operations import ensure_organisation
@@ -120,10 +108,7 @@ def prepare_databases(env: dict, run_id: str) -> str:
                 os.environ[name] = value
     slug = f"bench-{run_id}"
     with app.app_context():
-        try:
-            upgrade()
-        except SystemExit:  # Flask-Migrate logs the error and exits
-            raise RuntimeError("migrating the database failed (the error is above)") from None
+        migrate()
         organisation = ensure_organisation("bench", "Benchmark Marketing Team")
         db.session.flush()
         event = events.save_event(organisation.id, {
@@ -163,144 +148,7 @@ def count_rows(env: dict, slug: str) -> dict:
     return counts
 
 
-def postgres_reachable(url: str) -> str | None:
-    """None when we can connect, else why not."""
-    import sqlalchemy as sa
-
-    try:
-        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-        engine.dispose()
-    except Exception as error:  # noqa: BLE001 (any failure means: skip PostgreSQL, say why)
-        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-    return None
-
-
-class PostgresSchema:
-    """A fresh schema for this run (dropped afterwards), so each run starts from empty tables like SQLite does
-    and the database named by --database-url is left as it was."""
-
-    def __init__(self, url: str, run_id: str):
-        import sqlalchemy as sa
-
-        self.name = f"bench_registration_{run_id}"
-        self.admin_url = url
-        parsed = sa.engine.make_url(url)
-        self.url = parsed.update_query_dict({"options": f"-csearch_path={self.name}"}) \
-            .render_as_string(hide_password=False)
-
-    def _run(self, statement: str) -> None:
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(self.admin_url, connect_args={"connect_timeout": 5})
-        with engine.begin() as connection:
-            connection.execute(sa.text(statement))
-        engine.dispose()
-
-    def __enter__(self):
-        self._run(f"CREATE SCHEMA {self.name}")
-        return self
-
-    def __exit__(self, *_exc):
-        self._run(f"DROP SCHEMA IF EXISTS {self.name} CASCADE")
-
-
-# ---------------------------------------------------------------- servers
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """One WSGI server in its own process group on 127.0.0.1; stop() ends the whole group."""
-
-    def __init__(self, name: str, app_spec: tuple[str, str], args, env: dict, log_dir: Path):
-        self.name = name
-        self.port = free_port()
-        module, factory = app_spec
-        if args.server == "gunicorn":
-            command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
-                       "--workers", str(args.workers), "--worker-class", args.worker_class,
-                       # (gunicorn turns sync workers into gthread ones when given --threads)
-                       *(["--threads", str(args.threads)] if args.worker_class == "gthread" else []),
-                       "--pythonpath", str(BENCH_DIR),
-                       "--log-level", "warning", f"{module}:{factory}()"]
-        else:
-            command = [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{self.port}",
-                       f"--threads={args.threads}", "--call", f"{module}:{factory}"]
-        self.log_path = log_dir / f"{name}.log"
-        self.log = open(self.log_path, "wb")
-        server_env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(BENCH_DIR), os.environ.get("PYTHONPATH")]))}
-        self.process = subprocess.Popen(command, env=server_env, stdout=self.log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
-
-    def wait_ready(self, path: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} server exited ({self.process.returncode}):\n{self.log_tail()}")
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                connection.request("GET", path)
-                status = connection.getresponse().status
-                connection.close()
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"{self.name} server not ready after {timeout:.0f} s:\n{self.log_tail()}")
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU of every live process in the server's group (the master and its workers)."""
-        ticks = 0
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == self.process.pid:  # fields[2] is the process group id
-                ticks += int(fields[11]) + int(fields[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
-
-    def log_tail(self, lines: int = 30) -> str:
-        if not self.log.closed:
-            self.log.flush()
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
-        self.log.close()
-
-
 # ---------------------------------------------------------------- the load: client processes with threads
-
-INPUT_TAG = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
-ATTRIBUTE = re.compile(r'([\w-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|([^\s>]+))')
-
-
-def hidden_inputs(page: str) -> dict:
-    fields = {}
-    for tag in INPUT_TAG.findall(page):
-        attributes = {name.lower(): html.unescape(a or b or c) for name, a, b, c in ATTRIBUTE.findall(tag)}
-        if attributes.get("type", "").lower() == "hidden" and "name" in attributes:
-            fields[attributes["name"]] = attributes.get("value", "")
-    return fields
-
 
 def cookies_from(response) -> dict:
     cookies = {}
@@ -393,20 +241,10 @@ def client_process(index: int, port: int, path: str, run_label: str, thread_coun
     if not go.wait(timeout=120):
         return  # the benchmark gave up on this phase
     _start_at, measure_from, stop_at = timing[:]
-    time.sleep(max(0.0, measure_from - time.time()))
-    cpu_from = time.process_time()
-    time.sleep(max(0.0, stop_at - time.time()))
-    cpu = time.process_time() - cpu_from
+    cpu = own_cpu_over_window(measure_from, stop_at)
     for thread in threads:
         thread.join(REQUEST_TIMEOUT + 5)
     reports.put(("done", index, {"cpu": cpu, "clients": results}))
-
-
-def busy_cpu_seconds() -> float:
-    """CPU time spent by everything on the machine (all CPUs), from /proc/stat."""
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def collect(reports, kind: str, processes: list, timeout: float) -> list:
@@ -446,10 +284,7 @@ def put_load(server: Server, path: str, run_label: str, seconds: float, args) ->
         stop_at = measure_from + seconds
         timing[:] = [start_at, measure_from, stop_at]
         go.set()
-        time.sleep(max(0.0, measure_from - time.time()))
-        server_cpu_from, busy_from = server.cpu_seconds(), busy_cpu_seconds()
-        time.sleep(max(0.0, stop_at - time.time()))
-        server_cpu, busy = server.cpu_seconds() - server_cpu_from, busy_cpu_seconds() - busy_from
+        server_cpu, busy = server_cpu_over_window(server, measure_from, stop_at)
         outcomes = collect(reports, "done", processes, timeout=REQUEST_TIMEOUT + 30)
         for process in processes:
             process.join(10)
@@ -459,48 +294,23 @@ def put_load(server: Server, path: str, run_label: str, seconds: float, args) ->
                 process.terminate()
                 process.join(5)
 
-    phase = {"seconds": seconds, "latencies": [], "statuses": Counter(), "failures": Counter(),
-             "server_cpu": server_cpu, "load_cpu": sum(outcome["cpu"] for outcome in outcomes)}
-    phase["other_cpu"] = max(0.0, busy - server_cpu - phase["load_cpu"])
-    for outcome in outcomes:
-        for result in outcome["clients"]:
-            phase["latencies"] += result.get("latencies", [])
-            phase["statuses"].update(result.get("statuses", {}))
-            phase["failures"].update(result.get("failures", {}))
-    return phase
+    return phase_figures(outcomes, seconds, server_cpu, busy, ("statuses", "failures"))
 
 
 def summarise(phases: list[dict]) -> dict:
-    seconds = sum(phase["seconds"] for phase in phases)
-    latencies = [latency for phase in phases for latency in phase["latencies"]]
-    statuses, failures = Counter(), Counter()
-    for phase in phases:
-        statuses.update(phase["statuses"])
-        failures.update(phase["failures"])
+    seconds, latencies, statuses, failures = merged(phases, "statuses", "failures")
     ok = statuses.get(303, 0)
     errors = {**{str(status): count for status, count in statuses.items() if status != 303}, **failures}
     server_cpu = sum(phase["server_cpu"] for phase in phases)
-    cpu_capacity = seconds * os.cpu_count()
     return {
         "rps": round(ok / seconds, 1),
-        "p50_ms": round(_percentile(latencies, 50) * 1000, 1),
-        "p95_ms": round(_percentile(latencies, 95) * 1000, 1),
+        **latency_ms(latencies),
         "ok": ok,
         "errors": sum(errors.values()),
         "error_kinds": errors,
         "server_cpu_ms_per_signup": round(server_cpu * 1000 / ok, 2) if ok else None,
-        # Shares of all CPUs during the measured windows: the app's server, our load generator, everything else
-        # (other programs on the machine; for PostgreSQL also the database server).
-        "cpu_share": {"server": round(server_cpu / cpu_capacity, 2),
-                      "load_generator": round(sum(phase["load_cpu"] for phase in phases) / cpu_capacity, 2),
-                      "other": round(sum(phase["other_cpu"] for phase in phases) / cpu_capacity, 2)},
+        "cpu_share": cpu_shares(phases),
     }
-
-
-def _percentile(values: list[float], percent: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
 
 
 # ---------------------------------------------------------------- one database, both apps
@@ -577,66 +387,35 @@ def print_table(kind: str, figures: dict) -> None:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10, help="measured seconds per app and database")
-    parser.add_argument("--rounds", type=int, default=2, help="turns each app takes (the seconds are split)")
-    parser.add_argument("--warmup", type=float, default=1, help="seconds of load before each measured turn")
+    add_load_arguments(parser, "measured seconds per app and database")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
-    parser.add_argument("--client-processes", type=int, default=4, help="load generator processes")
-    parser.add_argument("--server", choices=("gunicorn", "waitress"), default="gunicorn")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
-    parser.add_argument("--threads", type=int, default=8,
-                        help="waitress threads; threads per gunicorn worker (gthread only)")
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_POSTGRES_URL", ""),
-                        help="PostgreSQL URL (default: $BENCH_POSTGRES_URL; PostgreSQL is skipped without one)")
+    add_server_arguments(parser)
+    add_database_url_argument(parser)
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory (and logs)")
     return parser.parse_args(argv)
 
 
-def _exit_on_sigterm(*_):
-    """A SIGTERM runs the finally blocks too, so no server or client outlives the benchmark."""
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not interrupt that cleanup
-    sys.exit(143)
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    exit_on_sigterm()
     run_id = secrets.token_hex(4)
     work_dir = Path(tempfile.mkdtemp(prefix="bench-registration-"))
-    server_settings = {"server": args.server, **({"workers": args.workers, "worker_class": args.worker_class}
-                                                 if args.server == "gunicorn" else {}),
-                       "threads": args.threads}
-    print(f"bench/registration.py: {server_settings}, {args.clients} clients in {args.client_processes} "
+    settings = server_settings(args)
+    print(f"bench/registration.py: {settings}, {args.clients} clients in {args.client_processes} "
           f"processes, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, work dir {work_dir}",
           flush=True)
-    summary = {"bench": "registration", "clients": args.clients, "seconds": args.seconds, **server_settings}
+    summary = {"bench": "registration", "clients": args.clients, "seconds": args.seconds, **settings}
     try:
         summary["sqlite"] = bench_database("sqlite", f"sqlite:///{work_dir / 'eventapp.db'}",
                                            f"sqlite:///{work_dir / 'baseline.db'}", work_dir, run_id, args)
-        if not args.database_url:
-            summary["postgresql"] = {"skipped": "no --database-url or BENCH_POSTGRES_URL"}
-        elif why := postgres_reachable(args.database_url):
-            summary["postgresql"] = {"skipped": f"not reachable: {why}"}
-        else:
-            try:
-                with PostgresSchema(args.database_url, run_id) as schema:
-                    summary["postgresql"] = bench_database("postgresql", schema.url, schema.url, work_dir,
-                                                           run_id, args)
-            except Exception as error:  # noqa: BLE001 (SQLite's figures still count; say what went wrong)
-                summary["postgresql"] = {"failed": f"{type(error).__name__}: {error}"}
+        summary["postgresql"] = bench_postgresql(
+            args.database_url, f"bench_registration_{run_id}",
+            lambda url: bench_database("postgresql", url, url, work_dir, run_id, args))
     finally:
-        if args.keep:
-            print(f"kept {work_dir}")
-        else:
-            shutil.rmtree(work_dir, ignore_errors=True)
+        remove_work_dir(work_dir, args.keep)
 
     print_table("sqlite", summary["sqlite"])
-    postgresql = summary["postgresql"]
-    if "skipped" in postgresql or "failed" in postgresql:
-        print(f"\npostgresql: {', '.join(f'{key} ({value})' for key, value in postgresql.items())}")
-    else:
-        print_table("postgresql", summary["postgresql"])
+    print_postgresql(summary["postgresql"], print_table)
     sqlite = summary["sqlite"]
     met = (sqlite["ratio"] or 0) >= TARGET_RATIO and sqlite["eventapp"]["p95_ms"] < TARGET_P95_MS
     summary["target_met"] = met
