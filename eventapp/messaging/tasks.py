@@ -5,7 +5,6 @@ import sqlalchemy as sa
 from huey import crontab
 from sqlalchemy.orm import Session
 
-from eventapp.messaging.models import Message
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +27,6 @@ def register_tasks(app) -> None:
             sweep()
 
     app.extensions["tasks"] = {"deliver": deliver_task, "sweep": sweep_task}
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _collect_new_messages(session, _flush_context):
-    new = [obj.id for obj in session.new if isinstance(obj, Message)]  # ids are assigned by now
-    if new:
-        session.info.setdefault("outbox", []).extend(new)
 
 
 @sa.event.listens_for(Session, "after_commit")
