@@ -234,28 +234,15 @@ def undo_last(event: Event, device_id: str, reason: str, staff) -> dict | None:
 
 def walk_in(event: Event, email, details: dict, scan: Scan, staff) -> dict:
     """Someone at the door without a registration: contact, confirmed registration and check-in in one go."""
-    from eventapp.core.tokens import ticket_secret, url_token
     from eventapp.leads import operations as leads
+    from eventapp.registration import operations as registrations
 
     contact = leads.find_contact(event.organisation_id, email)
-    registration = None
-    if contact is not None:
-        registration = db.session.execute(sa.select(Registration).where(
-            Registration.event_id == event.id, Registration.contact_id == contact.id)).scalar_one_or_none()
+    registration = registrations.registration_of(event, contact)
     contact = leads.save_contact(event.organisation_id, email, details, contact)
     if registration is None:
-        registration = Registration(event=event, contact=contact, manage_token=url_token(),
-                                    ticket_secret=ticket_secret(), channel="staff", answers={})
-        db.session.add(registration)
-    if registration.status != RegistrationStatus.CONFIRMED:
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.walk_in = True
-        registration.cancelled_at = None
-        # A person standing at the door takes a seat even when the event is full.
-        if event.capacity is not None:
-            db.session.execute(sa.update(Event).where(Event.id == event.id)
-                               .values(seats_taken=Event.seats_taken + 1, updated_at=Event.updated_at)
-                               .execution_options(synchronize_session=False))
+        registration = registrations.new_registration(event, contact, channel="staff")
+    if registrations.confirm_walk_in(registration):
         db.session.flush()
         signals.walked_in.send(registration)
     scan.method = "walk_in"

@@ -101,11 +101,7 @@ def _register(event: Event, signup: Signup) -> SignupResult:
     if reason:
         raise RegistrationClosed(reason)
     contact = leads.find_contact(event.organisation_id, signup.email)
-    existing = None
-    if contact is not None:
-        existing = db.session.execute(
-            sa.select(Registration).where(Registration.event_id == event.id, Registration.contact_id == contact.id)
-        ).scalar_one_or_none()
+    existing = registration_of(event, contact)
     if existing is not None and existing.is_active:
         if signup.form_nonce and existing.form_nonce == signup.form_nonce:
             return SignupResult(existing, Outcome.RESUBMITTED)
@@ -115,9 +111,7 @@ def _register(event: Event, signup: Signup) -> SignupResult:
     contact = leads.save_contact(event.organisation_id, signup.email, signup.details, contact)
     status = _claim_place(event)
     if existing is None:
-        registration = Registration(event=event, contact=contact, manage_token=url_token(),
-                                    ticket_secret=ticket_secret())
-        db.session.add(registration)
+        registration = new_registration(event, contact)
     else:  # signing up again after cancelling
         registration = existing
         registration.cancelled_at = None
@@ -140,6 +134,23 @@ def _register(event: Event, signup: Signup) -> SignupResult:
     return SignupResult(registration, Outcome.CREATED)
 
 
+def registration_of(event: Event, contact) -> Registration | None:
+    """This person's registration for this event (one per person and event), or None."""
+    if contact is None or contact.id is None:
+        return None
+    return db.session.execute(
+        sa.select(Registration).where(Registration.event_id == event.id, Registration.contact_id == contact.id)
+    ).scalar_one_or_none()
+
+
+def new_registration(event: Event, contact, channel: str = "web") -> Registration:
+    """A registration with its own unguessable manage token and ticket secret; the caller sets the status."""
+    registration = Registration(event=event, contact=contact, manage_token=url_token(), ticket_secret=ticket_secret(),
+                                channel=channel, answers={})
+    db.session.add(registration)
+    return registration
+
+
 def _claim_place(event: Event) -> RegistrationStatus:
     """Take a seat with one conditional UPDATE (atomic on SQLite and PostgreSQL), or fall back to the waitlist."""
     if _take_seat(event):
@@ -149,14 +160,16 @@ def _claim_place(event: Event) -> RegistrationStatus:
     raise EventFull(full_message(event))
 
 
-def _take_seat(event: Event) -> bool:
-    """An event without a limit has no seat counter to fight over (its count is taken when a limit is set)."""
+def _take_seat(event: Event, even_when_full: bool = False) -> bool:
+    """An event without a limit has no seat counter to fight over (its count is taken when a limit is set).
+    even_when_full: a person standing at the door takes a seat anyway."""
     if event.capacity is None:
         return True
+    query = sa.update(Event).where(Event.id == event.id)
+    if not even_when_full:
+        query = query.where(Event.seats_taken < Event.capacity)
     result = db.session.execute(
-        sa.update(Event)
-        .where(Event.id == event.id, Event.seats_taken < Event.capacity)
-        .values(seats_taken=Event.seats_taken + 1, updated_at=Event.updated_at)
+        query.values(seats_taken=Event.seats_taken + 1, updated_at=Event.updated_at)
         .execution_options(synchronize_session=False)
     )
     db.session.expire(event, ["seats_taken"])
@@ -240,6 +253,19 @@ def decline(registration: Registration) -> None:
     signals.registration_declined.send(registration)
     _free_seat(registration.event)
     promote_from_waitlist(registration.event)
+
+
+def confirm_walk_in(registration: Registration) -> bool:
+    """Someone at the door is confirmed on the spot (taking a seat even when full); False if already confirmed."""
+    if registration.status == RegistrationStatus.CONFIRMED:
+        return False
+    holds_seat = registration.status in SEAT_HOLDING  # a pending sign-up holds its seat already
+    registration.status = RegistrationStatus.CONFIRMED
+    registration.walk_in = True
+    registration.cancelled_at = None
+    if not holds_seat:
+        _take_seat(registration.event, even_when_full=True)
+    return True
 
 
 def promote_from_waitlist(event: Event) -> Registration | None:

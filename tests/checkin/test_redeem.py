@@ -326,3 +326,19 @@ def test_another_organisations_ticket_is_an_unknown_code_here(door, db):
     body = door.scan(person(theirs, "spy@example.com").ticket_secret).get_json()
     assert body["status"] == "invalid" and body["attendee"] is None and "Rival" not in body["message"]
     assert checkins(db)[0].registration_id is None
+
+
+def test_a_pending_sign_up_walking_in_keeps_its_one_seat(door, db):
+    door.event.capacity = 5
+    door.event.approval_required = True
+    db.session.commit()
+    pending = person(door.event, "ada@example.com")
+    assert pending.status == "pending"
+    db.session.refresh(door.event)
+    assert door.event.seats_taken == 1
+    body = door.post("walk-in", {"first_name": "Ada", "last_name": "Test", "email": "ada@example.com",
+                                 "company": "Acme", "job_title": "CTO", "device_id": "phone-1"}).get_json()
+    assert body["status"] == "ok"
+    db.session.expire_all()
+    assert db.session.get(Registration, pending.id).status == "confirmed"
+    assert db.session.get(type(door.event), door.event.id).seats_taken == 1  # not counted twice
