@@ -1,5 +1,4 @@
 """The outbox: queue in the action's transaction, deliver after commit, exactly once per idempotency key."""
-import logging
 import random
 from datetime import timedelta
 
@@ -13,8 +12,6 @@ from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.messaging.email import PermanentError, TransientError
 from eventapp.messaging.models import Message, MessageKind, MessageStatus
-
-log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
@@ -77,8 +74,7 @@ def deliver(message_id: int) -> str | None:
     """Send one due message if this worker can claim it; returns its final status, or None when not claimed."""
     if not claim(message_id):
         return None
-    message = db.session.get(Message, message_id)
-    db.session.refresh(message)
+    message = db.session.get(Message, message_id)  # claim() committed, so this is read fresh
     if message.kind == MessageKind.REMINDER and message.registration.status != "confirmed":
         message.status = MessageStatus.CANCELLED  # cancelled (or moved off the list) since it was queued
         message.locked_until = None
@@ -155,7 +151,7 @@ def sweep() -> int:
 
 def retry(message: Message) -> None:
     """An organiser asks to try a failed message again."""
-    if message.status not in (MessageStatus.FAILED,):
+    if message.status != MessageStatus.FAILED:
         raise ValueError("only failed messages can be retried")
     message.status = MessageStatus.QUEUED
     message.due_at = utcnow()
