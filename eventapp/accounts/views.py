@@ -28,6 +28,20 @@ def require_back_office():
     return None
 
 
+def own_or_404(model, object_id):
+    """A row of the back-office user's own organisation (directly, or through its event); anything else is 404,
+    not 403: ids are not a lookup service."""
+    row = db.session.get(model, object_id)
+    if row is None:
+        abort(404)
+    organisation_id = getattr(row, "organisation_id", None)
+    if organisation_id is None:
+        organisation_id = row.event.organisation_id
+    if organisation_id != current_user.membership.organisation_id:
+        abort(404)
+    return row
+
+
 def _safe_next(target: str | None) -> str | None:
     if not target:
         return None

@@ -4,7 +4,6 @@ from datetime import datetime, timezone
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import EmailField
 
 from eventapp.checkin import operations

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventapp.accounts.views import require_back_office
+from eventapp.accounts.views import own_or_404, require_back_office
 from eventapp.core.time import utcnow
 from eventapp.events import operations
 from eventapp.events.forms import CampaignForm, EventForm, QuestionForm
@@ -22,17 +22,6 @@ def _organisation_id() -> int:
     return current_user.membership.organisation_id
 
 
-def _own(model, object_id):
-    """Load a row of the user's own organisation; anything else is 404, not 403 (ids are not a lookup service)."""
-    row = db.session.get(model, object_id)
-    if row is None:
-        abort(404)
-    organisation_id = row.event.organisation_id if isinstance(row, Question) else row.organisation_id
-    if organisation_id != _organisation_id():
-        abort(404)
-    return row
-
-
 @bp.get("/")
 def dashboard():
     organisation_id = _organisation_id()
@@ -47,7 +36,7 @@ def dashboard():
 @bp.route("/campaigns/new", methods=["GET", "POST"])
 @bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
 def edit_campaign(campaign_id=None):
-    campaign = _own(Campaign, campaign_id) if campaign_id else None
+    campaign = own_or_404(Campaign, campaign_id) if campaign_id else None
     form = CampaignForm(obj=campaign)
     if form.validate_on_submit():
         operations.save_campaign(_organisation_id(), form.data, campaign)
@@ -60,7 +49,7 @@ def edit_campaign(campaign_id=None):
 @bp.route("/events/new", methods=["GET", "POST"])
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 def edit_event(event_id=None):
-    event = _own(Event, event_id) if event_id else None
+    event = own_or_404(Event, event_id) if event_id else None
     campaigns = operations.campaigns(_organisation_id())
     form = EventForm(campaigns=campaigns, event=event)
     if form.is_submitted():
@@ -76,7 +65,7 @@ def edit_event(event_id=None):
 
 @bp.get("/events/<int:event_id>")
 def detail(event_id):
-    event = _own(Event, event_id)
+    event = own_or_404(Event, event_id)
     registrations = list(db.session.execute(
         sa.select(Registration).where(Registration.event_id == event.id).order_by(Registration.created_at.desc())
     ).scalars())
@@ -86,7 +75,7 @@ def detail(event_id):
 
 @bp.post("/events/<int:event_id>/status/<status>")
 def change_status(event_id, status):
-    event = _own(Event, event_id)
+    event = own_or_404(Event, event_id)
     form = ConfirmForm()
     if status not in set(EventStatus) or not form.validate_on_submit():
         abort(400)
@@ -102,8 +91,8 @@ def change_status(event_id, status):
 @bp.route("/events/<int:event_id>/questions/new", methods=["GET", "POST"])
 @bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
 def edit_question(event_id=None, question_id=None):
-    question = _own(Question, question_id) if question_id else None
-    event = question.event if question else _own(Event, event_id)
+    question = own_or_404(Question, question_id) if question_id else None
+    event = question.event if question else own_or_404(Event, event_id)
     form = QuestionForm(obj=question)
     if question is not None and not form.is_submitted():
         form.options.data = "\n".join(question.options or [])
@@ -118,7 +107,7 @@ def edit_question(event_id=None, question_id=None):
 
 @bp.post("/questions/<int:question_id>/delete")
 def delete_question(question_id):
-    question = _own(Question, question_id)
+    question = own_or_404(Question, question_id)
     event = question.event
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -133,9 +122,7 @@ def decide(registration_id, decision):
     """Approve or decline a sign-up that waits for approval; the person is told either way."""
     from eventapp.registration import operations as registrations
 
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event.organisation_id != _organisation_id():
-        abort(404)
+    registration = own_or_404(Registration, registration_id)
     if decision not in ("approve", "decline") or not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -156,7 +143,7 @@ def assign_staff(event_id):
     from eventapp.accounts.operations import find_user
     from eventapp.checkin.models import EventStaff
 
-    event = _own(Event, event_id)
+    event = own_or_404(Event, event_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     email = (request.form.get("email") or "").strip()[:320]

@@ -1,9 +1,9 @@
 """Contacts and their activity timelines, for organisers."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from eventapp.accounts.views import require_back_office
+from eventapp.accounts.views import own_or_404, require_back_office
 from eventapp.extensions import db
 from eventapp.leads.models import ConsentRecord, Contact
 from eventapp.leads.operations import timeline
@@ -31,9 +31,7 @@ def contacts():
 
 @bp.get("/<int:contact_id>")
 def contact(contact_id):
-    person = db.session.get(Contact, contact_id)
-    if person is None or person.organisation_id != current_user.membership.organisation_id:
-        abort(404)
+    person = own_or_404(Contact, contact_id)
     registrations = db.session.execute(sa.select(Registration).where(Registration.contact_id == person.id)
                                        .order_by(Registration.created_at.desc())).scalars()
     consents = db.session.execute(sa.select(ConsentRecord).where(ConsentRecord.contact_id == person.id)

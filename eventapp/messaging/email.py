@@ -32,7 +32,7 @@ class SmtpSettings:
         parsed = urlparse(url)
         security = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "ssl"}.get(parsed.scheme)
         if security is None or not parsed.hostname:
-            raise ValueError(f"SMTP_URL must look like smtp://user:pass@host:port, smtp+starttls:// or smtps://")
+            raise ValueError("SMTP_URL must look like smtp://user:pass@host:port, smtp+starttls:// or smtps://")
         default_port = {"plain": 25, "starttls": 587, "ssl": 465}[security]
         return cls(host=parsed.hostname, port=parsed.port or default_port, security=security,
                    username=unquote(parsed.username or ""), password=unquote(parsed.password or ""))

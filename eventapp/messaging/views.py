@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventapp.accounts.views import require_back_office
+from eventapp.accounts.views import own_or_404, require_back_office
 from eventapp.events.models import Event
 from eventapp.extensions import db
 from eventapp.messaging import operations
@@ -27,16 +27,9 @@ dev = Blueprint("dev_mailbox", __name__, url_prefix="/dev/mailbox")
 EDITABLE_KINDS = [kind for kind in MessageKind if kind is not MessageKind.TEST]
 
 
-def _own_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None or event.organisation_id != current_user.membership.organisation_id:
-        abort(404)
-    return event
-
-
 @bp.get("/events/<int:event_id>/messages")
 def log(event_id):
-    event = _own_event(event_id)
+    event = own_or_404(Event, event_id)
     status = request.args.get("status", "")
     query = sa.select(Message).where(Message.event_id == event.id)
     if status in set(MessageStatus):
@@ -53,9 +46,7 @@ def log(event_id):
 
 @bp.post("/messages/<int:message_id>/retry")
 def retry(message_id):
-    message = db.session.get(Message, message_id)
-    if message is None or message.organisation_id != current_user.membership.organisation_id:
-        abort(404)
+    message = own_or_404(Message, message_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if message.status != MessageStatus.FAILED:
@@ -75,7 +66,7 @@ def _sample_registration(event):
 
 @bp.route("/events/<int:event_id>/messages/<kind>", methods=["GET", "POST"])
 def edit_template(event_id, kind):
-    event = _own_event(event_id)
+    event = own_or_404(Event, event_id)
     if kind not in {k.value for k in EDITABLE_KINDS}:
         abort(404)
     template = template_for(event.id, kind)
@@ -104,7 +95,7 @@ def edit_template(event_id, kind):
 
 @bp.post("/events/<int:event_id>/messages/<kind>/test")
 def send_test(event_id, kind):
-    event = _own_event(event_id)
+    event = own_or_404(Event, event_id)
     if kind not in {k.value for k in EDITABLE_KINDS} or not ConfirmForm().validate_on_submit():
         abort(400)
     sample = _sample_registration(event)
@@ -123,7 +114,7 @@ def send_test(event_id, kind):
 
 @bp.post("/events/<int:event_id>/reminders")
 def add_reminder(event_id):
-    event = _own_event(event_id)
+    event = own_or_404(Event, event_id)
     form = ReminderForm()
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
@@ -136,9 +127,7 @@ def add_reminder(event_id):
 
 @bp.post("/reminders/<int:rule_id>/delete")
 def delete_reminder(rule_id):
-    rule = db.session.get(ReminderRule, rule_id)
-    if rule is None or rule.event.organisation_id != current_user.membership.organisation_id:
-        abort(404)
+    rule = own_or_404(ReminderRule, rule_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     event_id = rule.event_id
@@ -166,8 +155,8 @@ def mailbox():
 
 
 def _mailbox_message(message_id):
-    message = db.session.get(Message, message_id)
-    if message is None or message.organisation_id != current_user.membership.organisation_id or not message.raw:
+    message = own_or_404(Message, message_id)
+    if not message.raw:
         abort(404)
     return message, email.message_from_bytes(message.raw, policy=email.policy.default)
 
