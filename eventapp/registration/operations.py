@@ -138,9 +138,12 @@ def registration_of(event: Event, contact) -> Registration | None:
     """This person's registration for this event (one per person and event), or None."""
     if contact is None or contact.id is None:
         return None
-    return db.session.execute(
-        sa.select(Registration).where(Registration.event_id == event.id, Registration.contact_id == contact.id)
-    ).scalar_one_or_none()
+    return db.session.execute(_REGISTRATION_OF, {"event_id": event.id, "contact_id": contact.id}
+                              ).scalar_one_or_none()
+
+
+_REGISTRATION_OF = sa.select(Registration).where(Registration.event_id == sa.bindparam("event_id"),
+                                                 Registration.contact_id == sa.bindparam("contact_id"))
 
 
 def new_registration(event: Event, contact, channel: str = "web") -> Registration:
