@@ -25,17 +25,15 @@ def queue_message(kind: MessageKind, registration, *, channel: str = "email", ke
     recipient = recipient or (contact.email if channel == "email" else contact.phone)
     if not recipient:
         return None
+    if registration.id is None or contact.id is None:
+        db.session.flush()  # the registration and contact need their ids
     key = key or f"reg:{registration.id}:{kind}:{channel}"
-    db.session.flush()  # the registration and contact need their ids
-    # INSERT … ON CONFLICT DO NOTHING: two requests queueing the same intent at once get one row and no error.
-    insert = (sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert)(Message)
-    new_id = db.session.execute(
-        insert.values(organisation_id=contact.organisation_id, contact_id=contact.id, registration_id=registration.id,
-                      event_id=registration.event_id, channel=channel, kind=kind, recipient=recipient,
-                      idempotency_key=key, status=MessageStatus.QUEUED, due_at=due_at or utcnow(), attempts=0,
-                      last_error="", provider_id="", subject="", body_text="", meta=meta or {}, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(Message.id)
-    ).scalar_one_or_none()
+    new_id = db.session.execute(_insert_unless_queued(db.session.get_bind().dialect.name), {
+        "organisation_id": contact.organisation_id, "contact_id": contact.id, "registration_id": registration.id,
+        "event_id": registration.event_id, "channel": channel, "kind": kind, "recipient": recipient,
+        "idempotency_key": key, "status": MessageStatus.QUEUED, "due_at": due_at or utcnow(), "attempts": 0,
+        "last_error": "", "provider_id": "", "subject": "", "body_text": "", "meta": meta or {},
+        "created_at": utcnow()}).scalar_one_or_none()
     if new_id is None:
         return None
     db.session.info.setdefault("outbox", []).append(new_id)  # handed to the queue after commit
@@ -45,6 +43,19 @@ def queue_message(kind: MessageKind, registration, *, channel: str = "email", ke
                       idempotency_key=key, meta=meta or {})
     signals.message_queued.send(message)
     return message
+
+
+_INSERTS: dict = {}
+
+
+def _insert_unless_queued(dialect: str):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: two requests queueing the same intent at once get one row and
+    no error. Built once per dialect, so each call only binds values (building it per call was measurable)."""
+    if dialect not in _INSERTS:
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        _INSERTS[dialect] = (insert(Message.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
+                             .returning(Message.__table__.c.id))
+    return _INSERTS[dialect]
 
 
 def backoff(attempts: int) -> timedelta:
