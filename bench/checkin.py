@@ -120,6 +120,7 @@ def prepare_databases(env: dict, run_id: str, tickets: int, export_rows: int) ->
     os.environ.update(env)  # create_app reads its settings from the environment
     sys.path.insert(0, str(REPO_DIR))
     from eventapp import create_app
+    from eventapp import models  # noqa: F401  (every mapper, before any module that builds queries at import)
     from eventapp.accounts.models import Role
     from eventapp.accounts.operations import create_user, ensure_organisation
     from eventapp.checkin.models import EventStaff

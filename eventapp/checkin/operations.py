@@ -3,13 +3,17 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventapp import signals
-from eventapp.accounts.models import BACK_OFFICE_ROLES, Role, User
+from eventapp.accounts.models import BACK_OFFICE_ROLES, Membership, Role, User
 from eventapp.checkin.models import CheckIn, EventStaff, ScanResult
 from eventapp.core.time import utcnow
 from eventapp.events.models import Event, EventStatus
@@ -44,19 +48,64 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def can_scan(user, event: Event) -> bool:
-    """Owners and organisers of the organisation scan any of its events; staff only the events they are given."""
+_registrations, _checkins = Registration.__table__, CheckIn.__table__
+# Statements built once: each scan runs them with new values, and SQLAlchemy reuses their compiled form.
+_CLAIM_CHECK_IN = (
+    sa.update(_registrations)
+    .where(_registrations.c.id == sa.bindparam("registration_id"), _registrations.c.checked_in_at.is_(None))
+    .values(checked_in_at=sa.bindparam("scanned_at"), checked_in_device=sa.bindparam("device_id"),
+            checked_in_by_id=sa.bindparam("staff_id")))
+_KEEP_EARLIEST = (
+    sa.update(_registrations)
+    .where(_registrations.c.id == sa.bindparam("registration_id"),
+           _registrations.c.checked_in_at > sa.bindparam("scanned_at"))
+    .values(checked_in_at=sa.bindparam("scanned_at"), checked_in_device=sa.bindparam("device_id"),
+            checked_in_by_id=sa.bindparam("staff_id")))
+_CHECK_IN_STATE = ("checked_in_at", "checked_in_device", "checked_in_by_id")
+_CHECK_IN_STATE_OF = sa.select(*(_registrations.c[name] for name in _CHECK_IN_STATE)).where(
+    _registrations.c.id == sa.bindparam("registration_id"))
+_LOG_SCAN = sa.insert(_checkins)
+_STATS = sa.select(sa.func.count().filter(_registrations.c.checked_in_at.is_not(None)),
+                   sa.func.count(),
+                   sa.func.count().filter(_registrations.c.walk_in.is_(True))).where(
+    _registrations.c.event_id == sa.bindparam("event_id"),
+    _registrations.c.status == RegistrationStatus.CONFIRMED.value)
+
+
+@cache
+def _ticket_query():
+    """This organisation's ticket with its holder, in one query (built on first use: the mappers must be
+    configured, which needs every model imported)."""
+    return (sa.select(Registration).join(Registration.contact).join(Event, Registration.event_id == Event.id)
+            .where(Registration.ticket_secret == sa.bindparam("secret"),
+                   Event.organisation_id == sa.bindparam("organisation_id"))
+            .options(contains_eager(Registration.contact)))
+
+
+def event_for_scanning(user, event_id: int) -> Event | None:
+    """The event, when this user may scan its tickets; else None. Owners and organisers of the organisation scan
+    any of its events, staff only the events they are given. One query: every scan starts here."""
     if not getattr(user, "is_authenticated", False):
-        return False
-    membership = next((m for m in user.memberships if m.organisation_id == event.organisation_id), None)
-    if membership is None:
-        return False
-    if membership.role in BACK_OFFICE_ROLES:
-        return True
-    if membership.role != Role.STAFF:
-        return False
-    return db.session.execute(sa.select(EventStaff.id).where(EventStaff.event_id == event.id,
-                                                             EventStaff.user_id == user.id)).first() is not None
+        return None
+    row = db.session.execute(_event_with_access(), {"event_id": event_id, "user_id": user.id}).first()
+    if row is None:
+        return None
+    event, role, assignment = row
+    if role in BACK_OFFICE_ROLES or (role == Role.STAFF and assignment is not None):
+        return event
+    return None
+
+
+@cache
+def _event_with_access():
+    """The event with this user's role in its organisation and their assignment to it (built on first use)."""
+    memberships, event_staff = Membership.__table__, EventStaff.__table__
+    return (sa.select(Event, memberships.c.role, event_staff.c.id)
+            .outerjoin(memberships, sa.and_(memberships.c.organisation_id == Event.organisation_id,
+                                            memberships.c.user_id == sa.bindparam("user_id")))
+            .outerjoin(event_staff, sa.and_(event_staff.c.event_id == Event.id,
+                                            event_staff.c.user_id == sa.bindparam("user_id")))
+            .where(Event.id == sa.bindparam("event_id")))
 
 
 def scannable_events(user) -> list[Event]:
@@ -73,21 +122,18 @@ def scannable_events(user) -> list[Event]:
 
 
 def stats(event: Event) -> dict:
-    row = db.session.execute(
-        sa.select(sa.func.count().filter(Registration.checked_in_at.is_not(None)),
-                  sa.func.count(),
-                  sa.func.count().filter(Registration.walk_in.is_(True)))
-        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)).one()
-    return {"checked_in": row[0], "expected": row[1], "walk_ins": row[2]}
+    """The door's counts. They cost a count over the event's registrations, so scans do not carry them: the
+    scanner page asks for them every few seconds (and after walk-ins, undos and uploads)."""
+    checked_in, expected, walk_ins = db.session.execute(_STATS, {"event_id": event.id}).one()
+    return {"checked_in": checked_in, "expected": expected, "walk_ins": walk_ins}
 
 
-def _answer(checkin: CheckIn, event: Event) -> dict:
-    registration = checkin.registration
+def _answer(checkin: CheckIn, registration: Registration | None, event: Event) -> dict:
     attendee = None
     if registration is not None and checkin.result != ScanResult.WRONG_EVENT:
         contact = registration.contact
         attendee = {"name": contact.name, "company": contact.company, "job_title": contact.job_title,
-                    "ticket_type": _("Walk-in") if registration.walk_in else str(registration.event.kind_label)}
+                    "ticket_type": _("Walk-in") if registration.walk_in else str(event.kind_label)}
     by = None
     if registration is not None and registration.checked_in_at is not None:
         staff = db.session.get(User, registration.checked_in_by_id) if registration.checked_in_by_id else None
@@ -97,38 +143,42 @@ def _answer(checkin: CheckIn, event: Event) -> dict:
             "attendee": attendee, "nonce": checkin.nonce,
             "checked_in_at": registration.checked_in_at.isoformat()
             if registration is not None and registration.checked_in_at else None,
-            "checked_in_by": by, "stats": stats(event)}
+            "checked_in_by": by}
+
+
+MESSAGES = {
+    ScanResult.OK: _l("Checked in"),
+    ScanResult.INVALID: _l("Unknown code: this is not a ticket of ours"),
+    ScanResult.CANCELLED: _l("This registration was cancelled"),
+    ScanResult.NOT_APPROVED: _l("Not approved yet: this sign-up waits for the organisers"),
+    ScanResult.WAITLISTED: _l("On the waiting list, no seat confirmed"),
+    ScanResult.CHECKED_OUT: _l("Checked out"),
+    ScanResult.NOT_CHECKED_IN: _l("Never checked in, so there is nothing to check out"),
+    ScanResult.UNDONE: _l("Check-in taken back"),
+}
 
 
 def message_for(checkin: CheckIn, registration) -> str:
-    when = ""
-    if registration is not None and registration.checked_in_at:
+    result = ScanResult(checkin.result)
+    if result == ScanResult.ALREADY_CHECKED_IN:
         from eventapp.core.templating import local_time
 
-        when = local_time(registration.checked_in_at, registration.event.timezone)  # the door's wall clock
-    return {
-        ScanResult.OK: _("Checked in"),
-        ScanResult.ALREADY_CHECKED_IN: _("Already checked in at %(when)s", when=when),
-        ScanResult.INVALID: _("Unknown code: this is not a ticket of ours"),
-        ScanResult.CANCELLED: _("This registration was cancelled"),
-        ScanResult.NOT_APPROVED: _("Not approved yet: this sign-up waits for the organisers"),
-        ScanResult.WAITLISTED: _("On the waiting list, no seat confirmed"),
-        ScanResult.WRONG_EVENT: _("This ticket is for another event: %(title)s",
-                                  title=registration.event.title if registration is not None else ""),
-        ScanResult.CHECKED_OUT: _("Checked out"),
-        ScanResult.NOT_CHECKED_IN: _("Never checked in, so there is nothing to check out"),
-        ScanResult.UNDONE: _("Check-in taken back"),
-    }[ScanResult(checkin.result)]
+        when = local_time(registration.checked_in_at, registration.event.timezone) \
+            if registration is not None and registration.checked_in_at else ""  # the door's wall clock
+        return _("Already checked in at %(when)s", when=when)
+    if result == ScanResult.WRONG_EVENT:
+        return _("This ticket is for another event: %(title)s",
+                 title=registration.event.title if registration is not None else "")
+    return str(MESSAGES[result])
 
 
 def find_by_secret(secret: str, organisation_id: int) -> Registration | None:
     """Only this organisation's tickets: another organisation's ticket is an unknown code here, and its holder
-    and event stay theirs."""
+    and event stay theirs. The holder (registration.contact) comes loaded."""
     if not secret or len(secret) > MAX_SECRET:
         return None
-    return db.session.execute(
-        sa.select(Registration).join(Event, Registration.event_id == Event.id)
-        .where(Registration.ticket_secret == secret, Event.organisation_id == organisation_id)).scalar_one_or_none()
+    return db.session.execute(_ticket_query(), {"secret": secret, "organisation_id": organisation_id}
+                              ).scalar_one_or_none()
 
 
 def _believable(scanned_at: datetime) -> datetime:
@@ -139,19 +189,18 @@ def _believable(scanned_at: datetime) -> datetime:
 def redeem(event: Event, scan: Scan, staff, registration: Registration | None = None) -> dict:
     """One scan (or tap). The nonce makes a retried upload return its first answer; one conditional UPDATE
     makes concurrent scans of one ticket give exactly one "ok"."""
-    existing = _by_nonce(scan.nonce)
-    if existing is not None:
-        return _answer(existing, event)
     try:
-        checkin = _redeem(event, scan, staff, registration)
-        answer = _answer(checkin, event)  # before the commit: everything is loaded, and the counts see this scan
+        checkin, registration = _redeem(event, scan, staff, registration)
+        answer = _answer(checkin, registration, event)  # before the commit, while everything is loaded
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()  # the same scan, uploaded twice at once: the other upload's answer stands
+        # The nonce was seen before (a retried upload, or the same scan uploaded twice at once): the rollback
+        # takes back this attempt whole, and the first answer stands.
+        db.session.rollback()
         existing = _by_nonce(scan.nonce)
         if existing is None:
             raise
-        return _answer(existing, event)
+        return _answer(existing, existing.registration, event)
     return answer
 
 
@@ -159,54 +208,63 @@ def _by_nonce(nonce: str) -> CheckIn | None:
     return db.session.execute(sa.select(CheckIn).where(CheckIn.nonce == nonce)).scalar_one_or_none()
 
 
-def _redeem(event: Event, scan: Scan, staff, registration: Registration | None) -> CheckIn:
+def _redeem(event: Event, scan: Scan, staff, registration: Registration | None) -> tuple[CheckIn, Registration]:
     if registration is None:
         registration = find_by_secret(scan.secret, event.organisation_id)
     scanned_at = _believable(scan.scanned_at)
-    checkin = CheckIn(event_id=event.id, registration=registration, nonce=scan.nonce, device_id=scan.device_id,
-                      staff_user_id=getattr(staff, "id", None), scanned_at=scanned_at, method=scan.method,
-                      direction=scan.direction, result=ScanResult.INVALID,
-                      secret_hash="" if registration is not None else secret_hash(scan.secret))
-    db.session.add(checkin)
-    db.session.flush()  # a duplicate nonce fails here, before anything else changes
+    staff_id = getattr(staff, "id", None)
+    signal = None
     if registration is None:
-        return checkin
-    if registration.event_id != event.id:
-        checkin.result = ScanResult.WRONG_EVENT
+        result = ScanResult.INVALID
+    elif registration.event_id != event.id:
+        result = ScanResult.WRONG_EVENT
     elif registration.status in REFUSALS:
-        checkin.result = REFUSALS[registration.status]
+        result = REFUSALS[registration.status]
     elif scan.direction == "out":
         if registration.checked_in_at is None:
-            checkin.result = ScanResult.NOT_CHECKED_IN
+            result = ScanResult.NOT_CHECKED_IN
         else:
-            checkin.result = ScanResult.CHECKED_OUT
+            result, signal = ScanResult.CHECKED_OUT, signals.checked_out
             registration.checked_out_at = scanned_at
-            signals.checked_out.send(registration, checkin=checkin)
-    elif _claim_check_in(registration, scanned_at, scan.device_id, staff):
-        checkin.result = ScanResult.OK
-        signals.checked_in.send(registration, checkin=checkin)
+    elif _claim_check_in(registration, scanned_at, scan.device_id, staff_id):
+        result, signal = ScanResult.OK, signals.checked_in
     else:
-        checkin.result = ScanResult.ALREADY_CHECKED_IN
-        _keep_earliest(registration, scanned_at, scan.device_id, staff)
-    return checkin
+        result = ScanResult.ALREADY_CHECKED_IN
+        _keep_earliest(registration, scanned_at, scan.device_id, staff_id)
+    checkin = _log_scan(event, scan, registration, scanned_at, staff_id, result)
+    if signal is not None:
+        signal.send(registration, checkin=checkin)
+    return checkin, registration
 
 
-def _claim_check_in(registration: Registration, scanned_at, device_id: str, staff) -> bool:
-    result = db.session.execute(
-        sa.update(Registration).where(Registration.id == registration.id, Registration.checked_in_at.is_(None))
-        .values(checked_in_at=scanned_at, checked_in_device=device_id, checked_in_by_id=getattr(staff, "id", None))
-        .execution_options(synchronize_session=False))
-    db.session.expire(registration, ["checked_in_at", "checked_in_device", "checked_in_by_id"])
-    return result.rowcount == 1
+def _log_scan(event: Event, scan: Scan, registration, scanned_at, staff_id, result: ScanResult) -> CheckIn:
+    """Append the scan to the log by a Core INSERT; a nonce seen before fails here. Returns the row as a
+    CheckIn (not added to the session) for the answer and the signal's subscribers."""
+    values = {"event_id": event.id, "registration_id": registration.id if registration is not None else None,
+              "secret_hash": "" if registration is not None else secret_hash(scan.secret), "result": result.value,
+              "direction": scan.direction, "method": scan.method, "device_id": scan.device_id,
+              "staff_user_id": staff_id, "nonce": scan.nonce, "scanned_at": scanned_at, "received_at": utcnow(),
+              "reason": scan.reason}
+    db.session.execute(_LOG_SCAN, values)
+    return CheckIn(**values)
 
 
-def _keep_earliest(registration: Registration, scanned_at, device_id: str, staff) -> None:
+def _claim_check_in(registration: Registration, scanned_at, device_id: str, staff_id) -> bool:
+    claimed = db.session.execute(_CLAIM_CHECK_IN, {"registration_id": registration.id, "scanned_at": scanned_at,
+                                                   "device_id": device_id, "staff_id": staff_id}).rowcount == 1
+    if claimed:  # we know what we wrote: no need to read it back
+        for name, value in zip(_CHECK_IN_STATE, (scanned_at, device_id, staff_id)):
+            set_committed_value(registration, name, value)
+    return claimed
+
+
+def _keep_earliest(registration: Registration, scanned_at, device_id: str, staff_id) -> None:
     """Two phones offline scanned one ticket: the attendance is the earliest scan, whichever uploaded first."""
-    db.session.execute(
-        sa.update(Registration).where(Registration.id == registration.id, Registration.checked_in_at > scanned_at)
-        .values(checked_in_at=scanned_at, checked_in_device=device_id, checked_in_by_id=getattr(staff, "id", None))
-        .execution_options(synchronize_session=False))
-    db.session.expire(registration, ["checked_in_at", "checked_in_device", "checked_in_by_id"])
+    db.session.execute(_KEEP_EARLIEST, {"registration_id": registration.id, "scanned_at": scanned_at,
+                                        "device_id": device_id, "staff_id": staff_id})
+    state = db.session.execute(_CHECK_IN_STATE_OF, {"registration_id": registration.id}).one()
+    for name, value in zip(_CHECK_IN_STATE, state):
+        set_committed_value(registration, name, value)
 
 
 def undo_last(event: Event, device_id: str, reason: str, staff) -> dict | None:
@@ -229,7 +287,7 @@ def undo_last(event: Event, device_id: str, reason: str, staff) -> dict | None:
     db.session.flush()
     signals.check_in_undone.send(registration, checkin=undo)
     db.session.commit()
-    return _answer(undo, event)
+    return _answer(undo, registration, event)
 
 
 def walk_in(event: Event, email, details: dict, scan: Scan, staff) -> dict:
@@ -240,9 +298,8 @@ def walk_in(event: Event, email, details: dict, scan: Scan, staff) -> dict:
     contact = leads.find_contact(event.organisation_id, email)
     registration = registrations.registration_of(event, contact)
     contact = leads.save_contact(event.organisation_id, email, details, contact)
-    if registration is None:
-        registration = registrations.new_registration(event, contact, channel="staff")
-    if registrations.confirm_walk_in(registration):
+    registration, changed = registrations.confirm_walk_in(event, contact, registration)
+    if changed:
         db.session.flush()
         signals.walked_in.send(registration)
     scan.method = "walk_in"

@@ -26,8 +26,8 @@ def _logged_in():
 
 
 def _event_for_staff(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None or not operations.can_scan(current_user, event):
+    event = operations.event_for_scanning(current_user, event_id)
+    if event is None:
         abort(404)  # not 403: event ids are not a lookup service
     return event
 
@@ -175,7 +175,8 @@ def walk_in(event_id):
 
     scan = Scan(nonce=str(payload.get("nonce") or secrets.token_hex(16))[:64],
                 device_id=str(payload.get("device_id") or "")[:64], scanned_at=datetime.now(timezone.utc))
-    return jsonify(operations.walk_in(event, form.normalised_email, form.details(), scan, current_user))
+    answer = operations.walk_in(event, form.normalised_email, form.details(), scan, current_user)
+    return jsonify({**answer, "stats": operations.stats(event)})  # a new person at the door: every count moved
 
 
 @bp.post("/<int:event_id>/undo")
@@ -190,7 +191,7 @@ def undo(event_id):
     answer = operations.undo_last(event, device_id, reason, current_user)
     if answer is None:
         return _bad(_("This device has no check-in to take back."), 409, error="nothing_to_undo")
-    return jsonify(answer)
+    return jsonify({**answer, "stats": operations.stats(event)})
 
 
 @bp.get("/<int:event_id>/stats")

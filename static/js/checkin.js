@@ -100,11 +100,22 @@ async function api(url, { body, timeout = 10000, retried = false } = {}) {
 
 // ---- counts and connection ------------------------------------------------------------------------------------
 
+// Scans do not carry the counts (counting the whole event on every scan was most of a scan's cost): this phone's
+// own check-ins count at once, and the poll of urls.stats brings everyone else's within seconds.
 const counts = { checked_in: null, expected: null, walk_ins: null };
+let countsChanged = 0; // a poll answer asked for before a change here is out of date
 
 function showCounts(stats) {
   if (!stats) return;
+  countsChanged += 1;
   Object.assign(counts, stats);
+  renderCounts();
+}
+
+function countCheckIn() {
+  countsChanged += 1;
+  if (counts.checked_in === null) return; // the first poll's answer will include it
+  counts.checked_in += 1;
   renderCounts();
 }
 
@@ -118,8 +129,11 @@ function renderCounts() {
 async function refreshStats() {
   if (!navigator.onLine) return;
   try {
+    const asked = countsChanged;
     const { status, data } = await api(urls.stats);
-    if (status === 200) showCounts(data);
+    if (status !== 200) return;
+    if (asked === countsChanged) showCounts(data);
+    else refreshStats(); // a scan was answered meanwhile: this answer may not include it
   } catch (error) {
     if (!(error instanceof NoConnection || error instanceof LoggedOut)) throw error;
   }
@@ -195,8 +209,7 @@ async function redeemOffline(scan) {
   });
   if (answer.status === "ok") {
     await offline.markCheckedIn(eventId, h);
-    if (counts.checked_in !== null) counts.checked_in += 1;
-    renderCounts();
+    countCheckIn();
   }
   renderConnection();
   return { ...answer, offline: true };
@@ -429,7 +442,7 @@ async function redeemScan(secret) {
     showAnswer({ status: "error", message: data.message });
     return;
   }
-  showCounts(data.stats);
+  if (data.status === "ok") countCheckIn();
   showAnswer(data);
   if (data.status === "ok") offline.markCheckedIn(eventId, await offline.sha256Hex(secret));
 }
@@ -538,7 +551,7 @@ async function checkInByTap(person, button) {
     showAnswer({ status: "error", message: reply.data.message });
     return;
   }
-  showCounts(reply.data.stats);
+  if (reply.data.status === "ok") countCheckIn();
   showAnswer(reply.data);
   runSearch();
 }

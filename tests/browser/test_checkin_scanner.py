@@ -180,3 +180,26 @@ def test_the_scanner_page_loads_only_from_its_own_origin_within_the_csp_and_is_a
     assert [url for url in requests if not url.startswith(f"{live_server}/")] == []
     assert f"{live_server}/static/vendor/qr-scanner/qr-scanner.min.js" in requests
     assert [text for text in console if "Content Security Policy" in text or "Refused" in text] == []
+
+
+def test_the_counts_follow_the_other_phones_within_seconds_and_this_phones_scans_at_once(
+        staff_phone, live_server, db, door, camera):
+    """Scans do not carry the counts: this phone counts its own check-ins, the poll brings everyone else's."""
+    from datetime import datetime, timezone
+
+    from eventapp.checkin.operations import Scan, redeem
+
+    event, staff, people = door
+    show(camera, None)
+    page = open_scanner(staff_phone, live_server, staff, event)
+    expect(page.locator("#count-checked-in")).to_have_text("0 of 3 checked in")
+
+    redeem(event, Scan(nonce="other-phone-1", device_id="door-2", scanned_at=datetime.now(timezone.utc),
+                       secret=people["Ada"].ticket_secret), staff)  # at another door
+    expect(page.locator("#count-checked-in")).to_have_text("1 of 3 checked in", timeout=8000)
+
+    show(camera, people["Grace"].ticket_secret)
+    page.get_by_role("button", name="Pause camera").click()
+    page.get_by_role("button", name="Start camera").click()
+    expect(answer(page).locator(".answer-title")).to_have_text("Checked in")
+    expect(page.locator("#count-checked-in")).to_have_text("2 of 3 checked in", timeout=1000)  # not the poll
