@@ -1,5 +1,5 @@
 """Where messages go: SMTP (or the dev mailbox when no SMTP server is set); SMS comes through Twilio."""
-from eventapp.messaging.compose import compose_email
+from eventapp.messaging.compose import compose
 from eventapp.messaging.email import SmtpSender, SmtpSettings
 from eventapp.messaging.sms import SmsBackend, TwilioSettings
 
@@ -15,14 +15,14 @@ class EmailBackend:
     def refusal(self, message) -> str | None:
         return None  # transactional mail always goes (marketing suppression comes with invitations)
 
-    def send(self, message) -> str:
-        email = compose_email(message)
-        message.subject = str(email["Subject"])
-        message.body_text = email.get_body(("plain",)).get_content()
+    def send(self, message, known_templates: dict | None = None) -> str:
+        email = compose(message, known_templates)
+        message.subject = email.subject
+        message.body_text = email.text
         if self.sender is None:
-            message.raw = email.as_bytes()
-            return str(email["Message-ID"])
-        return self.sender.send(email)
+            message.raw = email.mime.as_bytes()
+            return str(email.mime["Message-ID"])
+        return self.sender.send(email.mime)
 
 
 def make_backends(config: dict) -> dict:

@@ -1,21 +1,30 @@
 """The outbox: queue in the action's transaction, deliver after commit, exactly once per idempotency key."""
+import logging
 import random
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
 
 from eventapp import signals
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.messaging.email import PermanentError, TransientError
 from eventapp.messaging.models import Message, MessageKind, MessageStatus
+from eventapp.registration.models import Registration
 
 MAX_ATTEMPTS = 8
+# Messages one worker claims at once: one UPDATE and one SELECT for all of them instead of one per message, and
+# small enough that several workers share a backlog.
+BATCH_SIZE = 20
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=2)
+
+log = logging.getLogger(__name__)
 
 
 def queue_message(kind: MessageKind, registration, *, channel: str = "email", key: str | None = None,
@@ -81,46 +90,144 @@ def claim(message_id: int) -> bool:
     return result.rowcount == 1
 
 
+def claim_due(limit: int) -> list[int]:
+    """Take up to `limit` due rows for this worker with one UPDATE … RETURNING; two workers never get the same
+    row (SQLite runs the statement under its write lock; on PostgreSQL the rows another worker is claiming are
+    skipped, not waited for)."""
+    now = utcnow()
+    due = (sa.select(Message.id).where(Message.status == MessageStatus.QUEUED, Message.due_at <= now)
+           .order_by(Message.due_at, Message.id).limit(limit).with_for_update(skip_locked=True))
+    claimed = db.session.execute(
+        sa.update(Message)
+        .where(Message.id.in_(due.scalar_subquery()), Message.status == MessageStatus.QUEUED)
+        .values(status=MessageStatus.SENDING, locked_until=now + lease(), attempts=Message.attempts + 1)
+        .returning(Message.id).execution_options(synchronize_session=False)).scalars().all()
+    db.session.commit()
+    return sorted(claimed)
+
+
+def anything_due() -> bool:
+    """A read, so an idle worker's check takes no write lock."""
+    return db.session.execute(
+        sa.select(Message.id).where(Message.status == MessageStatus.QUEUED, Message.due_at <= utcnow()).limit(1)
+    ).first() is not None
+
+
 def deliver(message_id: int) -> str | None:
     """Send one due message if this worker can claim it; returns its final status, or None when not claimed."""
     if not claim(message_id):
         return None
-    message = db.session.get(Message, message_id)  # claim() committed, so this is read fresh
+    [message] = _load_claimed([message_id])
+    return _deliver_claimed(message)
+
+
+def deliver_batch(limit: int = BATCH_SIZE) -> int:
+    """Claim up to `limit` due messages at once and send them one after the other; returns how many were
+    claimed and settled. Each message's outcome is committed as soon as it is known, so a worker killed mid-batch
+    resends at most the message that was on the wire; the rest of its claim comes back when the lease runs out."""
+    message_ids = claim_due(limit)
+    if not message_ids:
+        return 0
+    messages = _load_claimed(message_ids)
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    # Stop well inside the lease: after it, another worker may take the rest of this claim back and send it.
+    stop_at = time.monotonic() + lease().total_seconds() / 2
+    known_templates = {}  # the organiser's wording per event and kind, looked up once per batch
+    settled = 0
+    try:
+        for message in messages:
+            if time.monotonic() > stop_at:
+                _give_back([m.id for m in messages[settled:]])
+                break
+            _deliver_claimed(message, known_templates)
+            settled += 1
+    finally:
+        session.expire_on_commit = expire_on_commit
+    return settled
+
+
+def _load_claimed(message_ids: list[int]) -> list[Message]:
+    """The claimed rows with what composing them reads, in one SELECT. They are detached from the session: a
+    worker writes each outcome with one UPDATE of its own (see _write_outcome), and an attached object that had
+    been changed would cost a unit-of-work flush at every commit even with nothing left to write."""
+    messages = db.session.execute(
+        sa.select(Message).where(Message.id.in_(message_ids)).order_by(Message.due_at, Message.id)
+        .options(joinedload(Message.registration).joinedload(Registration.contact), joinedload(Message.event),
+                 joinedload(Message.contact))
+        .execution_options(populate_existing=True)).scalars().all()  # claim_due() changed them under the ORM
+    for message in messages:
+        db.session.expunge(message)
+    return messages
+
+
+def _give_back(message_ids: list[int]) -> None:
+    """Claimed but not tried: back to the queue as they were, unless the lease already ran out and someone else
+    has them (then their status or lease differs)."""
+    db.session.execute(
+        sa.update(Message).where(Message.id.in_(message_ids), Message.status == MessageStatus.SENDING,
+                                 Message.locked_until > utcnow())
+        .values(status=MessageStatus.QUEUED, locked_until=None, attempts=Message.attempts - 1)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def _deliver_claimed(message: Message, known_templates: dict | None = None) -> str:
+    """Send a message this worker holds the claim on, and record the outcome in one commit."""
+    told = None  # the signal that tells the rest of the app what happened, with its arguments
     if message.kind == MessageKind.REMINDER and message.registration.status != "confirmed":
         message.status = MessageStatus.CANCELLED  # cancelled (or moved off the list) since it was queued
-        message.locked_until = None
-        db.session.commit()
-        return message.status
-    backend = current_app.extensions["message_backends"][message.channel]
-    reason = backend.refusal(message)
-    if reason:
+    elif reason := (backend := current_app.extensions["message_backends"][message.channel]).refusal(message):
         message.status = MessageStatus.SUPPRESSED
         message.last_error = reason
-        signals.message_failed.send(message, permanent=True)
-        db.session.commit()
-        return message.status
-    try:
-        message.provider_id = backend.send(message) or ""
-    except PermanentError as error:
-        message.status = MessageStatus.FAILED
-        message.last_error = str(error)[:2000]
-        signals.message_failed.send(message, permanent=True)
-    except TransientError as error:
-        message.last_error = str(error)[:2000]
-        if message.attempts >= MAX_ATTEMPTS:
-            message.status = MessageStatus.FAILED
-            signals.message_failed.send(message, permanent=False)
-        else:
-            message.status = MessageStatus.QUEUED
-            message.due_at = utcnow() + backoff(message.attempts)
+        told = signals.message_failed, {"permanent": True}
     else:
-        message.status = MessageStatus.SENT
-        message.sent_at = utcnow()
-        message.last_error = ""
-        signals.message_sent.send(message)
+        try:
+            message.provider_id = backend.send(message, known_templates) or ""
+        except PermanentError as error:
+            message.status = MessageStatus.FAILED
+            message.last_error = str(error)[:2000]
+            told = signals.message_failed, {"permanent": True}
+        except TransientError as error:
+            told = _retry_later(message, str(error))
+        except Exception as error:  # noqa: BLE001  (a bug composing one message must not stall a whole batch)
+            log.exception("message %s could not be composed or sent", message.id)
+            told = _retry_later(message, f"{type(error).__name__}: {error}")
+        else:
+            message.status = MessageStatus.SENT
+            message.sent_at = utcnow()
+            message.last_error = ""
+            told = signals.message_sent, {}
     message.locked_until = None
+    _write_outcome(message)
+    if told is not None:
+        signal, arguments = told
+        signal.send(message, **arguments)
     db.session.commit()
     return message.status
+
+
+def _retry_later(message: Message, error: str):
+    message.last_error = error[:2000]
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = MessageStatus.FAILED
+        return signals.message_failed, {"permanent": False}
+    message.status = MessageStatus.QUEUED
+    message.due_at = utcnow() + backoff(message.attempts)
+    return None
+
+
+# What delivering a message may change on its row (the backends fill in the provider id, subject, text, raw mail).
+_OUTCOME = ("status", "locked_until", "due_at", "sent_at", "last_error", "provider_id", "subject", "body_text", "raw")
+_WRITE_OUTCOME = (sa.update(Message.__table__).where(Message.__table__.c.id == sa.bindparam("message_id"))
+                  .values({name: sa.bindparam(name) for name in _OUTCOME}))
+
+
+def _write_outcome(message: Message) -> None:
+    """One prepared UPDATE of the (detached) row's outcome: the ORM's flush of this one row cost a third as much
+    as composing the whole mail."""
+    values = {name: getattr(message, name) for name in _OUTCOME}
+    db.session.execute(_WRITE_OUTCOME, {"message_id": message.id, **values})
 
 
 def release_stale_claims() -> int:
@@ -140,12 +247,20 @@ def due_message_ids(limit: int = 500) -> list[int]:
 
 
 def deliver_due(limit: int = 500) -> int:
-    """Deliver everything due now in this process (the sweep, tests and the CLI use it)."""
+    """Deliver everything due now in this process, a batch at a time (the sweep, tests and the CLI use it)."""
     release_stale_claims()
+    return deliver_waiting(limit)
+
+
+def deliver_waiting(limit: int) -> int:
+    """What a queue task does: batches until nothing is due or `limit` messages are settled, so one task does not
+    hold its worker thread for ever while messages keep coming (the other tasks in the queue continue)."""
     delivered = 0
-    for message_id in due_message_ids(limit):
-        if deliver(message_id) is not None:
-            delivered += 1
+    while delivered < limit and anything_due():
+        settled = deliver_batch(min(BATCH_SIZE, limit - delivered))
+        if not settled:
+            break  # another worker took what was due
+        delivered += settled
     return delivered
 
 

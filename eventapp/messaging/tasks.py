@@ -1,4 +1,4 @@
-"""Queue tasks: deliver one message after its transaction commits; sweep every minute for anything due."""
+"""Queue tasks: deliver after each commit that queued messages (in batches); sweep every minute for anything due."""
 import logging
 
 import sqlalchemy as sa
@@ -8,16 +8,22 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
+# How many messages one queue task sends at most before it hands the rest to a fresh task.
+MESSAGES_PER_TASK = 200
+
 
 def register_tasks(app) -> None:
     huey = app.extensions["huey"]
 
     @huey.task(name="eventapp.deliver")
     def deliver_task(message_id: int):
-        from eventapp.messaging.operations import deliver
+        """Handed one message, deliver whatever is due, in batches: with a backlog the first tasks send it all and
+        the later ones find nothing left (an idle check is one read)."""
+        from eventapp.messaging.operations import anything_due, deliver_waiting
 
         with app.app_context():
-            deliver(message_id)
+            if deliver_waiting(MESSAGES_PER_TASK) == MESSAGES_PER_TASK and anything_due():
+                deliver_task(message_id)  # more is waiting: a fresh task, so this thread serves the queue again
 
     @huey.periodic_task(crontab(minute="*"), name="eventapp.sweep")
     def sweep_task():

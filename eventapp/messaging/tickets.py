@@ -32,49 +32,71 @@ def calendar_uid(registration) -> str:
 
 
 def calendar_for(registration, manage_url: str, sequence: int = 0, method: str = "PUBLISH") -> bytes:
-    """A .ics with a UID fixed per registration, so a later update moves the same calendar entry."""
+    """A .ics with a UID fixed per registration, so a later update moves the same calendar entry.
+
+    What is the same for every registration of the event (times, place, organiser, alarm, VTIMEZONE) is
+    serialised once per version of the event; only the registration's own lines are serialised per call:
+    icalendar's per-line formatting was most of the cost of every confirmation mail's calendar file."""
     event = registration.event
-    cal = Calendar()
-    cal.add("prodid", "-//eventapp//EN")
-    cal.add("version", "2.0")
-    cal.add("method", method)
-    entry = CalendarEvent()
-    entry.add("uid", calendar_uid(registration))
-    entry.add("dtstamp", utcnow())
-    entry.add("sequence", sequence)
-    zone = ZoneInfo(event.timezone)
-    entry.add("dtstart", event.starts_at.astimezone(zone))
-    entry.add("dtend", event.ends_at.astimezone(zone))
-    entry.add("summary", event.title)
-    location = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
-    if location:
-        entry.add("location", location)
-    entry.add("description", f"{event.summary}\n\n{manage_url}".strip())
-    entry.add("url", manage_url)
     cancelled = method == "CANCEL" or event.status == "cancelled"
-    entry.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    own = CalendarEvent()
+    own.add("uid", calendar_uid(registration))
+    own.add("dtstamp", utcnow())
+    own.add("description", f"{event.summary}\n\n{manage_url}".strip())
+    own.add("url", manage_url)
     if method != "PUBLISH":  # RFC 5546: a PUBLISH carries no ATTENDEE; invitations (REQUEST/CANCEL) do
-        organizer = vCalAddress(f"mailto:{parseaddr(current_app.config['MAIL_FROM'])[1] or 'noreply@localhost'}")
-        organizer.params["cn"] = vText(parseaddr(current_app.config["MAIL_FROM"])[0] or "eventapp")
-        entry.add("organizer", organizer, encode=0)
         attendee = vCalAddress(f"mailto:{registration.contact.email}")
         attendee.params["cn"] = vText(registration.contact.name or registration.contact.email)
         attendee.params["role"] = vText("REQ-PARTICIPANT")
         attendee.params["partstat"] = vText("DECLINED" if cancelled else "ACCEPTED")
         attendee.params["rsvp"] = vText("FALSE")  # replies are not read; the manage link is how to change
-        entry.add("attendee", attendee, encode=0)
+        own.add("attendee", attendee, encode=0)
+    own_lines = own.to_ical().removeprefix(_BEGIN_EVENT).removesuffix(_END_EVENT)
+    frame = _calendar_frame(method, sequence, cancelled, event.title, event.starts_at, event.ends_at, event.timezone,
+                            ", ".join(part for part in (event.venue_name, event.venue_address) if part),
+                            current_app.config["MAIL_FROM"])
+    at = frame.index(_BEGIN_EVENT) + len(_BEGIN_EVENT)
+    return frame[:at] + own_lines + frame[at:]
+
+
+_BEGIN_EVENT, _END_EVENT = b"BEGIN:VEVENT\r\n", b"END:VEVENT\r\n"
+
+
+@functools.lru_cache(maxsize=256)
+def _calendar_frame(method: str, sequence: int, cancelled: bool, title: str, starts_at, ends_at, zone_name: str,
+                    location: str, mail_from: str) -> bytes:
+    """The calendar without the registration's own lines, serialised; its arguments are everything it shows."""
+    cal = Calendar()
+    cal.add("prodid", "-//eventapp//EN")
+    cal.add("version", "2.0")
+    cal.add("method", method)
+    entry = CalendarEvent()
+    entry.add("sequence", sequence)
+    zone = ZoneInfo(zone_name)
+    entry.add("dtstart", starts_at.astimezone(zone))
+    entry.add("dtend", ends_at.astimezone(zone))
+    entry.add("summary", title)
+    if location:
+        entry.add("location", location)
+    entry.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if method != "PUBLISH":
+        organizer = vCalAddress(f"mailto:{parseaddr(mail_from)[1] or 'noreply@localhost'}")
+        organizer.params["cn"] = vText(parseaddr(mail_from)[0] or "eventapp")
+        entry.add("organizer", organizer, encode=0)
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("trigger", timedelta(hours=-1))
-    alarm.add("description", event.title)
+    alarm.add("description", title)
     entry.add_component(alarm)
     cal.add_component(entry)
-    cal.add_component(_vtimezone(event.timezone, event.starts_at.year))
-    return cal.to_ical()
+    text = cal.to_ical()
+    # The VTIMEZONE is shared by every event in the zone (and year), so it is serialised once per zone.
+    end = text.rindex(b"END:VCALENDAR")
+    return text[:end] + _vtimezone_ical(zone_name, starts_at.year) + text[end:]
 
 
 @functools.lru_cache(maxsize=64)
-def _vtimezone(zone: str, year: int) -> Timezone:
-    """The zone's VTIMEZONE around the event's year. Built once per zone and year: computing it (icalendar's
-    default spans 1970-2038) was most of the cost of every calendar file."""
-    return Timezone.from_tzid(zone, first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1))
+def _vtimezone_ical(zone: str, year: int) -> bytes:
+    """The zone's VTIMEZONE around the event's year, serialised. Built once per zone and year: computing it
+    (icalendar's default spans 1970-2038) was most of the cost of every calendar file."""
+    return Timezone.from_tzid(zone, first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1)).to_ical()

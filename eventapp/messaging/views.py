@@ -12,7 +12,7 @@ from eventapp.accounts.views import own_or_404, require_back_office
 from eventapp.events.models import Event
 from eventapp.extensions import db
 from eventapp.messaging import operations
-from eventapp.messaging.compose import PLACEHOLDERS, compose_email, compose_sms, template_for
+from eventapp.messaging.compose import PLACEHOLDERS, compose, compose_sms, template_for
 from eventapp.messaging.forms import ReminderForm, TemplateForm
 from eventapp.messaging.models import Message, MessageKind, MessageStatus, MessageTemplate, ReminderRule
 from eventapp.messaging.sms import sms_segments
@@ -84,10 +84,10 @@ def edit_template(event_id, kind):
     if sample is not None:
         message = Message(kind=kind, channel="email", registration=sample, event=event, contact=sample.contact,
                           recipient=sample.contact.email, idempotency_key="preview", meta={})
-        mail = compose_email(message)
+        mail = compose(message)
         sms = compose_sms(message)  # a transient row: never added, never saved
         encoding, parts = sms_segments(sms)
-        preview = {"subject": mail["Subject"], "text": mail.get_body(("plain",)).get_content(), "sms": sms,
+        preview = {"subject": mail.subject, "text": mail.text, "sms": sms,
                    "sms_encoding": encoding, "sms_segments": parts, "sms_length": len(sms)}
     return render_template("messaging/template_form.html", event=event, kind=kind, form=form, preview=preview,
                            sample=sample, placeholders=PLACEHOLDERS, confirm=ConfirmForm()), (422 if form.errors else 200)
