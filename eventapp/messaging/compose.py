@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from email.message import Message as MimeMessage
 
 import qrcode
+from qrcode.util import MODE_8BIT_BYTE, QRData
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
@@ -159,10 +160,21 @@ def public_base_url() -> str:
 def qr_png(secret: str) -> bytes:
     """The ticket's QR code as a black-and-white PNG, 8 pixels per module. A fixed mask pattern (trying all eight
     to pick the "best" tripled the cost; scanners read any of them)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, mask_pattern=0)
-    code.add_data(secret)
-    code.make(fit=True)
+    data = QRData(secret.encode(), mode=MODE_8BIT_BYTE)
+    code = qrcode.QRCode(version=_qr_version(len(data)), error_correction=qrcode.constants.ERROR_CORRECT_M,
+                         border=4, mask_pattern=0)
+    code.add_data(data)
+    code.make(fit=False)
     return _png_one_bit(code.get_matrix())
+
+
+@functools.lru_cache(maxsize=64)
+def _qr_version(length: int) -> int:
+    """The smallest version that holds `length` bytes at level M. Every ticket secret is encoded as bytes, so this
+    depends on the length alone and is found once, not by encoding each secret twice (as make(fit=True) does)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(QRData(b"0" * length, mode=MODE_8BIT_BYTE))
+    return code.best_fit()
 
 
 _MODULE_TO_PIXELS = bytes.maketrans(b"\x00\x01", b"\xff\x00")  # at 1 bit per pixel, 8 pixels of white or black

@@ -1,0 +1,146 @@
+"""Batch delivery: claims that never overlap, a claim given back inside its lease, one SMTP connection per worker
+reused and reopened when the server drops it, and a QR code that always decodes back to the ticket secret."""
+import io
+import threading
+from email.message import EmailMessage
+
+import pytest
+import sqlalchemy as sa
+import zxingcpp
+from PIL import Image
+
+from eventapp.core.people import normalise_email
+from eventapp.messaging import operations
+from eventapp.messaging.compose import qr_png
+from eventapp.messaging.email import SmtpSender, SmtpSettings
+from eventapp.messaging.models import Message, MessageStatus
+from eventapp.registration import operations as registration
+from eventapp.registration.operations import Signup
+
+
+def sign_up(db, event, count):
+    for number in range(count):
+        registration.register(event, Signup(email=normalise_email(f"b{number}@example.com"), details={
+            "first_name": f"B{number}", "last_name": "Test", "company": "Co", "job_title": "CTO"}))
+        db.session.commit()
+
+
+def statuses(db):
+    db.session.expire_all()
+    return dict(db.session.execute(sa.select(Message.id, Message.status)).all())
+
+
+def test_two_workers_claiming_at_once_never_get_the_same_row(app, db, make_event):
+    sign_up(db, make_event(capacity=None), 60)
+    claims, start = [], threading.Barrier(4)
+
+    def worker():
+        with app.app_context():  # a session (and database connection) of its own, like a worker thread
+            start.wait()
+            while batch := operations.claim_due(7):
+                claims.append(batch)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    claimed = [message_id for batch in claims for message_id in batch]
+    assert len(claimed) == len(set(claimed)) == 60  # every row once, none twice
+    assert set(statuses(db).values()) == {MessageStatus.SENDING}
+
+
+def test_a_batch_sends_each_message_once_and_counts_one_attempt(db, make_event, smtp_sink):
+    sign_up(db, make_event(capacity=None), 5)
+    assert operations.deliver_batch(3) == 3
+    assert operations.deliver_batch(3) == 2
+    assert operations.deliver_batch(3) == 0
+    assert sorted(mail["To"] for mail in smtp_sink.messages) == [f"b{number}@example.com" for number in range(5)]
+    db.session.expire_all()
+    rows = db.session.execute(sa.select(Message)).scalars().all()
+    assert {(row.status, row.attempts, row.locked_until) for row in rows} == {(MessageStatus.SENT, 1, None)}
+    assert {row.provider_id for row in rows} == {mail["Message-ID"] for mail in smtp_sink.messages}
+
+
+def test_a_batch_gives_back_what_it_could_not_send_inside_its_lease(app, db, make_event, smtp_sink, monkeypatch):
+    sign_up(db, make_event(capacity=None), 3)
+    monkeypatch.setitem(app.config, "OUTBOX_LEASE_SECONDS", 2)
+    smtp_sink.delay = 1.2  # the first send uses up more than half the lease
+    assert operations.deliver_batch(3) == 1
+    rows = sorted(statuses(db).items())
+    assert [status for _, status in rows] == [MessageStatus.SENT, MessageStatus.QUEUED, MessageStatus.QUEUED]
+    given_back = db.session.execute(sa.select(Message).where(Message.status == MessageStatus.QUEUED)).scalars()
+    assert {(row.attempts, row.locked_until) for row in given_back} == {(0, None)}  # as if never claimed
+    smtp_sink.delay = 0
+    assert operations.deliver_due() == 2
+    assert len(smtp_sink.messages) == 3
+
+
+def test_a_message_that_cannot_be_composed_does_not_stop_the_batch(db, make_event, smtp_sink, monkeypatch):
+    from eventapp.messaging import backends
+
+    sign_up(db, make_event(capacity=None), 3)
+    real_compose = backends.compose
+
+    def compose(message, known_templates=None):
+        if message.recipient == "b1@example.com":
+            raise RuntimeError("template bug")
+        return real_compose(message, known_templates)
+
+    monkeypatch.setattr(backends, "compose", compose)
+    assert operations.deliver_batch(3) == 3
+    assert sorted(mail["To"] for mail in smtp_sink.messages) == ["b0@example.com", "b2@example.com"]
+    db.session.expire_all()
+    broken = db.session.execute(sa.select(Message).where(Message.recipient == "b1@example.com")).scalar_one()
+    assert broken.status == MessageStatus.QUEUED and "template bug" in broken.last_error  # retried later
+
+
+def mail(number: int) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "a@example.com", f"r{number}@example.com", f"n{number}"
+    message["Message-ID"] = f"<n{number}@example.com>"
+    message.set_content("hello")
+    return message
+
+
+class Peers:
+    """Which client connection (its port) each message arrived on."""
+
+    def __init__(self):
+        self.ports = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.ports.append(session.peer[1])
+        return "250 OK"
+
+
+def test_one_connection_is_reused_and_reopened_after_the_server_drops_it():
+    from aiosmtpd.controller import Controller
+
+    from tests.conftest import free_port
+
+    port, peers = free_port(), Peers()
+    sender = SmtpSender(SmtpSettings("127.0.0.1", port, "plain", "", ""), timeout=5)
+    controller = Controller(peers, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        for number in range(3):
+            sender.send(mail(number))
+        assert len(peers.ports) == 3 and len(set(peers.ports)) == 1  # one connection for all three
+        controller.stop()  # the server goes away: our pooled connection is now dead
+        controller = Controller(peers, hostname="127.0.0.1", port=port)
+        controller.start()
+        assert sender.send(mail(3)) == "<n3@example.com>"  # reconnected, not a failure
+        assert len(peers.ports) == 4 and peers.ports[3] != peers.ports[0]
+    finally:
+        sender.close()
+        controller.stop()
+
+
+@pytest.mark.parametrize("secret", ["k3m9", "x" * 22, "u92pq5c8xhrnvsregk3b3djn4w4h33jy", "Z" * 64, "é-ticket-ü"])
+def test_the_qr_png_decodes_back_to_the_secret(secret):
+    png = qr_png(secret)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.size[0] == image.size[1]
+    [decoded] = zxingcpp.read_barcodes(image)
+    assert decoded.text == secret
