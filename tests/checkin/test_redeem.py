@@ -404,3 +404,19 @@ def test_a_pending_sign_up_walking_in_keeps_its_one_seat(door, db):
     db.session.expire_all()
     assert db.session.get(Registration, pending.id).status == "confirmed"
     assert db.session.get(type(door.event), door.event.id).seats_taken == 1  # not counted twice
+
+
+def test_a_door_account_switched_off_mid_shift_cannot_scan_from_its_next_request(client, db, make_event, make_user):
+    from eventapp.accounts.models import User
+
+    event = make_event()
+    staff = make_user(Role.STAFF, email="door@acme.example")
+    db.session.add(EventStaff(event_id=event.id, user_id=staff.id))
+    db.session.commit()
+    submit(client, "/login", {"email": staff.email, "password": PASSWORD})
+    door, ada = Door(client, event), person(event, "ada@example.com")
+    assert door.scan(ada.ticket_secret).get_json()["status"] == "ok"
+    db.session.get(User, staff.id).active = False
+    db.session.commit()
+    assert door.scan(ada.ticket_secret).status_code in (302, 401)  # the user is loaded afresh on every request
+    assert [c.result for c in checkins(db)] == ["ok"]
