@@ -13,7 +13,7 @@ from email.mime.base import MIMEBase
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime, formataddr, getaddresses, parseaddr
 from urllib.parse import unquote, urlparse
 
 from eventapp.core.time import utcnow
@@ -155,7 +155,7 @@ class SmtpSender:
             try:
                 if connection is None:
                     connection = self._local.connection = self._connect()
-                refused = connection.send_message(message)
+                refused = _send(connection, message)
             except smtplib.SMTPRecipientsRefused as error:
                 self.close()
                 raise _classify(next(iter(error.recipients.values()), (550, b""))) from None
@@ -183,6 +183,15 @@ class SmtpSender:
                 connection.quit()
             except (OSError, smtplib.SMTPException):
                 pass
+
+
+def _send(connection: smtplib.SMTP, message: Message) -> dict:
+    sender, recipient = message["From"], message["To"]
+    if not (sender.isascii() and recipient.isascii()):
+        return connection.send_message(message)  # an address that needs SMTPUTF8: smtplib negotiates it
+    # The envelope straight from our own headers: send_message() copies the message and parses them again.
+    return connection.sendmail(parseaddr(sender)[1], [address for _, address in getaddresses([recipient])],
+                               message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
 
 
 def _classify(reply) -> Exception:
