@@ -1,5 +1,6 @@
 """Campaigns, events and their questions: what organisers build."""
 import re
+from functools import cache
 from urllib.parse import quote_plus
 
 import sqlalchemy as sa
@@ -21,13 +22,14 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 def find_by_slug(slug: str) -> Event | None:
     if not slug or len(slug) > 80:
         return None
-    return db.session.execute(_EVENT_BY_SLUG, {"slug": slug}).unique().scalar_one_or_none()
+    return db.session.execute(_event_by_slug(), {"slug": slug}).unique().scalar_one_or_none()
 
 
-# Built once: the landing page and every sign-up run it, and building it per call showed in the profile.
-# The questions come in the same query, since the sign-up form needs them.
-_EVENT_BY_SLUG = (sa.select(Event).where(Event.slug == sa.bindparam("slug"))
-                  .options(joinedload(Event.questions)))
+@cache
+def _event_by_slug():
+    """Built once (the landing page and every sign-up run it; building it per call showed in the profile), and
+    on first use, when every model is mapped. The questions come in the same query: the sign-up form needs them."""
+    return sa.select(Event).where(Event.slug == sa.bindparam("slug")).options(joinedload(Event.questions))
 
 
 def slug_taken(slug: str, except_event: Event | None = None) -> bool:
