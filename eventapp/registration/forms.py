@@ -26,9 +26,14 @@ class DetailsForm(FlaskForm):
     company = _text(_l("Company"), _l("Enter the company you work for."), 200)
     job_title = _text(_l("Job title"), _l("Enter your job title."), 200)
     phone = TelField(_l("Mobile phone"), filters=[strip_text])
+    sms_opt_in = BooleanField(_l("Also send me text messages (SMS) about this registration"), default=False)
 
     phone_required = False
-    wants_sms = False  # the sign-up form says when the person asked for text messages
+    sms_offered = False  # the event sends SMS; otherwise a posted sms_opt_in means nothing
+
+    @property
+    def wants_sms(self) -> bool:
+        return self.sms_offered and bool(self.sms_opt_in.data)
 
     def validate_phone(self, field):
         if not field.data:
@@ -60,15 +65,9 @@ class DetailsForm(FlaskForm):
 class SignupForm(DetailsForm):
     email = EmailField(_l("Work email"), filters=[strip_text])
     marketing_consent = BooleanField(default=False)
-    sms_opt_in = BooleanField(_l("Also send me text messages (SMS) about this registration"), default=False)
     view_token = HiddenField()
 
     normalised_email = None
-    sms_offered = False  # the event sends SMS; otherwise a posted sms_opt_in means nothing
-
-    @property
-    def wants_sms(self) -> bool:
-        return self.sms_offered and bool(self.sms_opt_in.data)
 
     def validate_email(self, field):
         if len(field.data or "") > 320:

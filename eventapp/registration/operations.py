@@ -216,8 +216,10 @@ def can_change(registration: Registration) -> str | None:
     return None
 
 
-def update_registration(registration: Registration, details: dict, answers: dict) -> list[str]:
-    """Change the person's details and answers; returns the names of what changed."""
+def update_registration(registration: Registration, details: dict, answers: dict,
+                        sms_opt_in: bool | None = None) -> list[str]:
+    """Change the person's details, answers and (when the event sends SMS) their choice of text messages;
+    returns the names of what changed."""
     reason = can_change(registration)
     if reason:
         raise RegistrationClosed(reason)
@@ -227,6 +229,9 @@ def update_registration(registration: Registration, details: dict, answers: dict
         setattr(contact, name, details.get(name, ""))
     changed += [f"answer:{key}" for key in sorted(set(answers) | set(registration.answers or {}))
                 if answers.get(key) != (registration.answers or {}).get(key)]
+    if sms_opt_in is not None and registration.event.sms_enabled and sms_opt_in != registration.sms_opt_in:
+        changed.append("sms_opt_in")
+        registration.sms_opt_in = sms_opt_in
     if not changed:
         return []
     registration.answers = answers

@@ -136,6 +136,7 @@ def manage(token):
 def _current_values(registration):
     contact = registration.contact
     values = {name: getattr(contact, name) for name in ("first_name", "last_name", "company", "job_title", "phone")}
+    values["sms_opt_in"] = registration.sms_opt_in
     for question in registration.event.questions:
         values[question.field_name] = (registration.answers or {}).get(str(question.id))
     return values
@@ -148,7 +149,8 @@ def update(token):
     if not form.validate_on_submit():
         return _manage_page(registration, form, status=422)
     try:
-        changed = operations.update_registration(registration, form.details(), form.answers(registration.event))
+        changed = operations.update_registration(registration, form.details(), form.answers(registration.event),
+                                                 sms_opt_in=form.wants_sms)
     except RegistrationClosed as closed:
         db.session.rollback()
         return _manage_page(registration, form, status=409, message=str(closed))

@@ -79,3 +79,53 @@ def test_organiser_offers_sms_on_the_event_form(client, db, login_as):
     assert submit(client, f"/admin/events/{event.id}/edit", EVENT_FORM).status_code == 303
     db.session.expire_all()
     assert db.session.get(Event, event.id).sms_enabled is False
+
+
+def signed_up_for_sms(client, db, event):
+    response = submit(client, f"/e/{event.slug}", signup_form(phone="+44 7911 123456", sms_opt_in="y"))
+    assert response.status_code == 303
+    return response.headers["Location"]
+
+
+def test_attendee_turns_text_messages_off_and_on_from_their_page(client, db, make_event):
+    url = signed_up_for_sms(client, db, make_event(sms_enabled=True))
+    page = client.get(url).get_data(as_text=True)
+    assert SMS_LABEL in page and "checked" in checkbox(page)
+
+    assert submit(client, url, signup_form(phone="+44 7911 123456")).status_code == 303  # box left unticked
+    db.session.expire_all()
+    registration = db.session.execute(sa.select(Registration)).scalar_one()
+    assert registration.sms_opt_in is False
+    change = db.session.execute(sa.select(LeadActivity).where(LeadActivity.kind == "answers_changed")).scalar_one()
+    assert change.meta["changed"] == ["sms_opt_in"]
+    assert "checked" not in checkbox(client.get(url).get_data(as_text=True))
+
+    # What they are told next goes by email only.
+    assert submit(client, f"{url}/cancel", {}).status_code == 303
+    cancellations = db.session.execute(sa.select(Message.channel).where(Message.kind == "cancelled")).scalars()
+    assert list(cancellations) == ["email"]
+
+
+def test_turning_text_messages_on_needs_a_phone_and_changes_nothing_without_one(client, db, make_event):
+    event = make_event(sms_enabled=True)
+    url = submit(client, f"/e/{event.slug}", signup_form()).headers["Location"]
+    response = submit(client, url, signup_form(phone="", sms_opt_in="y"))
+    assert response.status_code == 422
+    assert "Enter your mobile phone number to get text messages." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.execute(sa.select(Registration.sms_opt_in)).scalar_one() is False
+    assert db.session.execute(sa.select(LeadActivity).where(LeadActivity.kind == "answers_changed")).first() is None
+
+    assert submit(client, url, signup_form(phone="+44 7911 123456", sms_opt_in="y")).status_code == 303
+    db.session.expire_all()
+    registration = db.session.execute(sa.select(Registration)).scalar_one()
+    assert registration.sms_opt_in is True and registration.contact.phone == "+447911123456"
+
+
+def test_a_posted_sms_choice_means_nothing_when_the_event_sends_no_sms(client, db, make_event):
+    event = make_event()
+    url = submit(client, f"/e/{event.slug}", signup_form(phone="+44 7911 123456")).headers["Location"]
+    assert checkbox(client.get(url).get_data(as_text=True)) is None
+    assert submit(client, url, signup_form(phone="+44 7911 123456", sms_opt_in="y")).status_code == 303
+    db.session.expire_all()
+    assert db.session.execute(sa.select(Registration.sms_opt_in)).scalar_one() is False
