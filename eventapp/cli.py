@@ -58,11 +58,16 @@ def serve(host, port, with_demo, no_worker, threads):
             consumer.stop(graceful=True)
 
 
+# An idle consumer looks at the SQLite queue at least this often (Huey's default backs off to 10 s, which a
+# confirmation mail waited for whenever the worker had been idle). Redis queues block instead of polling.
+IDLE_POLL_SECONDS = 1.0
+
+
 def _start_consumer(app):
     """The queue consumer on threads beside the web server. Huey's start() takes over SIGINT/SIGTERM for a
     consumer that owns the process; here the server does, so Ctrl+C and SIGTERM must stop the server."""
     consumer = app.extensions["huey"].create_consumer(workers=2, worker_type="thread", periodic=True,
-                                                      check_worker_health=False)
+                                                      check_worker_health=False, max_delay=IDLE_POLL_SECONDS)
     consumer.start()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -81,7 +86,8 @@ def _exit_on_sigterm(_signum, _frame):
 def worker(workers):
     """Run the queue consumer alone (for deployments with separate web and worker processes)."""
     app = current_app._get_current_object()
-    consumer = app.extensions["huey"].create_consumer(workers=workers, worker_type="thread", periodic=True)
+    consumer = app.extensions["huey"].create_consumer(workers=workers, worker_type="thread", periodic=True,
+                                                      max_delay=IDLE_POLL_SECONDS)
     _schedule_recovery(app)
     consumer.run()
 

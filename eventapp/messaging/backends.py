@@ -1,5 +1,5 @@
 """Where messages go: SMTP (or the dev mailbox when no SMTP server is set); SMS comes through Twilio."""
-from eventapp.messaging.compose import compose
+from eventapp.messaging.compose import ComposedEmail, compose
 from eventapp.messaging.email import SmtpSender, SmtpSettings
 from eventapp.messaging.sms import SmsBackend, TwilioSettings
 
@@ -15,10 +15,15 @@ class EmailBackend:
     def refusal(self, message) -> str | None:
         return None  # transactional mail always goes (marketing suppression comes with invitations)
 
-    def send(self, message, known_templates: dict | None = None) -> str:
+    def prepare(self, message, known_templates: dict | None = None) -> ComposedEmail:
+        """Compose the mail (the CPU work, done before the send)."""
         email = compose(message, known_templates)
         message.subject = email.subject
         message.body_text = email.text
+        return email
+
+    def send(self, message, known_templates: dict | None = None, prepared: ComposedEmail | None = None) -> str:
+        email = prepared or self.prepare(message, known_templates)
         if self.sender is None:
             message.raw = email.mime.as_bytes()
             return str(email.mime["Message-ID"])

@@ -1,6 +1,7 @@
 """The outbox: queue in the action's transaction, deliver after commit, exactly once per idempotency key."""
 import logging
 import random
+import threading
 import time
 from datetime import timedelta
 
@@ -121,13 +122,16 @@ def deliver(message_id: int) -> str | None:
     return _deliver_claimed(message)
 
 
-def deliver_batch(limit: int = BATCH_SIZE) -> int:
+def deliver_batch(limit: int = BATCH_SIZE, on_full_batch=None) -> int:
     """Claim up to `limit` due messages at once and send them one after the other; returns how many were
     claimed and settled. Each message's outcome is committed as soon as it is known, so a worker killed mid-batch
-    resends at most the message that was on the wire; the rest of its claim comes back when the lease runs out."""
+    resends at most the message that was on the wire; the rest of its claim comes back when the lease runs out.
+    `on_full_batch` is called when the claim took all it asked for (more is probably due)."""
     message_ids = claim_due(limit)
     if not message_ids:
         return 0
+    if on_full_batch is not None and len(message_ids) == limit:
+        on_full_batch()
     messages = _load_claimed(message_ids)
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
@@ -183,21 +187,43 @@ def _deliver_claimed(message: Message, known_templates: dict | None = None) -> s
         told = signals.message_failed, {"permanent": True}
     else:
         try:
-            message.provider_id = backend.send(message, known_templates) or ""
-        except PermanentError as error:
-            message.status = MessageStatus.FAILED
-            message.last_error = str(error)[:2000]
-            told = signals.message_failed, {"permanent": True}
-        except TransientError as error:
-            told = _retry_later(message, str(error))
+            prepared = backend.prepare(message, known_templates)
         except Exception as error:  # noqa: BLE001  (a bug composing one message must not stall a whole batch)
-            log.exception("message %s could not be composed or sent", message.id)
+            log.exception("message %s could not be composed", message.id)
             told = _retry_later(message, f"{type(error).__name__}: {error}")
         else:
-            message.status = MessageStatus.SENT
-            message.sent_at = utcnow()
-            message.last_error = ""
-            told = signals.message_sent, {}
+            # From handing the message over to committing that it went, one message per process at a time: a
+            # worker killed at any moment has sent at most one message it has not recorded (which goes again,
+            # with the same Message-ID). Composing, the CPU work, stays outside, so threads still overlap.
+            with _SENDING:
+                return _send_and_record(backend, message, prepared)
+    return _record(message, told)
+
+
+_SENDING = threading.Lock()
+
+
+def _send_and_record(backend, message: Message, prepared) -> str:
+    try:
+        message.provider_id = backend.send(message, prepared=prepared) or ""
+    except PermanentError as error:
+        message.status = MessageStatus.FAILED
+        message.last_error = str(error)[:2000]
+        told = signals.message_failed, {"permanent": True}
+    except TransientError as error:
+        told = _retry_later(message, str(error))
+    except Exception as error:  # noqa: BLE001  (one message's failure must not stall a whole batch)
+        log.exception("message %s could not be sent", message.id)
+        told = _retry_later(message, f"{type(error).__name__}: {error}")
+    else:
+        message.status = MessageStatus.SENT
+        message.sent_at = utcnow()
+        message.last_error = ""
+        told = signals.message_sent, {}
+    return _record(message, told)
+
+
+def _record(message: Message, told) -> str:
     message.locked_until = None
     _write_outcome(message)
     if told is not None:
@@ -252,12 +278,12 @@ def deliver_due(limit: int = 500) -> int:
     return deliver_waiting(limit)
 
 
-def deliver_waiting(limit: int) -> int:
+def deliver_waiting(limit: int, on_full_batch=None) -> int:
     """What a queue task does: batches until nothing is due or `limit` messages are settled, so one task does not
     hold its worker thread for ever while messages keep coming (the other tasks in the queue continue)."""
     delivered = 0
     while delivered < limit and anything_due():
-        settled = deliver_batch(min(BATCH_SIZE, limit - delivered))
+        settled = deliver_batch(min(BATCH_SIZE, limit - delivered), on_full_batch)
         if not settled:
             break  # another worker took what was due
         delivered += settled

@@ -87,8 +87,13 @@ class SmsBackend:
             return _("Not sent: this number replied STOP and gets no text messages until it replies START.")
         return None
 
-    def send(self, message, known_templates: dict | None = None) -> str:
+    def prepare(self, message, known_templates: dict | None = None) -> str:
         message.body_text = compose_sms(message, known_templates)
+        return message.body_text
+
+    def send(self, message, known_templates: dict | None = None, prepared: str | None = None) -> str:
+        if prepared is None:
+            self.prepare(message, known_templates)
         if self.settings is None:
             return "dev-" + hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:32]
         sender = {"from_": self.settings.from_number} if self.settings.from_number else \

@@ -1,4 +1,4 @@
-"""Queue tasks: deliver after each commit that queued messages (in batches); sweep every minute for anything due."""
+"""Queue tasks: deliver (in batches) after a commit that queued messages; sweep every minute for anything due."""
 import logging
 
 import sqlalchemy as sa
@@ -16,14 +16,15 @@ def register_tasks(app) -> None:
     huey = app.extensions["huey"]
 
     @huey.task(name="eventapp.deliver")
-    def deliver_task(message_id: int):
-        """Handed one message, deliver whatever is due, in batches: with a backlog the first tasks send it all and
-        the later ones find nothing left (an idle check is one read)."""
+    def deliver_task(message_id: int | None = None):  # the id is not needed (older versions passed one)
+        """Deliver whatever is due, in batches. After each full batch another task is put in the queue (unless
+        one waits there already), so idle workers join in on a backlog."""
         from eventapp.messaging.operations import anything_due, deliver_waiting
 
         with app.app_context():
-            if deliver_waiting(MESSAGES_PER_TASK) == MESSAGES_PER_TASK and anything_due():
-                deliver_task(message_id)  # more is waiting: a fresh task, so this thread serves the queue again
+            if deliver_waiting(MESSAGES_PER_TASK, on_full_batch=lambda: request_delivery(app)) == \
+                    MESSAGES_PER_TASK and anything_due():
+                request_delivery(app)  # more is waiting: a fresh task, so this thread serves the queue again
 
     @huey.periodic_task(crontab(minute="*"), name="eventapp.sweep")
     def sweep_task():
@@ -35,22 +36,28 @@ def register_tasks(app) -> None:
     app.extensions["tasks"] = {"deliver": deliver_task, "sweep": sweep_task}
 
 
+def request_delivery(app) -> None:
+    """Make sure a delivery task waits in the queue. One is enough: it runs after the commit that asked for it, so
+    it sees that commit's rows, and a second one would find nothing the first does not send (a task per message
+    was most of an idle worker's work). Any waiting task will do because every task in this queue delivers: the
+    deliver task and the sweep (tests/messaging/test_delivery.py checks that no other kind is registered)."""
+    if app.extensions["huey"].pending_count() == 0:
+        app.extensions["tasks"]["deliver"]()
+
+
 @sa.event.listens_for(Session, "after_commit")
 def _hand_over_after_commit(session):
     """Nothing is enqueued before the commit; an enqueue lost here is picked up by the sweep."""
-    message_ids = session.info.pop("outbox", [])
-    if not message_ids:
+    if not session.info.pop("outbox", None):
         return
     from flask import current_app, has_app_context
 
     if not has_app_context() or "tasks" not in current_app.extensions:
         return
-    deliver_task = current_app.extensions["tasks"]["deliver"]
-    for message_id in message_ids:
-        try:
-            deliver_task(message_id)
-        except Exception:  # noqa: BLE001  (queue down: the sweep delivers it)
-            log.warning("could not enqueue message %s; the sweep will pick it up", message_id, exc_info=True)
+    try:
+        request_delivery(current_app)
+    except Exception:  # noqa: BLE001  (queue down: the sweep delivers it)
+        log.warning("could not hand the outbox to the queue; the sweep will pick it up", exc_info=True)
 
 
 @sa.event.listens_for(Session, "after_rollback")

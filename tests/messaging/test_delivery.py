@@ -144,3 +144,28 @@ def test_the_qr_png_decodes_back_to_the_secret(secret):
     assert image.format == "PNG" and image.size[0] == image.size[1]
     [decoded] = zxingcpp.read_barcodes(image)
     assert decoded.text == secret
+
+
+def test_every_task_in_the_queue_delivers(app):
+    # request_delivery() skips enqueueing while any task waits, which is only right while every kind of task in
+    # this queue delivers. A new kind of task must change that (count only waiting delivery tasks) first.
+    huey = app.extensions["huey"]
+    registered = list(huey._registry._registry)  # Huey keeps no public list; "module.task name" each
+    assert len(registered) == 2 and {name.split("tasks.", 1)[1] for name in registered} == {"eventapp.deliver",
+                                                                                            "eventapp.sweep"}
+
+
+def test_commits_that_queue_messages_leave_one_waiting_task_and_a_full_batch_adds_one(app, db, make_event,
+                                                                                     smtp_sink):
+    from eventapp.messaging.tasks import request_delivery
+
+    huey = app.extensions["huey"]
+    huey.flush()
+    sign_up(db, make_event(capacity=None), 25)
+    assert huey.pending_count() == 1  # one task sends all 25; a task per message found nothing left to do
+    huey.flush()
+    asked = []
+    assert operations.deliver_waiting(100, on_full_batch=lambda: asked.append(request_delivery(app))) == 25
+    assert len(asked) == 1 and huey.pending_count() == 1  # after the full first batch (20), not the last (5)
+    assert len(smtp_sink.messages) == 25
+    huey.flush()
