@@ -1,5 +1,8 @@
 """eventapp: event registration and invitations for B2B marketing teams."""
+import functools
+
 import sqlalchemy as sa
+from babel import Locale
 from flask import Flask, current_app, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
@@ -57,7 +60,14 @@ def create_app(config: dict | None = None) -> Flask:
 def _select_locale():
     if not has_request_context():
         return None  # the default locale, for the CLI and the worker
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+    best = request.accept_languages.best_match(current_app.config["LANGUAGES"])
+    return _parsed_locale(best or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@functools.cache
+def _parsed_locale(name: str) -> Locale:
+    # Flask-Babel parses a name it is given (and its default) on every request; a Locale it takes as it is.
+    return Locale.parse(name)
 
 
 def _register_blueprints(app: Flask) -> None:
