@@ -1,4 +1,5 @@
 """The outbox: queue in the action's transaction, deliver after commit, exactly once per idempotency key."""
+import functools
 import logging
 import random
 import threading
@@ -55,17 +56,13 @@ def queue_message(kind: MessageKind, registration, *, channel: str = "email", ke
     return message
 
 
-_INSERTS: dict = {}
-
-
+@functools.cache
 def _insert_unless_queued(dialect: str):
     """INSERT … ON CONFLICT DO NOTHING RETURNING id: two requests queueing the same intent at once get one row and
     no error. Built once per dialect, so each call only binds values (building it per call was measurable)."""
-    if dialect not in _INSERTS:
-        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-        _INSERTS[dialect] = (insert(Message.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
-                             .returning(Message.__table__.c.id))
-    return _INSERTS[dialect]
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    return (insert(Message.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(Message.__table__.c.id))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -267,12 +264,6 @@ def release_stale_claims() -> int:
         .values(status=MessageStatus.QUEUED, locked_until=None).execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount
-
-
-def due_message_ids(limit: int = 500) -> list[int]:
-    return list(db.session.execute(
-        sa.select(Message.id).where(Message.status == MessageStatus.QUEUED, Message.due_at <= utcnow())
-        .order_by(Message.due_at, Message.id).limit(limit)).scalars())
 
 
 def deliver_due(limit: int = 500) -> int:
