@@ -137,13 +137,17 @@ def test_one_connection_is_reused_and_reopened_after_the_server_drops_it():
         controller.stop()
 
 
-@pytest.mark.parametrize("secret", ["k3m9", "x" * 22, "u92pq5c8xhrnvsregk3b3djn4w4h33jy", "Z" * 64, "é-ticket-ü"])
+@pytest.mark.parametrize("secret", ["k3m9", "x" * 22, "u92pq5c8xhrnvsregk3b3djn4w4h33jy", "Z" * 64, "é-ticket-ü",
+                                    "票-ticket"])
 def test_the_qr_png_decodes_back_to_the_secret(secret):
     png = qr_png(secret)
     image = Image.open(io.BytesIO(png))
-    assert image.format == "PNG" and image.size[0] == image.size[1]
+    assert image.format == "PNG" and image.size[0] == image.size[1] and image.size[0] % 8 == 0
     [decoded] = zxingcpp.read_barcodes(image)
-    assert decoded.text == secret
+    assert decoded.text == secret and decoded.ec_level == "M"
+    # 8 pixels per module and a quiet zone of 4 modules: the first 32 rows and columns are white
+    assert all(image.getpixel((x, y)) for y in range(32) for x in range(image.size[0]))
+    assert all(image.getpixel((x, y)) for y in range(image.size[1]) for x in range(32))
 
 
 def test_every_task_in_the_queue_delivers(app):
