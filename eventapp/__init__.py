@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from eventapp import config as settings
+from eventapp.core.sessions import RememberingSessionInterface
 from eventapp.extensions import babel, csrf, db, limiter, login_manager, make_huey, migrate
 
 
@@ -22,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    app.session_interface = RememberingSessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings.resource_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)

@@ -14,12 +14,29 @@ from eventapp.extensions import db, limiter, login_manager, rate_limits_off
 bp = Blueprint("accounts", __name__)
 
 
+# Blueprints whose every request needs something besides the user, loaded in the same query (see load_user_with).
+_user_loaders = {}
+
+
 @login_manager.user_loader
 def _load_user(user_id):
     if not str(user_id).isdigit():
         return None
+    loader = _user_loaders.get(request.blueprint)
+    if loader is not None:
+        return loader(int(user_id))
+    return load_user(int(user_id))
+
+
+def load_user(user_id: int) -> User | None:
     # Every logged-in request starts here: a prebuilt statement skips rebuilding the query each time.
-    return db.session.execute(_user_by_id(), {"user_id": int(user_id)}).scalar_one_or_none()
+    return db.session.execute(_user_by_id(), {"user_id": user_id}).scalar_one_or_none()
+
+
+def load_user_with(blueprint_name: str, loader) -> None:
+    """Let `loader(user_id) -> User | None` load the signed-in user for this blueprint's requests, so that it can
+    fetch what they all need in the same query. Flask-Login's checks around the loader stay as they are."""
+    _user_loaders[blueprint_name] = loader
 
 
 @functools.cache

@@ -83,29 +83,36 @@ def _ticket_query():
 
 
 def event_for_scanning(user, event_id: int) -> Event | None:
-    """The event, when this user may scan its tickets; else None. Owners and organisers of the organisation scan
-    any of its events, staff only the events they are given. One query: every scan starts here."""
+    """The event, when this user may scan its tickets; else None."""
     if not getattr(user, "is_authenticated", False):
         return None
-    row = db.session.execute(_event_with_access(), {"event_id": event_id, "user_id": user.id}).first()
+    return staff_with_event(user.id, event_id)[1]
+
+
+def staff_with_event(user_id: int, event_id: int) -> tuple[User | None, Event | None]:
+    """The user, and the event when they may scan its tickets (else None), in one query: every scan starts here.
+    Owners and organisers of the organisation scan any of its events, staff only the events they are given."""
+    row = db.session.execute(_user_with_event_access(), {"event_id": event_id, "user_id": user_id}).first()
     if row is None:
-        return None
-    event, role, assignment = row
-    if role in BACK_OFFICE_ROLES or (role == Role.STAFF and assignment is not None):
-        return event
-    return None
+        return None, None
+    user, event, role, assignment = row
+    if event is not None and (role in BACK_OFFICE_ROLES or (role == Role.STAFF and assignment is not None)):
+        return user, event
+    return user, None
 
 
 @cache
-def _event_with_access():
-    """The event with this user's role in its organisation and their assignment to it (built on first use)."""
+def _user_with_event_access():
+    """The user, the event, the user's role in the event's organisation and their assignment to the event (built
+    on first use, when every mapper is configured)."""
     memberships, event_staff = Membership.__table__, EventStaff.__table__
-    return (sa.select(Event, memberships.c.role, event_staff.c.id)
+    return (sa.select(User, Event, memberships.c.role, event_staff.c.id)
+            .select_from(User)
+            .outerjoin(Event, Event.id == sa.bindparam("event_id"))
             .outerjoin(memberships, sa.and_(memberships.c.organisation_id == Event.organisation_id,
-                                            memberships.c.user_id == sa.bindparam("user_id")))
-            .outerjoin(event_staff, sa.and_(event_staff.c.event_id == Event.id,
-                                            event_staff.c.user_id == sa.bindparam("user_id")))
-            .where(Event.id == sa.bindparam("event_id")))
+                                            memberships.c.user_id == User.id))
+            .outerjoin(event_staff, sa.and_(event_staff.c.event_id == Event.id, event_staff.c.user_id == User.id))
+            .where(User.id == sa.bindparam("user_id")))
 
 
 def scannable_events(user) -> list[Event]:

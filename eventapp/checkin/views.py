@@ -1,16 +1,17 @@
 """Staff at the door: the scanner page and its JSON API (session login + CSRF header)."""
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import EmailField
 
+from eventapp.accounts.views import load_user, load_user_with
 from eventapp.checkin import operations
 from eventapp.checkin.operations import Scan
 from eventapp.core.forms import strip_text
 from eventapp.events.models import Event
-from eventapp.extensions import db
+from eventapp.extensions import db, limiter
 from eventapp.registration.forms import DetailsForm
 from eventapp.registration.models import Registration
 
@@ -25,8 +26,33 @@ def _logged_in():
     return None
 
 
+def _load_staff(user_id: int):
+    """The signed-in user for this blueprint's requests, and with them, in the same query, the event the request
+    is for (kept on `g` for _event_for_staff)."""
+    event_id = (request.view_args or {}).get("event_id")
+    if event_id is None:
+        return load_user(user_id)
+    user, event = operations.staff_with_event(user_id, event_id)
+    g.scan_access = (user_id, event_id, event)
+    return user
+
+
+load_user_with(bp.name, _load_staff)
+
+
+@limiter.request_filter
+def _door_is_not_rate_limited():
+    """Nothing at the door has a rate limit (staff are signed in, ticket secrets cannot be guessed): this spares
+    every scan the limiter's search for one."""
+    return request.blueprint == bp.name
+
+
 def _event_for_staff(event_id: int) -> Event:
-    event = operations.event_for_scanning(current_user, event_id)
+    loaded = g.get("scan_access")
+    if loaded is not None and loaded[:2] == (current_user.id, event_id):
+        event = loaded[2]
+    else:
+        event = operations.event_for_scanning(current_user, event_id)
     if event is None:
         abort(404)  # not 403: event ids are not a lookup service
     return event

@@ -8,6 +8,7 @@ import requests
 import sqlalchemy as sa
 
 from eventapp.accounts.models import Role
+from eventapp.accounts.operations import ensure_organisation
 from eventapp.checkin.models import CheckIn, EventStaff
 from eventapp.checkin.operations import record_no_shows, secret_hash
 from eventapp.core.people import normalise_email
@@ -182,6 +183,60 @@ def test_staff_only_reach_the_events_they_are_given(client, db, make_event, make
     make_user(Role.SALES, email="sales@acme.example")
     submit(sales, "/login", {"email": "sales@acme.example", "password": PASSWORD})
     assert sales.get(f"/checkin/{event.id}/stats").status_code == 404
+
+
+def test_no_one_reaches_another_organisations_door_or_a_missing_one(client, db, make_event, make_user):
+    event = make_event()
+    ada = person(event, "ada@example.com")
+    elsewhere = ensure_organisation("elsewhere", "Elsewhere Ltd")
+    db.session.commit()
+    make_user(Role.OWNER, email="owner@elsewhere.example", organisation=elsewhere)
+    submit(client, "/login", {"email": "owner@elsewhere.example", "password": PASSWORD})
+    assert Door(client, event).scan(ada.ticket_secret).status_code == 404
+    assert client.get(f"/checkin/{event.id}").status_code == 404
+    missing = make_event()
+    missing_id = missing.id
+    db.session.delete(missing)
+    db.session.commit()
+    assert client.get(f"/checkin/{missing_id}").status_code == 404
+    assert checkins(db) == [] and ada_is_not_checked_in(db, ada.id)
+
+
+def ada_is_not_checked_in(db, registration_id) -> bool:
+    db.session.expire_all()
+    return db.session.get(Registration, registration_id).checked_in_at is None
+
+
+def test_a_deleted_account_is_signed_out_at_the_door(client, db, make_event, make_user):
+    event = make_event()
+    staff = make_user(Role.STAFF, email="door@acme.example")
+    db.session.add(EventStaff(event_id=event.id, user_id=staff.id))
+    db.session.commit()
+    submit(client, "/login", {"email": staff.email, "password": PASSWORD})
+    ada = person(event, "ada@example.com")
+    phone = Door(client, event)
+    db.session.delete(staff)
+    db.session.commit()
+    response = phone.scan(ada.ticket_secret)
+    assert response.status_code in (302, 401) and ada_is_not_checked_in(db, ada.id)
+
+
+def test_a_scan_loads_who_and_where_in_one_query(door, db):
+    """The signed-in user and their access to the event come in one statement, then the ticket, the claim, the
+    log and the activity: five in all, however large the event."""
+    secret = person(door.event, "ada@example.com").ticket_secret
+    db.session.refresh(door.event)  # the test's own reads stay out of the count
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert door.scan(secret).get_json()["status"] == "ok"
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 5, "\n".join(s[:90] for s in statements)
 
 
 def test_two_phones_scanning_one_ticket_at_once_get_exactly_one_ok(live_server, db, make_event, make_user):
