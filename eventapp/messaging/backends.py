@@ -27,7 +27,7 @@ class EmailBackend:
         if self.sender is None:
             message.raw = email.mime.as_bytes()
             return str(email.mime["Message-ID"])
-        return self.sender.send(email.mime)
+        return self.sender.send(email.mime, email.wire)
 
 
 def make_backends(config: dict) -> dict:

@@ -11,7 +11,7 @@ import zxingcpp
 from flask import current_app
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
-from eventapp.messaging.email import mime_message
+from eventapp.messaging.email import mime_message, wire_bytes
 from eventapp.messaging.models import Message, MessageKind
 from eventapp.messaging.tickets import calendar_for
 
@@ -197,7 +197,8 @@ def _render(name: str, context: dict) -> str:
 
 @dataclass(frozen=True)
 class ComposedEmail:
-    mime: MimeMessage  # the whole message, ready for smtplib
+    mime: MimeMessage  # the whole message
+    wire: bytes  # the same, serialised for SMTP while composing (not in the worker's one-at-a-time turn on the wire)
     subject: str
     text: str  # the plain-text body, as the message log shows it
 
@@ -224,7 +225,7 @@ def compose(message: Message, known_templates: dict | None = None) -> ComposedEm
                         key=message.idempotency_key, text=text, html=html,
                         inline_image=(qr_png(registration.ticket_secret), QR_CID) if with_ticket else None,
                         calendar=calendar)
-    return ComposedEmail(mime=mime, subject=subject, text=text)
+    return ComposedEmail(mime=mime, wire=wire_bytes(mime), subject=subject, text=text)
 
 
 def compose_email(message: Message) -> MimeMessage:

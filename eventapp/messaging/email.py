@@ -1,5 +1,6 @@
 """Composing and sending email: stdlib `email` and `smtplib`, configured by SMTP_URL."""
 import binascii
+import functools
 import hashlib
 import secrets
 import smtplib
@@ -49,7 +50,7 @@ class SmtpSettings:
 def message_id(idempotency_key: str, sender: str) -> str:
     """The same outbox row always gets the same Message-ID, so a resend after a crash is the same message to
     every mail system that deduplicates (and to our own tests)."""
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "eventapp.invalid"
+    domain = _envelope_address(sender).rpartition("@")[2] or "eventapp.invalid"
     digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
     return f"<{digest}@{domain}>"
 
@@ -99,7 +100,7 @@ def mime_message(*, sender: str, recipient: str, subject: str, key: str, text: s
         attachment.add_header("Content-Disposition", "attachment", filename="invite.ics")
         message = MIMEMultipart("mixed", boundary=f"{boundary}_m", _subparts=[_leaf(message), attachment],
                                 policy=MAIL_POLICY)
-    message["From"] = _address(sender)
+    message["From"] = _sender_address(sender)
     message["To"] = _address(recipient)
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow())
@@ -117,6 +118,22 @@ def _leaf(part: Message) -> Message:
 def _quoted_printable(part: Message, text: str) -> None:
     part["Content-Transfer-Encoding"] = "quoted-printable"
     part.set_payload(binascii.b2a_qp(text.encode(), istext=True).decode("ascii"))
+
+
+@functools.lru_cache(maxsize=32)
+def _sender_address(value: str) -> str:
+    """The From header: the same few senders for every mail, so parsed once each."""
+    return _address(value)
+
+
+@functools.lru_cache(maxsize=32)
+def _envelope_address(header: str) -> str:
+    return parseaddr(header)[1]
+
+
+def wire_bytes(message: Message) -> bytes:
+    """The message as it goes over SMTP (CRLF line ends), as smtplib's send_message() would serialise it."""
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
 
 
 def _address(value: str) -> str:
@@ -149,13 +166,15 @@ class SmtpSender:
             connection.login(s.username, s.password)
         return connection
 
-    def send(self, message: Message) -> str:
+    def send(self, message: Message, wire: bytes | None = None) -> str:
+        """Send the message; `wire` is its wire_bytes() when the caller serialised it already (a worker does that
+        before it takes its turn on the wire, so the turn is short)."""
         for attempt in (1, 2):
             connection = getattr(self._local, "connection", None)
             try:
                 if connection is None:
                     connection = self._local.connection = self._connect()
-                refused = _send(connection, message)
+                refused = _send(connection, message, wire)
             except smtplib.SMTPRecipientsRefused as error:
                 self.close()
                 raise _classify(next(iter(error.recipients.values()), (550, b""))) from None
@@ -185,13 +204,13 @@ class SmtpSender:
                 pass
 
 
-def _send(connection: smtplib.SMTP, message: Message) -> dict:
+def _send(connection: smtplib.SMTP, message: Message, wire: bytes | None) -> dict:
     sender, recipient = message["From"], message["To"]
     if not (sender.isascii() and recipient.isascii()):
         return connection.send_message(message)  # an address that needs SMTPUTF8: smtplib negotiates it
     # The envelope straight from our own headers: send_message() copies the message and parses them again.
-    return connection.sendmail(parseaddr(sender)[1], [address for _, address in getaddresses([recipient])],
-                               message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
+    return connection.sendmail(_envelope_address(sender), [address for _, address in getaddresses([recipient])],
+                               wire if wire is not None else wire_bytes(message))
 
 
 def _classify(reply) -> Exception:
