@@ -4,6 +4,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -244,16 +245,17 @@ def _redeem(event: Event, scan: Scan, staff, registration: Registration | None) 
     return checkin, registration
 
 
-def _log_scan(event: Event, scan: Scan, registration, scanned_at, staff_id, result: ScanResult) -> CheckIn:
-    """Append the scan to the log by a Core INSERT; a nonce seen before fails here. Returns the row as a
-    CheckIn (not added to the session) for the answer and the signal's subscribers."""
+def _log_scan(event: Event, scan: Scan, registration, scanned_at, staff_id, result: ScanResult) -> SimpleNamespace:
+    """Append the scan to the log by a Core INSERT; a nonce seen before fails here. Returns the row's values
+    with CheckIn's attribute names, for the answer and the signal's subscribers (a plain namespace: a CheckIn
+    object nobody saves would cost the ORM's bookkeeping on every scan)."""
     values = {"event_id": event.id, "registration_id": registration.id if registration is not None else None,
               "secret_hash": "" if registration is not None else secret_hash(scan.secret), "result": result.value,
               "direction": scan.direction, "method": scan.method, "device_id": scan.device_id,
               "staff_user_id": staff_id, "nonce": scan.nonce, "scanned_at": scanned_at, "received_at": utcnow(),
               "reason": scan.reason}
     db.session.execute(_LOG_SCAN, values)
-    return CheckIn(**values)
+    return SimpleNamespace(**values)
 
 
 def _claim_check_in(registration: Registration, scanned_at, device_id: str, staff_id) -> bool:
