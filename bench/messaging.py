@@ -29,6 +29,10 @@ same set the baseline delivered) and every outbox row must end SENT.
 The queue is always the default SQLite file in the temporary data dir: REDIS_URL is ignored, so that a shared
 Redis queue named "eventapp" is never flushed or drained by the benchmark.
 
+Next to each rate the table shows how the machine's CPUs were used while it was measured: the sender (the worker
+processes, or this process for the baseline), the sink, and everything else ("other": programs outside the
+benchmark). A run with a large "other" share was measured on a busy machine; compare ratios of quiet runs.
+
 Target (the issue): eventapp >= 50 % of raw smtplib messages per second. The last line is one JSON object;
 "ratio" is eventapp ÷ raw smtplib on SQLite.
 """
@@ -47,8 +51,8 @@ from collections import Counter
 from email.utils import parseaddr
 from pathlib import Path
 
-from common import (ProcessGroup, add_database_url_argument, bench_postgresql, exit_on_sigterm, free_port, migrate,
-                    print_postgresql, remove_work_dir)
+from common import (ProcessGroup, add_database_url_argument, bench_postgresql, busy_cpu_seconds, exit_on_sigterm,
+                    free_port, migrate, print_postgresql, remove_work_dir)
 
 TARGET_RATIO = 0.5
 POLL_SECONDS = 0.02
@@ -139,6 +143,11 @@ class Sink:
     def stats(self) -> dict:
         return self._ask("stats")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the sink process so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def ids(self) -> dict:
         return self._ask("ids")
 
@@ -168,6 +177,26 @@ def wait_for_arrivals(sink: Sink, count: int, deadline: float, on_poll=None) -> 
         time.sleep(POLL_SECONDS)
     time.sleep(SETTLE_SECONDS)
     return sink.stats()
+
+
+class CpuWindow:
+    """The machine's CPU over a window, split into the sender under test, the sink and everything else (other
+    programs on the machine, this process's polling), as shares of all CPUs: a low rate with a high "other" share
+    says the machine was busy, not that the sender got slower."""
+
+    def __init__(self, sink: Sink, sender_cpu):
+        self.sink, self.sender_cpu = sink, sender_cpu
+        self.start = self._now()
+
+    def _now(self) -> tuple:
+        return time.monotonic(), busy_cpu_seconds(), self.sink.cpu_seconds(), self.sender_cpu()
+
+    def shares(self) -> dict:
+        (began, busy, sink, sender), (ended, busy_end, sink_end, sender_end) = self.start, self._now()
+        capacity = max(ended - began, 1e-9) * os.cpu_count()
+        sender, sink = sender_end - sender, sink_end - sink
+        return {"sender": round(sender / capacity, 2), "sink": round(sink / capacity, 2),
+                "other": round(max(0.0, busy_end - busy - sender - sink) / capacity, 2)}
 
 
 def rate(stats: dict) -> float | None:
@@ -265,6 +294,7 @@ def raw_smtplib(sink: Sink, prepared: list, timeout: float) -> dict:
     """The least it takes: one connection, one sendmail() per ready-made message."""
     sink.reset()
     began = time.monotonic()
+    window = CpuWindow(sink, time.process_time)  # the sender is this process
     connection = smtplib.SMTP("127.0.0.1", sink.port, timeout=30)
     try:
         for sender, recipients, data in prepared:
@@ -272,8 +302,9 @@ def raw_smtplib(sink: Sink, prepared: list, timeout: float) -> dict:
     finally:
         connection.quit()
     client_seconds = time.monotonic() - began
+    cpu_shares = window.shares()
     stats = wait_for_arrivals(sink, len(prepared), time.monotonic() + timeout)
-    return {**stats, "client_seconds": client_seconds, "started": began}
+    return {**stats, "client_seconds": client_seconds, "started": began, "cpu_shares": cpu_shares}
 
 
 class Worker(ProcessGroup):
@@ -293,9 +324,15 @@ def eventapp_workers(sink: Sink, env: dict, count: int, args, log_dir: Path, lab
     workers = []
     cpu = {}
 
+    def workers_cpu() -> float:
+        return sum(worker.cpu_seconds() for worker in workers)
+
     def note_cpu(stats):
         if "first" not in cpu and stats["received"]:
-            cpu["first"] = sum(worker.cpu_seconds() for worker in workers)
+            cpu["first"] = workers_cpu()
+            cpu["window"] = CpuWindow(sink, workers_cpu)
+        if "shares" not in cpu and stats["distinct"] >= count:
+            cpu["shares"] = cpu["window"].shares()
         for worker in workers:
             if worker.process.poll() is not None:
                 raise RuntimeError(f"a worker exited ({worker.process.returncode}):\n{worker.log_tail()}")
@@ -305,12 +342,12 @@ def eventapp_workers(sink: Sink, env: dict, count: int, args, log_dir: Path, lab
         for number in range(args.worker_processes):
             workers.append(Worker(worker_env, args.worker_threads, log_dir / f"{label}-worker-{number}.log"))
         stats = wait_for_arrivals(sink, count, began + args.timeout, note_cpu)
-        cpu["last"] = sum(worker.cpu_seconds() for worker in workers)
+        cpu["last"] = workers_cpu()
     finally:
         for worker in workers:
             worker.stop()
     window_cpu = cpu["last"] - cpu.get("first", 0.0)
-    return {**stats, "started": began, "worker_cpu_seconds": window_cpu}
+    return {**stats, "started": began, "worker_cpu_seconds": window_cpu, "cpu_shares": cpu.get("shares")}
 
 
 # ---------------------------------------------------------------- the optional profile of deliver()
@@ -429,6 +466,9 @@ def bench_database(kind: str, database_url: str, work_dir: Path, sink: Sink, arg
         # CPU the worker(s) used over the delivery window, as a share of one CPU.
         "worker_cpu_share_of_one_cpu": round(ours["worker_cpu_seconds"] / (ours["last"] - ours["first"]), 2)
         if ours["received"] > 1 and ours["last"] > ours["first"] else None,
+        # Shares of all CPUs from the first message to the last: the sender, the sink, everything else.
+        "raw_cpu_shares": [raw["cpu_shares"] for raw in raw_passes],
+        "ours_cpu_shares": ours["cpu_shares"],
         "compose_ms_per_msg": round(setup["compose_seconds"] * 1000 / count, 2),
         "signup_seconds": round(setup["signup_seconds"], 1),
         "complete": complete,
@@ -452,6 +492,12 @@ def print_table(kind: str, figures: dict, count: int) -> None:
           f"{figures['ours_per_s'] or 0:>8.1f} {figures['ours_avg_bytes'] or 0:>10}   "
           f"worker start-up {figures['worker_startup_s']} s (not counted), worker CPU "
           f"{figures['worker_cpu_ms_per_msg']} ms/msg ({figures['worker_cpu_share_of_one_cpu']} of one CPU)")
+    shares = [figures["ours_cpu_shares"], *figures["raw_cpu_shares"]]
+    if all(shares):
+        print("  CPU shares of all CPUs, sender / sink / other: eventapp " +
+              "; raw smtplib ".join(f"{share['sender']:.0%} / {share['sink']:.0%} / {share['other']:.0%}"
+                                    for share in shares[:2]) +
+              f" and {shares[2]['sender']:.0%} / {shares[2]['sink']:.0%} / {shares[2]['other']:.0%}")
     print(f"  ratio (eventapp ÷ raw smtplib msg/s): {figures['ratio']}")
     for mode, row in figures.get("in_process", {}).items():
         print(f"  in-process deliver_due(), {mode}: {row['delivered']} in {row['seconds']} s = {row['per_s']} msg/s")
