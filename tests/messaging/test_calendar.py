@@ -1,0 +1,56 @@
+"""The calendar file's own lines per registration: escaped and folded as icalendar itself would write them."""
+import random
+import string
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+from icalendar import Calendar
+from icalendar.parser import Contentline
+
+from eventapp.messaging.tickets import _folded, calendar_for
+
+AWKWARD_NAMES = ['Ada "the Countess" Lovelace', "Lovelace, Ada; Dr.", "Ada: ^Lovelace^", "李雷", "Zoë Ångström"]
+
+
+def registration(name: str, summary: str, status: str = "published"):
+    event = SimpleNamespace(id=7, title="Roundtable; Q3, 2026", summary=summary, status=status,
+                            starts_at=datetime(2026, 9, 1, 8, tzinfo=timezone.utc),
+                            ends_at=datetime(2026, 9, 1, 12, tzinfo=timezone.utc), timezone="Asia/Shanghai",
+                            venue_name="Hall 3", venue_address="1 Road, Shanghai")
+    contact = SimpleNamespace(name=name, email="ada@example.com")
+    return SimpleNamespace(id=42, event_id=event.id, event=event, contact=contact)
+
+
+@pytest.mark.parametrize("name", AWKWARD_NAMES)
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+def test_own_lines_read_back_as_written(app, name, method):
+    summary = "Half a day on B2B events, with lunch; bring C:\\notes. " * 3 + "会议 ^ 结束"
+    url = "https://events.example.com/r/" + "x" * 40
+    with app.app_context():
+        ics = calendar_for(registration(name, summary), url, sequence=2, method=method)
+    assert all(len(line) <= 75 for line in ics.split(b"\r\n"))
+    [entry] = Calendar.from_ical(ics).walk("VEVENT")
+    assert str(entry["DESCRIPTION"]) == f"{summary}\n\n{url}" and str(entry["URL"]) == url
+    assert entry["UID"].startswith("evt-7-reg-42-") and int(entry["SEQUENCE"]) == 2
+    attendee = entry["ATTENDEE"]
+    assert str(attendee) == "mailto:ada@example.com" and attendee.params["CN"] == name
+    assert attendee.params["PARTSTAT"] == ("DECLINED" if method == "CANCEL" else "ACCEPTED")
+    assert entry["DTSTAMP"].dt.tzinfo is not None
+
+
+def test_a_published_calendar_names_no_attendee(app):
+    with app.app_context():
+        ics = calendar_for(registration("Ada", "Summary"), "https://e.example.com/r/x", method="PUBLISH")
+    [entry] = Calendar.from_ical(ics).walk("VEVENT")
+    assert "ATTENDEE" not in entry and Calendar.from_ical(ics)["METHOD"] == "PUBLISH"
+
+
+def test_folding_matches_icalendar():
+    chooser = random.Random(4)
+    alphabet = string.ascii_letters + "\\^,;: \"" + "é漢"
+    for _ in range(3000):
+        line = "DESCRIPTION:" + "".join(chooser.choice(alphabet) for _ in range(chooser.randint(0, 300)))
+        if chooser.random() < 0.5:
+            line = line.encode("ascii", "ignore").decode()
+        assert _folded(line) == Contentline(line).to_ical() + b"\r\n"
