@@ -12,8 +12,9 @@ schema that is dropped afterwards):
    Each commit hands its confirmation to the Huey queue (a SQLite file in the data dir; a commit adds a delivery
    task only when none is waiting, as one task delivers everything due), and no worker runs yet, so the outbox
    holds --count queued confirmations.
-2. The messages are composed once with the app's own `compose_email` (HTML + text, inline QR PNG, .ics) and
-   serialised, so the baseline sends byte for byte what the worker will (only the Date header differs).
+2. The messages are composed once with the app's own `compose_email` (HTML + text, inline QR PNG, .ics), which
+   gives the envelope and the serialised bytes the worker hands to smtplib, so the baseline sends byte for byte
+   what the worker will (only the Date header and the MIME boundaries differ).
 3. raw smtplib: one connection, `sendmail()` of each prepared message, to the sink.
 4. eventapp: `eventapp worker --workers T` (P processes) started against the same sink; it drains the queue (and,
    as every `eventapp worker` does at start, runs one recovery sweep over the outbox).
@@ -48,7 +49,6 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from email.utils import parseaddr
 from pathlib import Path
 
 from common import (ProcessGroup, add_database_url_argument, bench_postgresql, busy_cpu_seconds, exit_on_sigterm,
@@ -262,11 +262,9 @@ def prepare(env: dict, count: int) -> dict:
         began = time.perf_counter()
         composed = [compose_email(message) for message in messages]
         compose_seconds = time.perf_counter() - began
-        # Serialised as smtplib's send_message() does it (the message's policy, CRLF line ends).
-        prepared = [(parseaddr(str(email["From"]))[1], [message.recipient],
-                     email.as_bytes(policy=email.policy.clone(linesep="\r\n")))
-                    for message, email in zip(messages, composed)]
-        expected_ids = {str(email["Message-ID"]) for email in composed}
+        # The envelope and the bytes (CRLF line ends) that the worker hands to smtplib's sendmail().
+        prepared = [(mail.sender, list(mail.recipients), mail.data) for mail in composed]
+        expected_ids = {mail.message_id for mail in composed}
         event_id = event.id
         db.session.remove()
         db.engine.dispose()

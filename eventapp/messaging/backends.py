@@ -25,9 +25,9 @@ class EmailBackend:
     def send(self, message, known_templates: dict | None = None, prepared: ComposedEmail | None = None) -> str:
         email = prepared or self.prepare(message, known_templates)
         if self.sender is None:
-            message.raw = email.mime.as_bytes()
-            return str(email.mime["Message-ID"])
-        return self.sender.send(email.mime, email.wire)
+            message.raw = email.mail.data
+            return email.mail.message_id
+        return self.sender.send(email.mail)
 
 
 def make_backends(config: dict) -> dict:

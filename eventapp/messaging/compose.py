@@ -4,14 +4,13 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass
-from email.message import Message as MimeMessage
 
 import sqlalchemy as sa
 import zxingcpp
 from flask import current_app
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
-from eventapp.messaging.email import mime_message, wire_bytes
+from eventapp.messaging.email import OutgoingMail, build_mail
 from eventapp.messaging.models import Message, MessageKind
 from eventapp.messaging.tickets import calendar_for
 
@@ -197,8 +196,7 @@ def _render(name: str, context: dict) -> str:
 
 @dataclass(frozen=True)
 class ComposedEmail:
-    mime: MimeMessage  # the whole message
-    wire: bytes  # the same, serialised for SMTP while composing (not in the worker's one-at-a-time turn on the wire)
+    mail: OutgoingMail  # the whole message, ready for SMTP
     subject: str
     text: str  # the plain-text body, as the message log shows it
 
@@ -221,15 +219,15 @@ def compose(message: Message, known_templates: dict | None = None) -> ComposedEm
         method = "CANCEL" if kind in WITH_CANCEL else "REQUEST"
         calendar = (calendar_for(registration, context["manage_url"], sequence=message.meta.get("sequence", 0),
                                  method=method), method)
-    mime = mime_message(sender=current_app.config["MAIL_FROM"], recipient=message.recipient, subject=subject,
-                        key=message.idempotency_key, text=text, html=html,
-                        inline_image=(qr_png(registration.ticket_secret), QR_CID) if with_ticket else None,
-                        calendar=calendar)
-    return ComposedEmail(mime=mime, wire=wire_bytes(mime), subject=subject, text=text)
+    mail = build_mail(sender=current_app.config["MAIL_FROM"], recipient=message.recipient, subject=subject,
+                      key=message.idempotency_key, text=text, html=html,
+                      inline_image=(qr_png(registration.ticket_secret), QR_CID) if with_ticket else None,
+                      calendar=calendar)
+    return ComposedEmail(mail=mail, subject=subject, text=text)
 
 
-def compose_email(message: Message) -> MimeMessage:
-    return compose(message).mime
+def compose_email(message: Message) -> OutgoingMail:
+    return compose(message).mail
 
 
 def compose_sms(message: Message, known_templates: dict | None = None) -> str:

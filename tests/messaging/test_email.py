@@ -213,3 +213,73 @@ def test_nothing_is_queued_when_the_sign_up_is_refused(client, db, make_event, s
     response = client.post(f"/e/{event.slug}", data={**fields, **signup_form(email="two@example.com")})
     assert response.status_code == 409
     assert [m.recipient for m in messages(db)] == ["one@example.com"]
+
+
+def reference_mail(*, sender, recipient, subject, key, text, html, inline_image=None, calendar=None, reply_to=""):
+    """The same mail built the long way, with the email package's compat32 MIME classes and its generator."""
+    import binascii
+    from email import encoders
+    from email.mime.base import MIMEBase
+    from email.mime.image import MIMEImage
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.nonmultipart import MIMENonMultipart
+
+    from eventapp.messaging.email import MAIL_POLICY, _address, message_id
+
+    def leaf(part):
+        del part["MIME-Version"]
+        return part
+
+    def quoted_printable(subtype, content):
+        part = leaf(MIMENonMultipart("text", subtype, charset="utf-8"))
+        part["Content-Transfer-Encoding"] = "quoted-printable"
+        part.set_payload(binascii.b2a_qp(content.encode(), istext=True).decode("ascii"))
+        return part
+
+    boundary = "=_0123456789abcdef01234567"
+    body = quoted_printable("html", html)
+    if inline_image is not None:
+        image = leaf(MIMEImage(inline_image[0], "png"))
+        image["Content-ID"] = f"<{inline_image[1]}>"
+        image.add_header("Content-Disposition", "inline", filename="ticket.png")
+        body = leaf(MIMEMultipart("related", boundary=f"{boundary}_r", _subparts=[body, image]))
+    message = MIMEMultipart("alternative", boundary=f"{boundary}_a", _subparts=[quoted_printable("plain", text), body],
+                            policy=MAIL_POLICY)
+    if calendar is not None:
+        attachment = leaf(MIMEBase("text", "calendar", method=calendar[1], charset="utf-8"))
+        attachment.set_payload(calendar[0])
+        encoders.encode_base64(attachment)
+        attachment.add_header("Content-Disposition", "attachment", filename="invite.ics")
+        message = MIMEMultipart("mixed", boundary=f"{boundary}_m", _subparts=[leaf(message), attachment],
+                                policy=MAIL_POLICY)
+    message["From"], message["To"], message["Subject"] = _address(sender), _address(recipient), subject
+    message["Date"] = "Fri, 02 Jan 2026 03:04:05 +0000"
+    message["Message-ID"] = message_id(key, sender)
+    if reply_to:
+        message["Reply-To"] = _address(reply_to)
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
+@pytest.mark.parametrize("subject, text", [
+    ("You're registered: Seminar", "Hello Ada,\n\nSee you there.\n"),
+    ("Grüße aus Zürich: " + "ä" * 80, "é" * 300 + "\r\nlong " * 60 + "\rno newline at the end"),
+    ("报名成功：研讨会", ""),
+])
+@pytest.mark.parametrize("with_parts", [True, False])
+def test_the_mail_is_byte_for_byte_what_the_email_package_writes(monkeypatch, subject, text, with_parts):
+    from datetime import datetime, timezone
+
+    from eventapp.messaging import email as mail_module
+
+    monkeypatch.setattr(mail_module.secrets, "token_hex", lambda _: "0123456789abcdef01234567")
+    monkeypatch.setattr(mail_module, "utcnow", lambda: datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+    arguments = dict(sender="Zoë Events <events@example.com>", recipient="Ada Lovelace <ada@bücher.example>",
+                     subject=subject, key="reg:1:confirmation:email", text=text, html=f"<p>{text}</p>",
+                     inline_image=(bytes(range(256)) * 3, "ticket-qr@eventapp") if with_parts else None,
+                     calendar=(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "REQUEST") if with_parts else None,
+                     reply_to="Org <org@example.com>" if with_parts else "")
+    mail = mail_module.build_mail(**arguments)
+    assert mail.data == reference_mail(**arguments)
+    assert mail.sender == "events@example.com" and mail.recipients == ("ada@xn--bcher-kva.example",)
+    assert mail.parsed()["Subject"] == subject and mail.parsed()["Message-ID"] == mail.message_id
+    assert b"\n" not in mail.data.replace(b"\r\n", b"") and max(map(len, mail.data.split(b"\r\n"))) <= 998
