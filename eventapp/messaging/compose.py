@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import zxingcpp
 from flask import current_app
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, get_translations, gettext as _, lazy_gettext as _l
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from eventapp.messaging.email import OutgoingMail, build_mail
 from eventapp.messaging.models import Message, MessageKind
@@ -194,6 +196,25 @@ def _render(name: str, context: dict) -> str:
     return current_app.jinja_env.get_template(name).render(context)
 
 
+def _template_gettext(translations) -> dict:
+    """gettext and ngettext for a mail template, bound to the reader's catalogue: Flask-Babel's own look the locale
+    and its catalogue up again for every string (two fifths of rendering a mail). Given in the template's context,
+    they take the place of the app's; they behave like them (Jinja's "newstyle" gettext: marked safe in HTML, then
+    always %-formatted with the keyword arguments, so translated text is escaped where the arguments are)."""
+    @pass_context
+    def gettext(context, message: str, **variables) -> str:
+        text = translations.gettext(message)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+    @pass_context
+    def ngettext(context, singular: str, plural: str, number: int, **variables) -> str:
+        variables.setdefault("num", number)
+        text = translations.ngettext(singular, plural, number)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
+
+
 @dataclass(frozen=True)
 class ComposedEmail:
     mail: OutgoingMail  # the whole message, ready for SMTP
@@ -211,7 +232,8 @@ def compose(message: Message, known_templates: dict | None = None) -> ComposedEm
     context = {"message": message, "registration": registration, "event": event, "contact": registration.contact,
                "intro": intro, "manage_url": manage_url(registration), "when": when, "zone": zone,
                "where": ", ".join(part for part in (event.venue_name, event.venue_address) if part),
-               "with_ticket": with_ticket, "qr_cid": QR_CID if with_ticket else None}
+               "with_ticket": with_ticket, "qr_cid": QR_CID if with_ticket else None,
+               **_template_gettext(get_translations())}
     text = _render("emails/registration.txt", context)
     html = _render("emails/registration.html", context)
     calendar = None

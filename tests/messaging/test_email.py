@@ -283,3 +283,41 @@ def test_the_mail_is_byte_for_byte_what_the_email_package_writes(monkeypatch, su
     assert mail.sender == "events@example.com" and mail.recipients == ("ada@xn--bcher-kva.example",)
     assert mail.parsed()["Subject"] == subject and mail.parsed()["Message-ID"] == mail.message_id
     assert b"\n" not in mail.data.replace(b"\r\n", b"") and max(map(len, mail.data.split(b"\r\n"))) <= 998
+
+
+def test_mail_templates_render_the_same_with_the_bound_gettext(app):
+    from types import SimpleNamespace
+
+    from flask_babel import get_translations
+
+    from eventapp.messaging.compose import QR_CID, _render, _template_gettext
+
+    contact = SimpleNamespace(first_name='<b>Ada</b> & "Co"', name="Ada", email="ada@example.com")
+    context = {"message": None, "registration": SimpleNamespace(ticket_secret="k3m9"),
+               "event": SimpleNamespace(title="Q&A <live>"), "contact": contact, "intro": "Welcome & more",
+               "manage_url": "https://e.example.com/r/x?a=1&b=2", "when": "Monday", "zone": "UTC", "where": "Hall",
+               "with_ticket": True, "qr_cid": QR_CID}
+    with app.test_request_context():
+        bound = {**context, **_template_gettext(get_translations())}
+        for name in ("emails/registration.html", "emails/registration.txt"):
+            assert _render(name, bound) == _render(name, context)
+        assert "&lt;b&gt;Ada&lt;/b&gt; &amp; &#34;Co&#34;" in _render("emails/registration.html", bound)
+
+
+def test_bound_gettext_translates_escapes_and_formats(app):
+    from eventapp.messaging.compose import _template_gettext
+
+    class Catalogue:
+        def gettext(self, message):
+            return {"Hello %(name)s,": "<i>你好</i> %(name)s，"}.get(message, message)
+
+        def ngettext(self, singular, plural, number):
+            return "%(num)d 个座位" if number != 1 else "一个座位"
+
+    source = '{{ _("Hello %(name)s,", name=name) }} {{ ngettext("%(num)d seat", "%(num)d seats", 3) }}'
+    html = app.jinja_env.overlay(autoescape=True).from_string(source)
+    text = app.jinja_env.overlay(autoescape=False).from_string(source)
+    names = {"name": "<Ada>", **_template_gettext(Catalogue())}
+    with app.app_context():
+        assert html.render(names) == "<i>你好</i> &lt;Ada&gt;， 3 个座位"
+        assert text.render(names) == "<i>你好</i> <Ada>， 3 个座位"
