@@ -4,6 +4,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from eventapp.core.people import Email
+from eventapp.core.persistence import insert_row
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.leads.models import ActivityKind, Channel, ConsentRecord, Contact, LeadActivity
@@ -22,15 +23,13 @@ _CONTACT_BY_EMAIL = sa.select(Contact).where(Contact.organisation_id == sa.bindp
 
 def save_contact(organisation_id: int, email: Email, details: dict, contact: Contact | None = None) -> Contact:
     """Create the contact, or bring an existing one up to date with what they just told us."""
+    given = {name: details[name] for name in CONTACT_DETAILS if details.get(name)}
     if contact is None:
-        contact = Contact(organisation_id=organisation_id, email=email.address, email_key=email.key)
-        db.session.add(contact)
-    else:
-        contact.email = email.address
-    for name in CONTACT_DETAILS:
-        value = details.get(name)
-        if value:
-            setattr(contact, name, value)
+        return insert_row(Contact, {"organisation_id": organisation_id, "email": email.address,
+                                    "email_key": email.key, **given})
+    contact.email = email.address
+    for name, value in given.items():
+        setattr(contact, name, value)
     return contact
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from eventapp import signals
 from eventapp.core.people import Email
+from eventapp.core.persistence import insert_row
 from eventapp.core.time import utcnow
 from eventapp.core.tokens import ticket_secret, url_token
 from eventapp.events.models import Event, EventStatus
@@ -149,16 +150,12 @@ _REGISTRATION_OF = sa.select(Registration).where(Registration.event_id == sa.bin
 
 def new_registration(event: Event, contact, status: RegistrationStatus, channel: str = "web",
                      **values) -> Registration:
-    """A registration with its own unguessable manage token and ticket secret, written at once.
-    One INSERT … RETURNING costs a sign-up a fifth less CPU than the unit of work's flush (measured)."""
+    """A registration with its own unguessable manage token and ticket secret, written at once."""
     if contact.id is None:
         db.session.flush()  # a contact created in this request needs its id first
-    return db.session.scalars(_INSERT_REGISTRATION, [{
+    return insert_row(Registration, {
         "event_id": event.id, "contact_id": contact.id, "manage_token": url_token(), "ticket_secret": ticket_secret(),
-        "status": status, "channel": channel, "answers": {}, **values}]).one()
-
-
-_INSERT_REGISTRATION = sa.insert(Registration).returning(Registration)
+        "status": status, "channel": channel, "answers": {}, **values})
 
 
 def _claim_place(event: Event) -> RegistrationStatus:

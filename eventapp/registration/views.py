@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from eventapp.core.content import render_markdown
@@ -100,12 +101,16 @@ def _read_view_token(token, event_id):
     return signed_at.astimezone(timezone.utc) if isinstance(signed_at, datetime) else None, nonce
 
 
+_STATUS_SENTENCES = {
+    "confirmed": _l("You're registered. Your ticket is below; we look forward to seeing you."),
+    "pending": _l("Thank you. The organisers review each sign-up; this page will show when you are approved."),
+    "waitlisted": _l("The event is full, so you are on the waiting list. We will tell you if a seat frees up."),
+}
+
+
 def _status_sentence(status):
-    return {
-        "confirmed": _("You're registered. Your ticket is below; we look forward to seeing you."),
-        "pending": _("Thank you. The organisers review each sign-up; this page will show when you are approved."),
-        "waitlisted": _("The event is full, so you are on the waiting list. We will tell you if a seat frees up."),
-    }.get(status, "")
+    sentence = _STATUS_SENTENCES.get(status)
+    return str(sentence) if sentence is not None else ""
 
 
 def _registration_or_404(token):
