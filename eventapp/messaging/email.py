@@ -117,12 +117,13 @@ def build_mail(*, sender: str, recipient: str, subject: str, key: str, text: str
                            _base64(ics))
         parts = ("mixed", f"{boundary}_m", [_multipart(*parts), attachment])
     identifier = message_id(key, sender)
-    headers = [("From", _sender_address(sender)), ("To", _address(recipient)), ("Subject", subject),
+    to, envelope_to = _mailbox(recipient)
+    headers = [("From", _sender_address(sender)), ("To", to), ("Subject", subject),
                ("Date", format_datetime(utcnow())), ("Message-ID", identifier)]
     if reply_to:
         headers.append(("Reply-To", _address(reply_to)))
     top = "".join(_WIRE_POLICY.fold(name, value) for name, value in headers)
-    return OutgoingMail(sender=_envelope_address(sender), recipients=(parseaddr(headers[1][1])[1],),
+    return OutgoingMail(sender=_envelope_address(sender), recipients=(envelope_to,),
                         message_id=identifier, data=_multipart(*parts, top_headers="MIME-Version: 1.0\r\n" + top))
 
 
@@ -169,11 +170,17 @@ def wire_bytes(message: Message) -> bytes:
 
 def _address(value: str) -> str:
     """An address header in ASCII: the display name as an encoded word where needed, the domain in IDNA."""
+    return _mailbox(value)[0]
+
+
+def _mailbox(value: str) -> tuple[str, str]:
+    """(the address header, the bare address for the envelope), parsing the value once."""
     name, address = parseaddr(value)
     local, at, domain = address.rpartition("@")
     if at and not domain.isascii():
         domain = domain.encode("idna").decode("ascii")
-    return formataddr((name, f"{local}{at}{domain}"), charset="utf-8")
+    address = f"{local}{at}{domain}"
+    return formataddr((name, address), charset="utf-8"), address
 
 
 class SmtpSender:
