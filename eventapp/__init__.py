@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from babel import Locale
 from flask import Flask, current_app, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from eventapp import config as settings
@@ -119,11 +120,11 @@ def _register_error_pages(app: Flask) -> None:
         # Werkzeug's stock descriptions are for developers; ours (given to abort()) are for people.
         custom = error.description and error.description != type(error).description
         description = error.description if custom and error.code in (403, 404, 429) else None
-        if error.code == 400 and "CSRF" in (error.description or ""):
+        if isinstance(error, CSRFError):
             description = _("This form has expired or was sent from another page. Reload the page and try again.")
         message = description or messages.get(error.code, error.name)
         if _wants_json():
-            code = "csrf" if error.code == 400 and "CSRF" in (error.description or "") else \
+            code = "csrf" if isinstance(error, CSRFError) else \
                 error.name.lower().replace(" ", "_")
             return jsonify(error=code, message=str(message)), error.code
         return render_template("errors/error.html", code=error.code, title=error.name, message=message), error.code

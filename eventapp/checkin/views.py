@@ -9,15 +9,21 @@ from wtforms import EmailField
 from eventapp.accounts.views import load_user, load_user_with
 from eventapp.checkin import operations
 from eventapp.checkin.operations import Scan
+from eventapp.core.csrf import check_csrf
 from eventapp.core.forms import strip_text
 from eventapp.events.models import Event
-from eventapp.extensions import db, limiter
+from eventapp.extensions import csrf, db, limiter
 from eventapp.registration.forms import DetailsForm
 from eventapp.registration.models import Registration
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
 MAX_SYNC = 500
+
+
+# Flask-WTF's check, with each token's signature checked once (see eventapp.core.csrf): every scan is a POST.
+csrf.exempt(bp)
+bp.before_request(check_csrf)
 
 
 @bp.before_request
