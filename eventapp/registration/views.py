@@ -81,13 +81,13 @@ def signup(slug):
     except RegistrationClosed as closed:
         db.session.rollback()
         return _landing(event, form, status=409, message=str(closed))
-    token, status = result.registration.manage_token, result.registration.status  # read before commit expires them
+    token = result.registration.manage_token  # read before the commit expires it
     db.session.commit()
     if result.outcome is Outcome.ALREADY_REGISTERED:
         return render_template("registration/already_registered.html", event=event)
-    if result.outcome is Outcome.CREATED:
-        flash(_status_sentence(status), "success")
-    return redirect(url_for("registration.manage", token=token), code=303)
+    # The page says what became of the sign-up (from its status, so a double-click reads the same) without a
+    # flash message: it shows without cookies, and the sign-up does not pay for writing a new session cookie.
+    return redirect(url_for("registration.manage", token=token, new=1), code=303)
 
 
 def _read_view_token(token, event_id):
@@ -125,6 +125,7 @@ def _manage_page(registration, form, status=200, message=None):
     event = registration.event
     return render_template(
         "registration/manage.html", registration=registration, event=event, form=form, message=message,
+        just_signed_up=_status_sentence(registration.status) if request.args.get("new") else "",
         locked=operations.can_change(registration), ticket=ticket_svg(registration.ticket_secret)
         if registration.status == "confirmed" else None, map_url=events.map_url(event),
     ), status

@@ -110,7 +110,7 @@ def test_manage_page_is_accessible(any_screen, live_server, db, make_event):
     fill_signup(page)
     submit_signup(page)
     [registration] = registrations(db)
-    expect(page).to_have_url(f"{live_server}/r/{registration.manage_token}")
+    expect(page).to_have_url(f"{live_server}/r/{registration.manage_token}?new=1")
     expect(page.locator(".qr-code")).to_be_visible()
     assert_accessible(page, "manage page")
 

@@ -70,7 +70,7 @@ def sign_up_and_check_ticket(context, live_server, db, event):
     expect(page.get_by_role("status")).to_contain_text("Your ticket is below")
     [registration] = registrations(db)
     assert registration.status == "confirmed"
-    assert page.url == f"{live_server}/r/{registration.manage_token}"
+    assert page.url == f"{live_server}/r/{registration.manage_token}?new=1"
     expect(page.locator(".ticket .status")).to_have_text("Confirmed")
     # every answer typed into the form arrived
     questions = {question.label: question for question in event.questions}

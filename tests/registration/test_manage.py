@@ -20,7 +20,7 @@ def signed_up(client, db, make_event):
         question = event.questions[0]
         response = submit(client, f"/e/{event.slug}", signup_form(**{question.field_name: "Leads"}))
         assert response.status_code == 303
-        return event, response.headers["Location"]
+        return event, response.headers["Location"].removesuffix("?new=1")
     return make
 
 

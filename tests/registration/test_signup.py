@@ -41,13 +41,16 @@ def test_sign_up_confirms_and_shows_ticket_and_manage_link(client, db, make_even
     response = submit(client, f"/e/{event.slug}", signup_form())
     assert response.status_code == 303
     [registration] = registrations(db)
-    assert response.headers["Location"].endswith(f"/r/{registration.manage_token}")
+    assert response.headers["Location"].endswith(f"/r/{registration.manage_token}?new=1")
+    assert "session=" not in response.headers.get("Set-Cookie", "")  # nothing to remember: the page says it
     assert registration.status == RegistrationStatus.CONFIRMED
     assert len(registration.ticket_secret) == 32
     assert len(registration.manage_token) >= 32
 
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Your ticket is below" in page
+    assert "Your ticket is below; we look forward to seeing you." in page
+    later = client.get(f"/r/{registration.manage_token}").get_data(as_text=True)  # the link in the mail
+    assert "we look forward to seeing you" not in later and registration.ticket_secret in later
     assert "<svg" in page and registration.ticket_secret in page
     assert f"/r/{registration.manage_token}/calendar.ics" in page
     db.session.refresh(event)
@@ -152,6 +155,7 @@ def test_full_event_with_waitlist_waitlists_and_says_so(client, db, make_event):
     assert statuses == [RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "waiting list" in page and "<svg" not in page  # no ticket for the waitlist
+    assert "The event is full, so you are on the waiting list. We will tell you if a seat frees up." in page
     assert ActivityKind.WAITLISTED in activity_kinds(db)
 
 
@@ -176,7 +180,7 @@ def test_event_needing_approval_puts_sign_ups_in_pending(client, db, make_event)
 def test_signing_up_again_after_cancelling_reactivates(client, db, make_event):
     event = make_event(capacity=1)
     response = submit(client, f"/e/{event.slug}", signup_form())
-    manage = response.headers["Location"]
+    manage = response.headers["Location"].removesuffix("?new=1")
     submit(client, manage, {}, post_url=f"{manage}/cancel")
     again = submit(client, f"/e/{event.slug}", signup_form())
     assert again.status_code == 303
