@@ -25,6 +25,11 @@ def normalise_email(raw: str) -> Email:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
         raise InvalidInput(_("Enter an email address like name@company.com.")) from None
+    if result.smtputf8:
+        # Letters beyond ASCII before the @ need SMTPUTF8 all the way to the mailbox, which mail servers do not
+        # promise; such an address would be taken and its confirmation never arrive. (After the @ they are fine.)
+        raise InvalidInput(_("We cannot send mail to an address with accented or non-Latin letters before the @ "
+                             "yet. Please use another address.")) from None
     domain = (result.ascii_domain or result.domain).lower()
     return Email(address=result.normalized, key=f"{result.local_part.lower()}@{domain}")
 
