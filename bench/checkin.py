@@ -1,7 +1,7 @@
 """Ticket redeems per second at the door through the real app, against a bare Flask view doing one indexed lookup
 and one insert, in the same run; then the time and memory of a large attendance export.
 
-    python bench/checkin.py [--seconds 10] [--clients 8,32] [--server gunicorn|waitress] [--workers 4]
+    python bench/checkin.py [--seconds 10] [--clients 8,32] [--server gunicorn|waitress] [--workers N]
                             [--tickets 10000] [--export-rows 100000] [--database-url postgresql+psycopg://...]
 
 For each database (SQLite always; PostgreSQL when --database-url or BENCH_POSTGRES_URL reaches one, in a fresh
@@ -11,8 +11,9 @@ schema dropped afterwards):
    (bulk inserted), a staff account assigned to its door, an organiser; a second event with --export-rows
    registrations for the export; the baseline's tables (the same ticket secrets, indexed, and a scans table).
 2. Both apps are served in turn by the same WSGI server with the same settings (common.py's Server). For each
-   client count, the apps take turns (alternating order, --rounds each): every client is a requests.Session in one
-   of --client-processes load processes. Each load process logs in once through the /login form (csrf_token from
+   client count, the apps take turns (alternating order, --rounds each): every client is a thread with its own
+   http.client connection in one of --client-processes load processes (until 23 November 2026 a requests.Session,
+   whose own CPU use, about 2.5 ms a request, competed with the servers and was counted in every latency). Each load process logs in once through the /login form (csrf_token from
    the page; the login rate limit stays on, so not one login per client); each client then takes the session
    cookie, reads its CSRF token from GET /checkin/ and POSTs /checkin/<event>/redeem with JSON {secret, nonce,
    device_id, scanned_at} and the X-CSRFToken header, as the scanner page does: a fresh nonce each time and its
@@ -27,6 +28,7 @@ second; CSV export of 100k rows under 5 s with peak memory under 200 MB. The las
 "ratio" is eventapp ÷ baseline redeems per second on SQLite at the first client count (8).
 """
 import argparse
+import http.client
 import json
 import multiprocessing
 import os
@@ -200,47 +202,62 @@ def logged_in_cookies(base: str, email: str) -> dict:
 
 def door_client(base: str, event_id: int, tickets: list[str], label: str, start_at: float, measure_from: float,
                 stop_at: float, result: dict):
-    """One staff phone: a logged-in session with its CSRF token, redeeming its tickets until stop_at."""
-    import requests
-
+    """One staff phone: a logged-in session with its CSRF token, redeeming its tickets until stop_at. A plain
+    http.client connection, as in bench/registration.py: requests costs about 2.5 ms of CPU a request, which the
+    load generator then takes from the servers it measures on this 2-core machine, and counts in every latency."""
     latencies, answers, failures = [], Counter(), Counter()
-    session = requests.Session()
+    connection = http.client.HTTPConnection("127.0.0.1", int(base.rsplit(":", 1)[1]), timeout=REQUEST_TIMEOUT)
     try:
-        session.cookies.update(logged_in_cookies(base, STAFF_EMAIL))
-        page = session.get(f"{base}/checkin/", timeout=REQUEST_TIMEOUT)
-        token = hidden_inputs(page.text).get("csrf_token")
-        if page.status_code != 200 or not token:
-            failures[f"scanner page {page.status_code}"] += 1
+        cookies = dict(logged_in_cookies(base, STAFF_EMAIL))
+        connection.request("GET", "/checkin/", headers={"Cookie": _cookie_header(cookies)})
+        page = connection.getresponse()
+        token = hidden_inputs(page.read().decode()).get("csrf_token")
+        _keep_cookies(page, cookies)
+        if page.status != 200 or not token:
+            failures[f"scanner page {page.status}"] += 1
             return
-        url = f"{base}/checkin/{event_id}/redeem"
-        headers = {"X-CSRFToken": token}
+        path = f"/checkin/{event_id}/redeem"
+        headers = {"Content-Type": "application/json", "X-CSRFToken": token, "Cookie": _cookie_header(cookies)}
         while time.time() < start_at:
             time.sleep(0.005)
         number = 0
         while (sent := time.time()) < stop_at:
-            payload = {"secret": tickets[number % len(tickets)], "nonce": uuid.uuid4().hex, "device_id": label,
-                       "scanned_at": datetime.now(timezone.utc).isoformat()}
+            payload = json.dumps({"secret": tickets[number % len(tickets)], "nonce": uuid.uuid4().hex,
+                                  "device_id": label, "scanned_at": datetime.now(timezone.utc).isoformat()})
             number += 1
             began = time.perf_counter()
             try:
-                response = session.post(url, json=payload, headers=headers, timeout=REQUEST_TIMEOUT)
-                status = response.json().get("status") if response.status_code == 200 else None
-            except (requests.RequestException, ValueError) as error:
+                connection.request("POST", path, payload, headers)
+                response = connection.getresponse()
+                body = response.read()
+                status = json.loads(body).get("status") if response.status == 200 else None
+            except (OSError, http.client.HTTPException, ValueError) as error:
                 failures[type(error).__name__] += 1
+                connection.close()  # the next request opens a fresh connection
                 continue
             elapsed = time.perf_counter() - began
             if sent < measure_from:
                 continue
             if status is None:
-                failures[f"HTTP {response.status_code}"] += 1
+                failures[f"HTTP {response.status}"] += 1
             else:
                 answers[status] += 1
                 latencies.append(elapsed)
-    except requests.RequestException as error:
+    except (OSError, http.client.HTTPException, RuntimeError) as error:
         failures[f"setup {type(error).__name__}"] += 1
     finally:
-        session.close()
+        connection.close()
         result.update(latencies=latencies, answers=answers, failures=failures)
+
+
+def _cookie_header(cookies: dict) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
+def _keep_cookies(response, cookies: dict) -> None:
+    for header in response.headers.get_all("Set-Cookie") or ():
+        name, _, value = header.split(";", 1)[0].partition("=")
+        cookies[name.strip()] = value
 
 
 def client_process(base, event_id, ticket_slices, run_label, start_at, measure_from, stop_at):

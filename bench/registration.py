@@ -1,6 +1,6 @@
 """Sign-ups per second through the real app against a bare Flask view that inserts one row, in the same run.
 
-    python bench/registration.py [--seconds 10] [--clients 16] [--server gunicorn|waitress] [--workers 4]
+    python bench/registration.py [--seconds 10] [--clients 16] [--server gunicorn|waitress] [--workers N]
                                  [--database-url postgresql+psycopg://...]
 
 For each database (SQLite always; PostgreSQL when --database-url or BENCH_POSTGRES_URL reaches one), both apps are
