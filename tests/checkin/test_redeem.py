@@ -207,12 +207,18 @@ def ada_is_not_checked_in(db, registration_id) -> bool:
     return db.session.get(Registration, registration_id).checked_in_at is None
 
 
-def test_a_deleted_account_is_signed_out_at_the_door(client, db, make_event, make_user):
-    event = make_event()
+def staff_signed_in(client, db, make_user, event):
+    """A staff account given this event's door, signed in on `client`."""
     staff = make_user(Role.STAFF, email="door@acme.example")
     db.session.add(EventStaff(event_id=event.id, user_id=staff.id))
     db.session.commit()
     submit(client, "/login", {"email": staff.email, "password": PASSWORD})
+    return staff
+
+
+def test_a_deleted_account_is_signed_out_at_the_door(client, db, make_event, make_user):
+    event = make_event()
+    staff = staff_signed_in(client, db, make_user, event)
     ada = person(event, "ada@example.com")
     phone = Door(client, event)
     db.session.delete(staff)
@@ -465,10 +471,7 @@ def test_a_door_account_switched_off_mid_shift_cannot_scan_from_its_next_request
     from eventapp.accounts.models import User
 
     event = make_event()
-    staff = make_user(Role.STAFF, email="door@acme.example")
-    db.session.add(EventStaff(event_id=event.id, user_id=staff.id))
-    db.session.commit()
-    submit(client, "/login", {"email": staff.email, "password": PASSWORD})
+    staff = staff_signed_in(client, db, make_user, event)
     door, ada = Door(client, event), person(event, "ada@example.com")
     assert door.scan(ada.ticket_secret).get_json()["status"] == "ok"
     db.session.get(User, staff.id).active = False
