@@ -94,6 +94,18 @@ class SmsOptOut(db.Model):
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
+class EarlySmsStatus(db.Model):
+    """A Twilio status callback that came before the worker had recorded the message's SID (Twilio can answer a
+    send and call back within milliseconds); it is applied as soon as the SID is recorded."""
+
+    __tablename__ = "early_sms_statuses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    error_code: Mapped[str] = mapped_column(sa.String(20), default="")
+    received_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
 class MessageTemplate(db.Model):
     """An organiser's own wording of one message for one event; placeholders are documented on screen."""
 

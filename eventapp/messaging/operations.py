@@ -220,7 +220,12 @@ def _send_and_record(backend, message: Message, prepared) -> str:
         message.sent_at = utcnow()
         message.last_error = ""
         told = signals.message_sent, {}
-    return _record(message, told)
+    status = _record(message, told)
+    if status == MessageStatus.SENT and message.channel == "sms" and message.provider_id:
+        from eventapp.messaging.sms import apply_early_statuses
+
+        apply_early_statuses(message.provider_id)  # Twilio may have called back before the SID was recorded
+    return status
 
 
 def _record(message: Message, told) -> str:
@@ -289,9 +294,12 @@ def sweep() -> int:
     from eventapp.checkin.operations import record_no_shows
     from eventapp.messaging.reminders import queue_due_reminders
 
+    from eventapp.messaging.sms import forget_early_statuses
+
     queue_due_reminders()
     db.session.commit()
     record_no_shows()
+    forget_early_statuses(older_than=utcnow() - timedelta(days=1))
     return deliver_due()
 
 

@@ -18,7 +18,7 @@ from eventapp.leads.models import ActivityKind, Channel, Contact
 from eventapp.leads.operations import record_activity
 from eventapp.messaging.compose import compose_sms, public_base_url
 from eventapp.messaging.email import PermanentError, TransientError
-from eventapp.messaging.models import Message, MessageStatus, SmsOptOut
+from eventapp.messaging.models import EarlySmsStatus, Message, MessageStatus, SmsOptOut
 
 log = logging.getLogger(__name__)
 
@@ -204,10 +204,14 @@ def record_delivery_status(provider_id: str, status: str, error_code: str = "") 
         return None
     message = db.session.execute(
         sa.select(Message).where(Message.provider_id == provider_id, Message.channel == "sms")).scalar_one_or_none()
-    if message is None:
-        log.info("status callback for unknown message %s", provider_id)
-        return None
     status = (status or "").lower()
+    if message is None:
+        if status in DELIVERED_STATUSES | FAILED_STATUSES and len(provider_id) <= 64:
+            # Twilio may call back before the worker has recorded the SID it just got: keep the news until then.
+            db.session.add(EarlySmsStatus(provider_id=provider_id, status=status, error_code=(error_code or "")[:20]))
+        else:
+            log.info("status callback for unknown message %s", provider_id)
+        return None
     if status in DELIVERED_STATUSES:
         changes = {"status": MessageStatus.DELIVERED, "delivered_at": utcnow()}
     elif status in FAILED_STATUSES:
@@ -226,6 +230,28 @@ def record_delivery_status(provider_id: str, status: str, error_code: str = "") 
             set_sms_opt_out(message.recipient, True, keyword=error_code)
         signals.message_failed.send(message, permanent=True)
     return message
+
+
+def apply_early_statuses(provider_id: str) -> None:
+    """Callbacks kept for this SID before its message had it: apply them now. Called, after their own commits, by
+    the worker that recorded the SID and by the callback that kept one, so whichever comes second sees the
+    other's row; applying twice moves the message only once (see record_delivery_status)."""
+    early = list(db.session.execute(sa.select(EarlySmsStatus).where(EarlySmsStatus.provider_id == provider_id)
+                                    .order_by(EarlySmsStatus.id)).scalars())
+    if not early or db.session.execute(sa.select(Message.id).where(
+            Message.provider_id == provider_id, Message.channel == "sms")).first() is None:
+        return
+    for callback in early:
+        record_delivery_status(provider_id, callback.status, callback.error_code)
+        db.session.delete(callback)
+    db.session.commit()
+
+
+def forget_early_statuses(older_than) -> int:
+    """Callbacks for SIDs that never turned up (another app on the same Twilio number): dropped by the sweep."""
+    result = db.session.execute(sa.delete(EarlySmsStatus).where(EarlySmsStatus.received_at < older_than))
+    db.session.commit()
+    return result.rowcount
 
 
 def delivery_error(status: str, error_code: str) -> str:

@@ -46,9 +46,11 @@ def twiml(reply: str | None = None) -> Response:
 @bp.post("/status")
 @signed_by_twilio
 def status():
-    sms.record_delivery_status(request.form.get("MessageSid", ""), request.form.get("MessageStatus", ""),
-                               request.form.get("ErrorCode", ""))
+    sid = request.form.get("MessageSid", "")
+    message = sms.record_delivery_status(sid, request.form.get("MessageStatus", ""), request.form.get("ErrorCode", ""))
     db.session.commit()
+    if message is None and sid:
+        sms.apply_early_statuses(sid)  # the worker may have recorded the SID while this callback was kept
     return "", 204
 
 
