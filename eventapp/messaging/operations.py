@@ -17,6 +17,7 @@ from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.messaging.email import PermanentError, TransientError
 from eventapp.messaging.models import Message, MessageKind, MessageStatus
+from eventapp.messaging.sms import apply_early_statuses, forget_early_statuses
 from eventapp.registration.models import Registration
 
 MAX_ATTEMPTS = 8
@@ -196,7 +197,11 @@ def _deliver_claimed(message: Message, known_templates: dict | None = None) -> s
             # worker killed at any moment has sent at most one message it has not recorded (which goes again,
             # with the same Message-ID). Composing, the CPU work, stays outside, so threads still overlap.
             with _SENDING:
-                return _send_and_record(backend, message, prepared)
+                status = _send_and_record(backend, message, prepared)
+            if status == MessageStatus.SENT and message.channel == "sms" and message.provider_id:
+                # Twilio may have called back before the SID was recorded; looked for after the send's turn
+                apply_early_statuses(message.provider_id)
+            return status
     return _record(message, told)
 
 
@@ -220,12 +225,7 @@ def _send_and_record(backend, message: Message, prepared) -> str:
         message.sent_at = utcnow()
         message.last_error = ""
         told = signals.message_sent, {}
-    status = _record(message, told)
-    if status == MessageStatus.SENT and message.channel == "sms" and message.provider_id:
-        from eventapp.messaging.sms import apply_early_statuses
-
-        apply_early_statuses(message.provider_id)  # Twilio may have called back before the SID was recorded
-    return status
+    return _record(message, told)
 
 
 def _record(message: Message, told) -> str:
@@ -293,8 +293,6 @@ def sweep() -> int:
     """Every minute: queue due reminders, take back dead workers' claims, deliver what is due."""
     from eventapp.checkin.operations import record_no_shows
     from eventapp.messaging.reminders import queue_due_reminders
-
-    from eventapp.messaging.sms import forget_early_statuses
 
     queue_due_reminders()
     db.session.commit()
