@@ -30,9 +30,11 @@ event_rescheduled = _signals.signal("event-rescheduled")
 # sender: the Registration; an organiser approved or declined a pending sign-up
 registration_approved = _signals.signal("registration-approved")
 registration_declined = _signals.signal("registration-declined")
-# sender: the Registration; kwargs: checkin (the CheckIn row)
+# sender: the door's Ticket of the registration (id, event, contact, status, check-in state: plain values read
+# in the scan's one query); kwargs: checkin (the logged scan's values, with CheckIn's attribute names)
 checked_in = _signals.signal("checked-in")
 checked_out = _signals.signal("checked-out")
+# sender: the Registration; kwargs: checkin (the CheckIn row)
 check_in_undone = _signals.signal("check-in-undone")
 walked_in = _signals.signal("walked-in")
 # sender: the Registration; the event ended and they never came

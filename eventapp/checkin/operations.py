@@ -3,21 +3,20 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from types import SimpleNamespace
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager
-from sqlalchemy.orm.attributes import set_committed_value
 
 from eventapp import signals
 from eventapp.accounts.models import BACK_OFFICE_ROLES, Membership, Role, User
 from eventapp.checkin.models import CheckIn, EventStaff, ScanResult
 from eventapp.core.time import utcnow
-from eventapp.events.models import Event, EventStatus
+from eventapp.events.models import Event, EventKind, EventStatus
 from eventapp.extensions import db
 from eventapp.leads.models import Contact
 from eventapp.registration.models import Registration, RegistrationStatus
@@ -62,9 +61,8 @@ _KEEP_EARLIEST = (
            _registrations.c.checked_in_at > sa.bindparam("scanned_at"))
     .values(checked_in_at=sa.bindparam("scanned_at"), checked_in_device=sa.bindparam("device_id"),
             checked_in_by_id=sa.bindparam("staff_id")))
-_CHECK_IN_STATE = ("checked_in_at", "checked_in_device", "checked_in_by_id")
-_CHECK_IN_STATE_OF = sa.select(*(_registrations.c[name] for name in _CHECK_IN_STATE)).where(
-    _registrations.c.id == sa.bindparam("registration_id"))
+_CHECK_OUT = (sa.update(_registrations).where(_registrations.c.id == sa.bindparam("registration_id"))
+              .values(checked_out_at=sa.bindparam("scanned_at")))
 _LOG_SCAN = sa.insert(_checkins)
 _STATS = sa.select(sa.func.count().filter(_registrations.c.checked_in_at.is_not(None)),
                    sa.func.count(),
@@ -73,47 +71,146 @@ _STATS = sa.select(sa.func.count().filter(_registrations.c.checked_in_at.is_not(
     _registrations.c.status == RegistrationStatus.CONFIRMED.value)
 
 
-@cache
-def _ticket_query():
-    """This organisation's ticket with its holder, in one query (built on first use: the mappers must be
-    configured, which needs every model imported)."""
-    return (sa.select(Registration).join(Registration.contact).join(Event, Registration.event_id == Event.id)
-            .where(Registration.ticket_secret == sa.bindparam("secret"),
-                   Event.organisation_id == sa.bindparam("organisation_id"))
-            .options(contains_eager(Registration.contact)))
+class Holder(NamedTuple):
+    """The ticket's holder, as the answer shows them and their lead activity needs them."""
+    id: int
+    organisation_id: int
+    first_name: str
+    last_name: str
+    company: str
+    job_title: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
 
 
-def event_for_scanning(user, event_id: int) -> Event | None:
+class EventRef(NamedTuple):
+    """The ticket's event: what a check-in's answer and lead activity need of it."""
+    id: int
+    title: str
+    timezone: str
+    campaign_id: int | None
+
+
+@dataclass(slots=True)
+class Ticket:
+    """A registration as the door sees it: read by one Core query with its holder, its event and who checked it
+    in, as plain values. With `id`, `event` and `contact` it stands in for the Registration in the check-in
+    signals; the ORM's loading and bookkeeping were a third of a scan's cost."""
+    id: int
+    event: EventRef
+    contact: Holder
+    status: str
+    walk_in: bool
+    checked_in_at: datetime | None
+    checked_in_device: str | None
+    checked_in_by: str  # the staff member's name (or email); "" when nobody checked it in or it was no account
+
+    @property
+    def event_id(self) -> int:
+        return self.event.id
+
+
+_contacts, _events, _users = Contact.__table__, Event.__table__, User.__table__
+_checker = _users.alias("checker")
+_TICKET = (
+    sa.select(_registrations.c.id, _registrations.c.status, _registrations.c.walk_in,
+              _registrations.c.checked_in_at, _registrations.c.checked_in_device,
+              sa.func.coalesce(sa.func.nullif(_checker.c.name, ""), _checker.c.email, "").label("checked_in_by"),
+              _events.c.id.label("event_id"), _events.c.title, _events.c.timezone, _events.c.campaign_id,
+              _contacts.c.id.label("contact_id"), _contacts.c.organisation_id, _contacts.c.first_name,
+              _contacts.c.last_name, _contacts.c.company, _contacts.c.job_title)
+    .join(_contacts, _contacts.c.id == _registrations.c.contact_id)
+    .join(_events, _events.c.id == _registrations.c.event_id)
+    .outerjoin(_checker, _checker.c.id == _registrations.c.checked_in_by_id))
+# This organisation's tickets only: another organisation's ticket is an unknown code here.
+_TICKET_BY_SECRET = _TICKET.where(_registrations.c.ticket_secret == sa.bindparam("secret"),
+                                  _events.c.organisation_id == sa.bindparam("organisation_id"))
+_TICKET_BY_ID = _TICKET.where(_registrations.c.id == sa.bindparam("registration_id"))
+
+
+def _ticket(statement, values: dict) -> Ticket | None:
+    row = _execute(statement, values).first()
+    if row is None:
+        return None
+    return Ticket(id=row.id, status=row.status, walk_in=row.walk_in, checked_in_at=row.checked_in_at,
+                  checked_in_device=row.checked_in_device, checked_in_by=row.checked_in_by,
+                  event=EventRef(row.event_id, row.title, row.timezone, row.campaign_id),
+                  contact=Holder(row.contact_id, row.organisation_id, row.first_name, row.last_name,
+                                 row.company, row.job_title))
+
+
+def find_by_secret(secret: str, organisation_id: int) -> Ticket | None:
+    if not secret or len(secret) > MAX_SECRET:
+        return None
+    return _ticket(_TICKET_BY_SECRET, {"secret": secret, "organisation_id": organisation_id})
+
+
+def ticket_of(registration_id: int) -> Ticket | None:
+    return _ticket(_TICKET_BY_ID, {"registration_id": registration_id})
+
+
+class DoorEvent(NamedTuple):
+    """The event as the door's requests need it, read with the staff member's access to it (plain values: the
+    ORM's loading of a whole Event was a tenth of a scan's cost). Walk-ins, which register, load the Event."""
+    id: int
+    organisation_id: int
+    title: str
+    kind: str
+    timezone: str
+    exit_scans_enabled: bool
+
+    @property
+    def kind_label(self):
+        return EventKind(self.kind).label
+
+
+@dataclass(frozen=True, slots=True)
+class DoorStaff(UserMixin):
+    """The signed-in user of the door's requests (the scanner and its API): who scans, as plain values read with
+    their access to the event. Those requests need no more of the account; the rest of the app gets a User."""
+    id: int
+    email: str
+    name: str
+    active: bool
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+def staff_with_event(user_id: int, event_id: int) -> tuple[DoorStaff | None, DoorEvent | None]:
+    """The user, and the event when they may scan its tickets (else None), in one query: every scan starts here.
+    Owners and organisers of the organisation scan any of its events, staff only the events they are given."""
+    row = _execute(_STAFF_WITH_EVENT, {"event_id": event_id, "user_id": user_id}).first()
+    if row is None:
+        return None, None
+    staff, event = DoorStaff(*row[:4]), DoorEvent(*row[4:10])
+    role, assignment = row[10:]
+    if event.id is not None and (role in BACK_OFFICE_ROLES or (role == Role.STAFF and assignment is not None)):
+        return staff, event
+    return staff, None
+
+
+def event_for_scanning(user, event_id: int) -> DoorEvent | None:
     """The event, when this user may scan its tickets; else None."""
     if not getattr(user, "is_authenticated", False):
         return None
     return staff_with_event(user.id, event_id)[1]
 
 
-def staff_with_event(user_id: int, event_id: int) -> tuple[User | None, Event | None]:
-    """The user, and the event when they may scan its tickets (else None), in one query: every scan starts here.
-    Owners and organisers of the organisation scan any of its events, staff only the events they are given."""
-    row = db.session.execute(_user_with_event_access(), {"event_id": event_id, "user_id": user_id}).first()
-    if row is None:
-        return None, None
-    user, event, role, assignment = row
-    if event is not None and (role in BACK_OFFICE_ROLES or (role == Role.STAFF and assignment is not None)):
-        return user, event
-    return user, None
-
-
-@cache
-def _user_with_event_access():
-    """The user, the event, the user's role in the event's organisation and their assignment to the event (built
-    on first use, when every mapper is configured)."""
-    memberships, event_staff = Membership.__table__, EventStaff.__table__
-    return (sa.select(User, Event, memberships.c.role, event_staff.c.id)
-            .select_from(User)
-            .outerjoin(Event, Event.id == sa.bindparam("event_id"))
-            .outerjoin(memberships, sa.and_(memberships.c.organisation_id == Event.organisation_id,
-                                            memberships.c.user_id == User.id))
-            .outerjoin(event_staff, sa.and_(event_staff.c.event_id == Event.id, event_staff.c.user_id == User.id))
-            .where(User.id == sa.bindparam("user_id")))
+_memberships, _event_staff = Membership.__table__, EventStaff.__table__
+# The user, the event, the user's role in the event's organisation and their assignment to the event.
+_STAFF_WITH_EVENT = (
+    sa.select(*(_users.c[name] for name in DoorStaff.__dataclass_fields__),
+              *(_events.c[name] for name in DoorEvent._fields), _memberships.c.role, _event_staff.c.id)
+    .select_from(_users)
+    .outerjoin(_events, _events.c.id == sa.bindparam("event_id"))
+    .outerjoin(_memberships, sa.and_(_memberships.c.organisation_id == _events.c.organisation_id,
+                                     _memberships.c.user_id == _users.c.id))
+    .outerjoin(_event_staff, sa.and_(_event_staff.c.event_id == _events.c.id, _event_staff.c.user_id == _users.c.id))
+    .where(_users.c.id == sa.bindparam("user_id")))
 
 
 def scannable_events(user) -> list[Event]:
@@ -129,29 +226,25 @@ def scannable_events(user) -> list[Event]:
     return list(db.session.execute(query.order_by(Event.starts_at)).scalars())
 
 
-def stats(event: Event) -> dict:
+def stats(event: DoorEvent) -> dict:
     """The door's counts. They cost a count over the event's registrations, so scans do not carry them: the
     scanner page asks for them every few seconds (and after walk-ins, undos and uploads)."""
     checked_in, expected, walk_ins = db.session.execute(_STATS, {"event_id": event.id}).one()
     return {"checked_in": checked_in, "expected": expected, "walk_ins": walk_ins}
 
 
-def _answer(checkin: CheckIn, registration: Registration | None, event: Event) -> dict:
+def _answer(checkin, ticket: Ticket | None, event: DoorEvent) -> dict:
     attendee = None
-    if registration is not None and checkin.result != ScanResult.WRONG_EVENT:
-        contact = registration.contact
-        attendee = {"name": contact.name, "company": contact.company, "job_title": contact.job_title,
-                    "ticket_type": _("Walk-in") if registration.walk_in else str(event.kind_label)}
-    by = None
-    if registration is not None and registration.checked_in_at is not None:
-        staff = db.session.get(User, registration.checked_in_by_id) if registration.checked_in_by_id else None
-        by = {"device_id": registration.checked_in_device or "",
-              "staff": (staff.name or staff.email) if staff is not None else ""}
-    return {"status": checkin.result, "message": message_for(checkin, registration),
+    if ticket is not None and checkin.result != ScanResult.WRONG_EVENT:
+        holder = ticket.contact
+        attendee = {"name": holder.name, "company": holder.company, "job_title": holder.job_title,
+                    "ticket_type": _("Walk-in") if ticket.walk_in else str(event.kind_label)}
+    checked_in = ticket is not None and ticket.checked_in_at is not None
+    return {"status": checkin.result, "message": message_for(checkin, ticket),
             "attendee": attendee, "nonce": checkin.nonce,
-            "checked_in_at": registration.checked_in_at.isoformat()
-            if registration is not None and registration.checked_in_at else None,
-            "checked_in_by": by}
+            "checked_in_at": ticket.checked_in_at.isoformat() if checked_in else None,
+            "checked_in_by": {"device_id": ticket.checked_in_device or "", "staff": ticket.checked_in_by}
+            if checked_in else None}
 
 
 MESSAGES = {
@@ -166,27 +259,17 @@ MESSAGES = {
 }
 
 
-def message_for(checkin: CheckIn, registration) -> str:
+def message_for(checkin, ticket: Ticket | None) -> str:
     result = ScanResult(checkin.result)
     if result == ScanResult.ALREADY_CHECKED_IN:
         from eventapp.core.templating import local_time
 
-        when = local_time(registration.checked_in_at, registration.event.timezone) \
-            if registration is not None and registration.checked_in_at else ""  # the door's wall clock
+        when = local_time(ticket.checked_in_at, ticket.event.timezone) \
+            if ticket is not None and ticket.checked_in_at else ""  # the door's wall clock
         return _("Already checked in at %(when)s", when=when)
     if result == ScanResult.WRONG_EVENT:
-        return _("This ticket is for another event: %(title)s",
-                 title=registration.event.title if registration is not None else "")
+        return _("This ticket is for another event: %(title)s", title=ticket.event.title if ticket else "")
     return str(MESSAGES[result])
-
-
-def find_by_secret(secret: str, organisation_id: int) -> Registration | None:
-    """Only this organisation's tickets: another organisation's ticket is an unknown code here, and its holder
-    and event stay theirs. The holder (registration.contact) comes loaded."""
-    if not secret or len(secret) > MAX_SECRET:
-        return None
-    return db.session.execute(_ticket_query(), {"secret": secret, "organisation_id": organisation_id}
-                              ).scalar_one_or_none()
 
 
 def _believable(scanned_at: datetime) -> datetime:
@@ -194,12 +277,12 @@ def _believable(scanned_at: datetime) -> datetime:
     return now if scanned_at > now + CLOCK_SKEW else scanned_at
 
 
-def redeem(event: Event, scan: Scan, staff, registration: Registration | None = None) -> dict:
-    """One scan (or tap). The nonce makes a retried upload return its first answer; one conditional UPDATE
-    makes concurrent scans of one ticket give exactly one "ok"."""
+def redeem(event: DoorEvent, scan: Scan, staff, registration_id: int | None = None) -> dict:
+    """One scan (or a tap on the registration with this id). The nonce makes a retried upload return its first
+    answer; one conditional UPDATE makes concurrent scans of one ticket give exactly one "ok"."""
     try:
-        checkin, registration = _redeem(event, scan, staff, registration)
-        answer = _answer(checkin, registration, event)  # before the commit, while everything is loaded
+        checkin, ticket = _redeem(event, scan, staff, registration_id)
+        answer = _answer(checkin, ticket, event)  # before the commit expires the event
         db.session.commit()
     except IntegrityError:
         # The nonce was seen before (a retried upload, or the same scan uploaded twice at once): the rollback
@@ -208,7 +291,7 @@ def redeem(event: Event, scan: Scan, staff, registration: Registration | None = 
         existing = _by_nonce(scan.nonce)
         if existing is None:
             raise
-        return _answer(existing, existing.registration, event)
+        return _answer(existing, ticket_of(existing.registration_id) if existing.registration_id else None, event)
     return answer
 
 
@@ -216,67 +299,72 @@ def _by_nonce(nonce: str) -> CheckIn | None:
     return db.session.execute(sa.select(CheckIn).where(CheckIn.nonce == nonce)).scalar_one_or_none()
 
 
-def _redeem(event: Event, scan: Scan, staff, registration: Registration | None) -> tuple[CheckIn, Registration]:
-    if registration is None:
-        registration = find_by_secret(scan.secret, event.organisation_id)
+def _redeem(event: DoorEvent, scan: Scan, staff, registration_id: int | None) -> tuple[SimpleNamespace, Ticket | None]:
+    ticket = find_by_secret(scan.secret, event.organisation_id) if registration_id is None \
+        else ticket_of(registration_id)
     scanned_at = _believable(scan.scanned_at)
-    staff_id = getattr(staff, "id", None)
     signal = None
-    if registration is None:
+    if ticket is None:
         result = ScanResult.INVALID
-    elif registration.event_id != event.id:
+    elif ticket.event_id != event.id:
         result = ScanResult.WRONG_EVENT
-    elif registration.status in REFUSALS:
-        result = REFUSALS[registration.status]
+    elif ticket.status in REFUSALS:
+        result = REFUSALS[ticket.status]
     elif scan.direction == "out":
-        if registration.checked_in_at is None:
+        if ticket.checked_in_at is None:
             result = ScanResult.NOT_CHECKED_IN
         else:
             result, signal = ScanResult.CHECKED_OUT, signals.checked_out
-            registration.checked_out_at = scanned_at
-    elif _claim_check_in(registration, scanned_at, scan.device_id, staff_id):
+            _execute(_CHECK_OUT, {"registration_id": ticket.id, "scanned_at": scanned_at})
+    elif _claim_check_in(ticket, scanned_at, scan.device_id, staff):
         result, signal = ScanResult.OK, signals.checked_in
     else:
         result = ScanResult.ALREADY_CHECKED_IN
-        _keep_earliest(registration, scanned_at, scan.device_id, staff_id)
-    checkin = _log_scan(event, scan, registration, scanned_at, staff_id, result)
+        ticket = _keep_earliest(ticket, scanned_at, scan.device_id, staff)
+    checkin = _log_scan(event, scan, ticket, scanned_at, getattr(staff, "id", None), result)
     if signal is not None:
-        signal.send(registration, checkin=checkin)
-    return checkin, registration
+        signal.send(ticket, checkin=checkin)
+    return checkin, ticket
 
 
-def _log_scan(event: Event, scan: Scan, registration, scanned_at, staff_id, result: ScanResult) -> SimpleNamespace:
+def _execute(statement, values: dict):
+    """Core statements of a scan go straight to the session's connection (in its transaction)."""
+    return db.session.connection().execute(statement, values)
+
+
+def _log_scan(event: DoorEvent, scan: Scan, ticket: Ticket | None, scanned_at, staff_id,
+              result: ScanResult) -> SimpleNamespace:
     """Append the scan to the log by a Core INSERT; a nonce seen before fails here. Returns the row's values
     with CheckIn's attribute names, for the answer and the signal's subscribers (a plain namespace: a CheckIn
     object nobody saves would cost the ORM's bookkeeping on every scan)."""
-    values = {"event_id": event.id, "registration_id": registration.id if registration is not None else None,
-              "secret_hash": "" if registration is not None else secret_hash(scan.secret), "result": result.value,
+    values = {"event_id": event.id, "registration_id": ticket.id if ticket is not None else None,
+              "secret_hash": "" if ticket is not None else secret_hash(scan.secret), "result": result.value,
               "direction": scan.direction, "method": scan.method, "device_id": scan.device_id,
               "staff_user_id": staff_id, "nonce": scan.nonce, "scanned_at": scanned_at, "received_at": utcnow(),
               "reason": scan.reason}
-    db.session.execute(_LOG_SCAN, values)
+    _execute(_LOG_SCAN, values)
     return SimpleNamespace(**values)
 
 
-def _claim_check_in(registration: Registration, scanned_at, device_id: str, staff_id) -> bool:
-    claimed = db.session.execute(_CLAIM_CHECK_IN, {"registration_id": registration.id, "scanned_at": scanned_at,
-                                                   "device_id": device_id, "staff_id": staff_id}).rowcount == 1
+def _claim_check_in(ticket: Ticket, scanned_at, device_id: str, staff) -> bool:
+    claimed = _execute(_CLAIM_CHECK_IN, {"registration_id": ticket.id, "scanned_at": scanned_at,
+                                         "device_id": device_id, "staff_id": getattr(staff, "id", None)}
+                       ).rowcount == 1
     if claimed:  # we know what we wrote: no need to read it back
-        for name, value in zip(_CHECK_IN_STATE, (scanned_at, device_id, staff_id)):
-            set_committed_value(registration, name, value)
+        ticket.checked_in_at, ticket.checked_in_device = scanned_at, device_id
+        ticket.checked_in_by = (staff.name or staff.email) if staff is not None else ""
     return claimed
 
 
-def _keep_earliest(registration: Registration, scanned_at, device_id: str, staff_id) -> None:
-    """Two phones offline scanned one ticket: the attendance is the earliest scan, whichever uploaded first."""
-    db.session.execute(_KEEP_EARLIEST, {"registration_id": registration.id, "scanned_at": scanned_at,
-                                        "device_id": device_id, "staff_id": staff_id})
-    state = db.session.execute(_CHECK_IN_STATE_OF, {"registration_id": registration.id}).one()
-    for name, value in zip(_CHECK_IN_STATE, state):
-        set_committed_value(registration, name, value)
+def _keep_earliest(ticket: Ticket, scanned_at, device_id: str, staff) -> Ticket:
+    """Two phones offline scanned one ticket: the attendance is the earliest scan, whichever uploaded first.
+    Returns the ticket as it now stands (another phone may have written it since it was read)."""
+    _execute(_KEEP_EARLIEST, {"registration_id": ticket.id, "scanned_at": scanned_at, "device_id": device_id,
+                              "staff_id": getattr(staff, "id", None)})
+    return ticket_of(ticket.id)
 
 
-def undo_last(event: Event, device_id: str, reason: str, staff) -> dict | None:
+def undo_last(event: DoorEvent, device_id: str, reason: str, staff) -> dict | None:
     """Take back this device's most recent check-in that still stands; None when there is none."""
     last = db.session.execute(
         sa.select(CheckIn).join(Registration, CheckIn.registration_id == Registration.id)
@@ -295,8 +383,9 @@ def undo_last(event: Event, device_id: str, reason: str, staff) -> dict | None:
     db.session.add(undo)
     db.session.flush()
     signals.check_in_undone.send(registration, checkin=undo)
+    answer = _answer(undo, ticket_of(registration.id), event)
     db.session.commit()
-    return _answer(undo, registration, event)
+    return answer
 
 
 def walk_in(event: Event, email, details: dict, scan: Scan, staff) -> dict:
@@ -312,10 +401,10 @@ def walk_in(event: Event, email, details: dict, scan: Scan, staff) -> dict:
         db.session.flush()
         signals.walked_in.send(registration)
     scan.method = "walk_in"
-    return redeem(event, scan, staff, registration=registration)
+    return redeem(event, scan, staff, registration_id=registration.id)
 
 
-def search(event: Event, text: str, limit: int = 20) -> list[dict]:
+def search(event: DoorEvent, text: str, limit: int = 20) -> list[dict]:
     pattern = f"%{text.strip().lower()[:100]}%"
     rows = db.session.execute(
         sa.select(Registration, Contact).join(Contact, Registration.contact_id == Contact.id)
@@ -329,7 +418,7 @@ def search(event: Event, text: str, limit: int = 20) -> list[dict]:
              "status": r.status, "checked_in": r.checked_in_at is not None} for r, c in rows]
 
 
-def ticket_list(event: Event) -> list[dict]:
+def ticket_list(event: DoorEvent) -> list[dict]:
     """What a phone keeps to validate offline: hashed secrets, names, statuses; no emails, no raw secrets."""
     rows = db.session.execute(
         sa.select(Registration.ticket_secret, Registration.status, Registration.checked_in_at, Contact.first_name,

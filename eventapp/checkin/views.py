@@ -34,7 +34,7 @@ def _logged_in():
 
 def _load_staff(user_id: int):
     """The signed-in user for this blueprint's requests, and with them, in the same query, the event the request
-    is for (kept on `g` for _event_for_staff)."""
+    is for (kept on `g` for _event_for_staff). For an event's door the user is a DoorStaff, plain values."""
     event_id = (request.view_args or {}).get("event_id")
     if event_id is None:
         return load_user(user_id)
@@ -53,7 +53,7 @@ def _door_is_not_rate_limited():
     return request.blueprint == bp.name
 
 
-def _event_for_staff(event_id: int) -> Event:
+def _event_for_staff(event_id: int) -> operations.DoorEvent:
     loaded = g.get("scan_access")
     if loaded is not None and loaded[:2] == (current_user.id, event_id):
         event = loaded[2]
@@ -173,7 +173,7 @@ def checkin_registration(event_id, registration_id):
     except ValueError as error:
         return _bad(str(error))
     scan.method = "search"
-    return jsonify(operations.redeem(event, scan, current_user, registration=registration))
+    return jsonify(operations.redeem(event, scan, current_user, registration_id=registration.id))
 
 
 class WalkInForm(DetailsForm):
@@ -207,6 +207,7 @@ def walk_in(event_id):
 
     scan = Scan(nonce=str(payload.get("nonce") or secrets.token_hex(16))[:64],
                 device_id=str(payload.get("device_id") or "")[:64], scanned_at=datetime.now(timezone.utc))
+    event = db.session.get(Event, event.id)  # a walk-in registers: that takes the whole Event
     answer = operations.walk_in(event, form.normalised_email, form.details(), scan, current_user)
     return jsonify({**answer, "stats": operations.stats(event)})  # a new person at the door: every count moved
 

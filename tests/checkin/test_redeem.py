@@ -116,7 +116,7 @@ def test_the_counts_follow_every_phone_scan_walk_in_and_undo(door, db):
 
 @pytest.mark.parametrize("setup, expected, words", [
     ("cancelled", "cancelled", "cancelled"), ("pending", "not_approved", "Not approved"),
-    ("waitlisted", "waitlisted", "waiting list"), ("other_event", "wrong_event", "another event"),
+    ("waitlisted", "waitlisted", "waiting list"), ("other_event", "wrong_event", "another event: Other seminar"),
 ])
 def test_refusals_say_why_and_are_logged(door, db, make_event, setup, expected, words):
     event = door.event if setup != "other_event" else make_event(title="Other seminar")
@@ -478,3 +478,29 @@ def test_a_door_account_switched_off_mid_shift_cannot_scan_from_its_next_request
     db.session.commit()
     assert door.scan(ada.ticket_secret).status_code in (302, 401)  # the user is loaded afresh on every request
     assert [c.result for c in checkins(db)] == ["ok"]
+
+
+def test_a_second_scan_names_the_staff_member_and_phone_that_checked_the_ticket_in(app, db, make_event, make_user):
+    """The answer is read back with the ticket: who checked it in (their name, or their email when they have none)
+    and on which phone, even when that was someone else at another door."""
+    from eventapp.accounts.models import User
+
+    event = make_event()
+    ada, grace = person(event, "ada@example.com"), person(event, "grace@example.com")
+    first_client, second_client = app.test_client(), app.test_client()
+    named = staff_signed_in(first_client, db, make_user, event)
+    db.session.get(User, named.id).name = "Dora Door"
+    unnamed = make_user(Role.STAFF, email="gate@acme.example")
+    db.session.add(EventStaff(event_id=event.id, user_id=unnamed.id))
+    db.session.commit()
+    submit(second_client, "/login", {"email": unnamed.email, "password": PASSWORD})
+    front, gate = Door(first_client, event, device="front-1"), Door(second_client, event, device="gate-2")
+    assert front.scan(ada.ticket_secret).get_json()["checked_in_by"] == {"device_id": "front-1", "staff": "Dora Door"}
+    assert gate.scan(grace.ticket_secret).get_json()["checked_in_by"] == {"device_id": "gate-2",
+                                                                          "staff": "gate@acme.example"}
+    again = gate.scan(ada.ticket_secret).get_json()
+    assert again["status"] == "already_checked_in"
+    assert again["checked_in_by"] == {"device_id": "front-1", "staff": "Dora Door"}
+    assert again["attendee"]["name"] == "Ada Test"
+    db.session.expire_all()
+    assert db.session.get(Registration, ada.id).checked_in_by_id == named.id
