@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import zxingcpp
 from flask import current_app
-from flask_babel import get_locale, get_translations, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -24,69 +24,63 @@ WITH_CANCEL = {MessageKind.CANCELLED, MessageKind.EVENT_CANCELLED}
 QR_CID = "ticket-qr@eventapp"
 
 
+def N_(text: str) -> str:
+    """Marks a text for the catalogue (N_ is one of Babel's default keywords) without translating it here: it is
+    translated when a message is composed, with the catalogue of the reader's language looked up once per message
+    (Flask-Babel's gettext looks the locale and catalogue up again for each text)."""
+    return text
+
+
 SUBJECTS = {
-    MessageKind.CONFIRMATION: _l("You're registered: %(title)s"),
-    MessageKind.PENDING: _l("We received your sign-up: %(title)s"),
-    MessageKind.WAITLISTED: _l("You're on the waiting list: %(title)s"),
-    MessageKind.APPROVED: _l("Your place is confirmed: %(title)s"),
-    MessageKind.DECLINED: _l("About your sign-up: %(title)s"),
-    MessageKind.PROMOTED: _l("A seat opened up, you're in: %(title)s"),
-    MessageKind.CANCELLED: _l("Your registration is cancelled: %(title)s"),
-    MessageKind.ALREADY_REGISTERED: _l("Your registration: %(title)s"),
-    MessageKind.REMINDER: _l("Reminder: %(title)s"),
-    MessageKind.EVENT_UPDATED: _l("Updated: %(title)s"),
-    MessageKind.EVENT_CANCELLED: _l("Cancelled: %(title)s"),
-    MessageKind.TEST: _l("Test message: %(title)s"),
+    MessageKind.CONFIRMATION: N_("You're registered: %(title)s"),
+    MessageKind.PENDING: N_("We received your sign-up: %(title)s"),
+    MessageKind.WAITLISTED: N_("You're on the waiting list: %(title)s"),
+    MessageKind.APPROVED: N_("Your place is confirmed: %(title)s"),
+    MessageKind.DECLINED: N_("About your sign-up: %(title)s"),
+    MessageKind.PROMOTED: N_("A seat opened up, you're in: %(title)s"),
+    MessageKind.CANCELLED: N_("Your registration is cancelled: %(title)s"),
+    MessageKind.ALREADY_REGISTERED: N_("Your registration: %(title)s"),
+    MessageKind.REMINDER: N_("Reminder: %(title)s"),
+    MessageKind.EVENT_UPDATED: N_("Updated: %(title)s"),
+    MessageKind.EVENT_CANCELLED: N_("Cancelled: %(title)s"),
+    MessageKind.TEST: N_("Test message: %(title)s"),
 }
 
 INTROS = {
-    MessageKind.CONFIRMATION: _l("You're registered. Show the QR code below at the entrance."),
-    MessageKind.PENDING: _l("Thank you for signing up. The organisers review each sign-up and will let you know."),
-    MessageKind.WAITLISTED: _l("The event is full, so you are on the waiting list. If a seat frees up, it goes to the "
+    MessageKind.CONFIRMATION: N_("You're registered. Show the QR code below at the entrance."),
+    MessageKind.PENDING: N_("Thank you for signing up. The organisers review each sign-up and will let you know."),
+    MessageKind.WAITLISTED: N_("The event is full, so you are on the waiting list. If a seat frees up, it goes to the "
                                "next person on the list and we will tell you at once."),
-    MessageKind.APPROVED: _l("Good news: the organisers approved your sign-up. Show the QR code below at the "
+    MessageKind.APPROVED: N_("Good news: the organisers approved your sign-up. Show the QR code below at the "
                              "entrance."),
-    MessageKind.DECLINED: _l("Thank you for your interest. Unfortunately the organisers could not offer you a place "
+    MessageKind.DECLINED: N_("Thank you for your interest. Unfortunately the organisers could not offer you a place "
                              "at this event."),
-    MessageKind.PROMOTED: _l("A seat opened up and it is yours. Show the QR code below at the entrance."),
-    MessageKind.CANCELLED: _l("Your registration is cancelled, as you asked. We hope to see you another time."),
-    MessageKind.ALREADY_REGISTERED: _l("Someone (probably you) tried to sign up again with this address. You are "
+    MessageKind.PROMOTED: N_("A seat opened up and it is yours. Show the QR code below at the entrance."),
+    MessageKind.CANCELLED: N_("Your registration is cancelled, as you asked. We hope to see you another time."),
+    MessageKind.ALREADY_REGISTERED: N_("Someone (probably you) tried to sign up again with this address. You are "
                                        "already registered; here is the link to your registration."),
-    MessageKind.REMINDER: _l("This is a reminder that the event is coming up. Your ticket is below."),
-    MessageKind.EVENT_UPDATED: _l("The organisers changed the time or place of this event. The details below are "
+    MessageKind.REMINDER: N_("This is a reminder that the event is coming up. Your ticket is below."),
+    MessageKind.EVENT_UPDATED: N_("The organisers changed the time or place of this event. The details below are "
                                   "the new ones; the attached calendar entry updates your calendar."),
-    MessageKind.EVENT_CANCELLED: _l("We are sorry: this event has been cancelled. The attached calendar entry "
+    MessageKind.EVENT_CANCELLED: N_("We are sorry: this event has been cancelled. The attached calendar entry "
                                     "removes it from your calendar."),
-    MessageKind.TEST: _l("This is a test of how this message looks."),
+    MessageKind.TEST: N_("This is a test of how this message looks."),
 }
 
 SMS_TEXTS = {
-    MessageKind.CONFIRMATION: _l("You're registered for %(title)s. Ticket: %(url)s"),
-    MessageKind.PENDING: _l("We received your sign-up for %(title)s: %(url)s"),
-    MessageKind.WAITLISTED: _l("You're on the waiting list for %(title)s: %(url)s"),
-    MessageKind.APPROVED: _l("Your place at %(title)s is confirmed. Ticket: %(url)s"),
-    MessageKind.DECLINED: _l("Sorry, no place at %(title)s this time."),
-    MessageKind.PROMOTED: _l("A seat opened up at %(title)s, you're in. Ticket: %(url)s"),
-    MessageKind.CANCELLED: _l("Your registration for %(title)s is cancelled."),
-    MessageKind.ALREADY_REGISTERED: _l("You're already registered for %(title)s: %(url)s"),
-    MessageKind.REMINDER: _l("Reminder: %(title)s is coming up. Ticket: %(url)s"),
-    MessageKind.EVENT_UPDATED: _l("%(title)s has changed time or place: %(url)s"),
-    MessageKind.EVENT_CANCELLED: _l("%(title)s has been cancelled."),
-    MessageKind.TEST: _l("Test message for %(title)s"),
+    MessageKind.CONFIRMATION: N_("You're registered for %(title)s. Ticket: %(url)s"),
+    MessageKind.PENDING: N_("We received your sign-up for %(title)s: %(url)s"),
+    MessageKind.WAITLISTED: N_("You're on the waiting list for %(title)s: %(url)s"),
+    MessageKind.APPROVED: N_("Your place at %(title)s is confirmed. Ticket: %(url)s"),
+    MessageKind.DECLINED: N_("Sorry, no place at %(title)s this time."),
+    MessageKind.PROMOTED: N_("A seat opened up at %(title)s, you're in. Ticket: %(url)s"),
+    MessageKind.CANCELLED: N_("Your registration for %(title)s is cancelled."),
+    MessageKind.ALREADY_REGISTERED: N_("You're already registered for %(title)s: %(url)s"),
+    MessageKind.REMINDER: N_("Reminder: %(title)s is coming up. Ticket: %(url)s"),
+    MessageKind.EVENT_UPDATED: N_("%(title)s has changed time or place: %(url)s"),
+    MessageKind.EVENT_CANCELLED: N_("%(title)s has been cancelled."),
+    MessageKind.TEST: N_("Test message for %(title)s"),
 }
-
-
-# Only the one text a message needs is translated (translating all twelve per mail was measurable).
-def subject_for(kind: str, title: str) -> str:
-    return str(SUBJECTS[MessageKind(kind)]) % {"title": title}
-
-
-def intro_for(kind: str) -> str:
-    return str(INTROS[MessageKind(kind)])
-
-
-def sms_text_for(kind: str, title: str, manage_url: str) -> str:
-    return str(SMS_TEXTS[MessageKind(kind)]) % {"title": title, "url": manage_url}
 
 
 PLACEHOLDERS = {
@@ -134,19 +128,35 @@ def template_for(event_id: int, kind: str, known: dict | None = None):
     return template
 
 
-def wording(message: Message, known_templates: dict | None = None) -> tuple[str, str, str]:
-    """(subject, intro, sms text): the organiser's version for this event where there is one, else ours."""
-    registration, event = message.registration, message.event
-    kind = message.meta.get("as_kind", message.kind)
-    override = template_for(event.id, kind, known_templates)
-    values = placeholder_values(registration) if override is not None else {}  # dates cost: only when used
-    subject = fill(override.subject, values) if override and override.subject else subject_for(kind, event.title)
-    intro = fill(override.body, values) if override and override.body else intro_for(kind)
-    sms = fill(override.sms_text, values) if override and override.sms_text else \
-        sms_text_for(kind, event.title, manage_url(registration))
+def _organiser_wording(message: Message, known_templates: dict | None) -> tuple[str, object, dict]:
+    """(the kind the message speaks as, the organiser's template for it or None, the placeholder values it fills)."""
+    kind = MessageKind(message.meta.get("as_kind", message.kind))
+    override = template_for(message.event.id, kind, known_templates)
+    values = placeholder_values(message.registration) if override is not None else {}  # dates cost: only when used
+    return kind, override, values
+
+
+def mail_wording(message: Message, translations, known_templates: dict | None = None) -> tuple[str, str]:
+    """(subject, intro): the organiser's version for this event where there is one, else ours in the reader's
+    language (`translations`: their catalogue)."""
+    kind, override, values = _organiser_wording(message, known_templates)
+    subject = fill(override.subject, values) if override and override.subject else \
+        translations.gettext(SUBJECTS[kind]) % {"title": message.event.title}
+    intro = fill(override.body, values) if override and override.body else translations.gettext(INTROS[kind])
     if message.kind == MessageKind.TEST:
-        subject, sms = f"[{_('Test')}] {subject}", f"[{_('Test')}] {sms}"
-    return subject, intro, sms
+        subject = f"[{translations.gettext('Test')}] {subject}"
+    return subject, intro
+
+
+def sms_wording(message: Message, known_templates: dict | None = None) -> str:
+    """The text message: the organiser's version for this event where there is one, else ours."""
+    kind, override, values = _organiser_wording(message, known_templates)
+    translations = get_translations()
+    text = fill(override.sms_text, values) if override and override.sms_text else \
+        translations.gettext(SMS_TEXTS[kind]) % {"title": message.event.title, "url": manage_url(message.registration)}
+    if message.kind == MessageKind.TEST:
+        text = f"[{translations.gettext('Test')}] {text}"
+    return text
 
 
 def manage_url(registration) -> str:
@@ -192,16 +202,21 @@ def _schedule(starts_at, ends_at, zone: str, locale: str) -> tuple[str, str]:
 
 
 def _render(name: str, context: dict) -> str:
-    # The template straight from the app's Jinja environment: a mail needs none of the request's context
-    # processors that render_template() runs for pages.
-    return current_app.jinja_env.get_template(name).render(context)
+    """A mail template from the app's Jinja environment, rendered with `context` alone: a mail needs none of the
+    request's context processors that render_template() runs for pages, nor Flask's template globals, which
+    render() copies into every context (a fifth of rendering a mail). The context brings what the mail templates
+    use, gettext included (see compose()); a template module turned into a string is its rendered text."""
+    return str(current_app.jinja_env.get_template(name).make_module(context, shared=True))
 
 
+@functools.lru_cache(maxsize=16)
 def _template_gettext(translations) -> dict:
     """gettext and ngettext for a mail template, bound to the reader's catalogue: Flask-Babel's own look the locale
     and its catalogue up again for every string (two fifths of rendering a mail). Given in the template's context,
     they take the place of the app's; they behave like them (Jinja's "newstyle" gettext: marked safe in HTML, then
-    always %-formatted with the keyword arguments, so translated text is escaped where the arguments are)."""
+    always %-formatted with the keyword arguments, so translated text is escaped where the arguments are). `_` is
+    gettext itself, not the i18n extension's alias that looks "gettext" up in the context again at every call.
+    Made once per catalogue (Flask-Babel keeps one per language); callers must not change the dict."""
     @pass_context
     def gettext(context, message: str, **variables) -> str:
         text = translations.gettext(message)
@@ -213,7 +228,7 @@ def _template_gettext(translations) -> dict:
         text = translations.ngettext(singular, plural, number)
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
-    return {"gettext": gettext, "ngettext": ngettext}
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
 @dataclass(frozen=True)
@@ -227,14 +242,16 @@ def compose(message: Message, known_templates: dict | None = None) -> ComposedEm
     """The mail for one outbox row: text and HTML, the QR ticket inline, the calendar entry attached."""
     registration, event = message.registration, message.event
     kind = MessageKind(message.meta.get("as_kind", message.kind))
-    subject, intro, _sms = wording(message, known_templates)
-    when, zone = _schedule(event.starts_at, event.ends_at, event.timezone, str(get_locale() or "en"))
+    translations = get_translations()
+    subject, intro = mail_wording(message, translations, known_templates)
+    locale = str(get_locale() or "en")
+    when, zone = _schedule(event.starts_at, event.ends_at, event.timezone, locale)
     with_ticket = kind in WITH_TICKET and registration.status == "confirmed"
     context = {"message": message, "registration": registration, "event": event, "contact": registration.contact,
-               "intro": intro, "manage_url": manage_url(registration), "when": when, "zone": zone,
+               "locale": locale, "intro": intro, "manage_url": manage_url(registration), "when": when, "zone": zone,
                "where": ", ".join(part for part in (event.venue_name, event.venue_address) if part),
                "with_ticket": with_ticket, "qr_cid": QR_CID if with_ticket else None,
-               **_template_gettext(get_translations())}
+               **_template_gettext(translations)}
     text = _render("emails/registration.txt", context)
     html = _render("emails/registration.html", context)
     calendar = None
@@ -254,4 +271,4 @@ def compose_email(message: Message) -> OutgoingMail:
 
 
 def compose_sms(message: Message, known_templates: dict | None = None) -> str:
-    return wording(message, known_templates)[2]
+    return sms_wording(message, known_templates)

@@ -285,7 +285,9 @@ def test_the_mail_is_byte_for_byte_what_the_email_package_writes(monkeypatch, su
     assert b"\n" not in mail.data.replace(b"\r\n", b"") and max(map(len, mail.data.split(b"\r\n"))) <= 998
 
 
-def test_mail_templates_render_the_same_with_the_bound_gettext(app):
+def test_mail_templates_render_the_same_alone_as_with_the_apps_globals(app):
+    """compose() renders the mail templates with its own context only (its bound gettext, no Flask globals): the
+    same text as Jinja's usual render, where Flask-Babel's gettext and the app's globals are there."""
     from types import SimpleNamespace
 
     from flask_babel import get_translations
@@ -294,14 +296,15 @@ def test_mail_templates_render_the_same_with_the_bound_gettext(app):
 
     contact = SimpleNamespace(first_name='<b>Ada</b> & "Co"', name="Ada", email="ada@example.com")
     context = {"message": None, "registration": SimpleNamespace(ticket_secret="k3m9"),
-               "event": SimpleNamespace(title="Q&A <live>"), "contact": contact, "intro": "Welcome & more",
-               "manage_url": "https://e.example.com/r/x?a=1&b=2", "when": "Monday", "zone": "UTC", "where": "Hall",
-               "with_ticket": True, "qr_cid": QR_CID}
+               "event": SimpleNamespace(title="Q&A <live>"), "contact": contact, "locale": "zh_Hans_CN",
+               "intro": "Welcome & more", "manage_url": "https://e.example.com/r/x?a=1&b=2", "when": "Monday",
+               "zone": "UTC", "where": "Hall", "with_ticket": True, "qr_cid": QR_CID}
     with app.test_request_context():
         bound = {**context, **_template_gettext(get_translations())}
         for name in ("emails/registration.html", "emails/registration.txt"):
-            assert _render(name, bound) == _render(name, context)
-        assert "&lt;b&gt;Ada&lt;/b&gt; &amp; &#34;Co&#34;" in _render("emails/registration.html", bound)
+            assert _render(name, bound) == app.jinja_env.get_template(name).render(context)
+        html = _render("emails/registration.html", bound)
+        assert "&lt;b&gt;Ada&lt;/b&gt; &amp; &#34;Co&#34;" in html and '<html lang="zh-Hans-CN">' in html
 
 
 def test_bound_gettext_translates_escapes_and_formats(app):
@@ -321,3 +324,25 @@ def test_bound_gettext_translates_escapes_and_formats(app):
     with app.app_context():
         assert html.render(names) == "<i>你好</i> &lt;Ada&gt;， 3 个座位"
         assert text.render(names) == "<i>你好</i> <Ada>， 3 个座位"
+
+
+def test_mail_wording_comes_from_the_readers_catalogue(app):
+    """Subject and intro are translated with the catalogue compose() looked up once, not Flask-Babel's per text."""
+    from types import SimpleNamespace
+
+    from eventapp.messaging.compose import mail_wording
+    from eventapp.messaging.models import MessageKind
+
+    class Catalogue:
+        def gettext(self, message):
+            return {"You're registered: %(title)s": "报名成功：%(title)s", "Test": "测试",
+                    "Test message: %(title)s": "测试消息：%(title)s"}.get(message, f"«{message}»")
+
+    event = SimpleNamespace(id=7, title="研讨会")
+    known = {(7, MessageKind.CONFIRMATION): None, (7, MessageKind.TEST): None}  # no organiser wording
+    for kind, meta, subject in [(MessageKind.CONFIRMATION, {}, "报名成功：研讨会"),
+                                (MessageKind.TEST, {"as_kind": MessageKind.CONFIRMATION}, "[测试] 报名成功：研讨会")]:
+        message = SimpleNamespace(kind=kind, meta=meta, event=event, registration=None)
+        with app.app_context():
+            assert mail_wording(message, Catalogue(), known) == (
+                subject, "«You're registered. Show the QR code below at the entrance.»")
