@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import qrcode
 import qrcode.image.svg
 from flask import current_app
-from icalendar import Alarm, Calendar, Event as CalendarEvent, Timezone, vCalAddress, vDatetime, vText, vUri
+from icalendar import Alarm, Calendar, Event as CalendarEvent, Timezone, vCalAddress, vText
 from icalendar.parser import Contentline, Parameters
 
 from eventapp.core.time import utcnow
@@ -28,8 +28,13 @@ def ticket_svg(secret: str) -> str:
 
 def calendar_uid(registration) -> str:
     """Fixed for a registration, whatever host name the app is reached by, so updates move the same entry."""
-    install = hmac.new(current_app.config["SECRET_KEY"].encode(), b"calendar-uid", hashlib.sha256).hexdigest()[:16]
-    return f"evt-{registration.event_id}-reg-{registration.id}-{install}@eventapp"
+    return f"evt-{registration.event_id}-reg-{registration.id}-{_install_id(current_app.config['SECRET_KEY'])}@eventapp"
+
+
+@functools.lru_cache(maxsize=8)
+def _install_id(secret_key: str) -> str:
+    """What tells this installation's UIDs from another's: derived from its secret key, once (not per mail)."""
+    return hmac.new(secret_key.encode(), b"calendar-uid", hashlib.sha256).hexdigest()[:16]
 
 
 def calendar_for(registration, manage_url: str, sequence: int = 0, method: str = "PUBLISH") -> bytes:
@@ -42,16 +47,17 @@ def calendar_for(registration, manage_url: str, sequence: int = 0, method: str =
     event = registration.event
     cancelled = method == "CANCEL" or event.status == "cancelled"
     description = f"{event.summary}\n\n{manage_url}".strip()
-    lines = [f"UID:{_text(calendar_uid(registration))}", f"DTSTAMP:{vDatetime(utcnow()).to_ical().decode()}",
-             f"DESCRIPTION:{_text(description)}", f"URL:{vUri(manage_url).to_ical().decode()}"]
+    # DTSTAMP in UTC as vDatetime writes it, and URL and ATTENDEE's address as vUri and vCalAddress do (as they are).
+    lines = [f"UID:{_text(calendar_uid(registration))}", f"DTSTAMP:{utcnow():%Y%m%dT%H%M%SZ}",
+             f"DESCRIPTION:{_text(description)}", f"URL:{manage_url}"]
     if method != "PUBLISH":  # RFC 5546: a PUBLISH carries no ATTENDEE; invitations (REQUEST/CANCEL) do
-        attendee = Parameters()
-        attendee["CN"] = registration.contact.name or registration.contact.email
-        attendee["ROLE"] = "REQ-PARTICIPANT"
-        attendee["PARTSTAT"] = "DECLINED" if cancelled else "ACCEPTED"
-        attendee["RSVP"] = "FALSE"  # replies are not read; the manage link is how to change
-        address = vCalAddress(f"mailto:{registration.contact.email}").to_ical().decode()
-        lines.append(f"ATTENDEE;{attendee.to_ical().decode()}:{address}")
+        contact = registration.contact
+        name = Parameters()
+        name["CN"] = contact.name or contact.email  # quoted and escaped by icalendar
+        # The other parameters are the same for every attendee, written in icalendar's (sorted) order after CN;
+        # RSVP=FALSE: replies are not read, the manage link is how to change.
+        lines.append(f"ATTENDEE;{name.to_ical().decode()};PARTSTAT={'DECLINED' if cancelled else 'ACCEPTED'};"
+                     f"ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:{contact.email}")
     own_lines = b"".join(_folded(line) for line in lines)
     frame = _calendar_frame(method, sequence, cancelled, event.title, event.starts_at, event.ends_at, event.timezone,
                             ", ".join(part for part in (event.venue_name, event.venue_address) if part),
