@@ -346,3 +346,36 @@ def test_mail_wording_comes_from_the_readers_catalogue(app):
         with app.app_context():
             assert mail_wording(message, Catalogue(), known) == (
                 subject, "«You're registered. Show the QR code below at the entrance.»")
+
+
+def test_a_plain_address_skips_parsing_with_the_same_result():
+    """_mailbox() returns plain addresses as they are: the email package's parser gives each of them back so."""
+    import random
+    import string
+    from email.utils import formataddr, parseaddr
+
+    from eventapp.messaging.email import _PLAIN_ADDRESS, _mailbox
+
+    def parsed(value):  # what _mailbox() made of every address before the shortcut
+        name, address = parseaddr(value)
+        local, at, domain = address.rpartition("@")
+        address = f"{local}{at}{domain.encode('idna').decode('ascii') if at and not domain.isascii() else domain}"
+        return formataddr((name, address), charset="utf-8"), address
+
+    chooser = random.Random(5)
+    alphabet = string.ascii_letters + string.digits + "!#$%&'*+/=?^_`{|}~-.@ \"<>(),;:[]\\é"
+    values = ["ada@example.com", "a.b-c+tag@mail.example.co.uk", "o'brien@example.ie", "x@y", "Ada <ada@example.com>",
+              "ada@bücher.example", "a..b@example.com", ".a@example.com", "a.@example.com", "a@b..c", "a@-b.c",
+              "\"a b\"@example.com", "a@b.c.", "ADA@EXAMPLE.COM", "a@[127.0.0.1]"]
+    values += ["".join(chooser.choice(alphabet) for _ in range(chooser.randint(1, 20))) for _ in range(5000)]
+    values += [f"{chooser.choice(['a', 'a.b', 'x+y', 'é'])}@{chooser.choice(['b.c', 'b-c.d', 'b..c', '-b.c'])}"
+               for _ in range(200)]
+    def outcome(function, value):
+        try:
+            return function(value)
+        except UnicodeError as error:  # a non-ASCII local part: refused either way
+            return type(error)
+
+    assert sum(bool(_PLAIN_ADDRESS.fullmatch(value)) for value in values) > 100
+    for value in values:
+        assert outcome(_mailbox, value) == outcome(parsed, value), value
