@@ -50,6 +50,26 @@ def test_two_workers_claiming_at_once_never_get_the_same_row(app, db, make_event
     assert set(statuses(db).values()) == {MessageStatus.SENDING}
 
 
+def test_each_claim_binds_its_own_time_limit_and_lease(app, db, make_event, monkeypatch):
+    """The claim statements are built once; every claim still asks with its own clock, limit and lease."""
+    from datetime import timedelta
+
+    from eventapp.core.time import utcnow
+
+    sign_up(db, make_event(capacity=None), 3)
+    last = max(statuses(db))
+    later = utcnow() + timedelta(minutes=5)
+    db.session.execute(sa.update(Message).where(Message.id == last).values(due_at=later))
+    db.session.commit()
+    assert len(operations.claim_due(1)) == 1 and len(operations.claim_due(5)) == 1
+    assert not operations.anything_due() and operations.claim_due(5) == []  # the last one is not due yet
+    monkeypatch.setattr(operations, "utcnow", lambda: later + timedelta(seconds=1))
+    assert operations.anything_due() and operations.claim_due(5) == [last]
+    db.session.expire_all()
+    lease = timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"])
+    assert db.session.get(Message, last).locked_until == later + timedelta(seconds=1) + lease
+
+
 def test_a_batch_sends_each_message_once_and_counts_one_attempt(db, make_event, smtp_sink):
     sign_up(db, make_event(capacity=None), 5)
     assert operations.deliver_batch(3) == 3
