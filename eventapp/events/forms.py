@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from eventapp.core.forms import NoMarkup, strip_text
@@ -25,7 +26,7 @@ class EventForm(FlaskForm):
                        validators=[DataRequired(message=_l("Choose the web address, like spring-seminar.")),
                                    Length(max=80)],
                        description=_l("Lower-case letters, digits and dashes; the page is at /e/<slug>."))
-    kind = SelectField(_l("Kind"), choices=[(k.value, k.label) for k in EventKind])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, k.label) for k in EventKind])
     campaign_id = SelectField(_l("Campaign"), coerce=lambda v: int(v) if v not in (None, "", "None") else None)
     timezone = SelectField(_l("Time zone"), default="UTC")
     starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL_FORMAT,
@@ -54,8 +55,9 @@ class EventForm(FlaskForm):
     def __init__(self, *args, campaigns=(), event=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
-        self.campaign_id.choices = [(None, _l("No campaign"))] + [(c.id, c.name) for c in campaigns]
-        self.timezone.choices = [(z, z) for z in ["UTC"] + common_time_zones()]
+        self.campaign_id.choices = [SelectChoice(None, _l("No campaign")),
+                                    *(SelectChoice(c.id, c.name) for c in campaigns)]
+        self.timezone.choices = [SelectChoice(z) for z in ["UTC"] + common_time_zones()]
 
     @classmethod
     def for_event(cls, event, campaigns):
@@ -95,7 +97,7 @@ class EventForm(FlaskForm):
 class QuestionForm(FlaskForm):
     label = StringField(_l("Question"), filters=[strip_text], validators=[
         DataRequired(message=_l("Write the question.")), Length(max=300)])
-    kind = SelectField(_l("Answer type"), choices=[(k.value, k.label) for k in QuestionKind])
+    kind = SelectField(_l("Answer type"), choices=[SelectChoice(k.value, k.label) for k in QuestionKind])
     required = BooleanField(_l("An answer is required"))
     options = TextAreaField(_l("Options (one per line)"), filters=[strip_text],
                             description=_l("For single and multiple choice questions."))

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from eventapp.core.forms import strip_text
@@ -28,8 +29,9 @@ class ReminderForm(FlaskForm):
     amount = IntegerField(_l("How long before the start"), validators=[
         DataRequired(message=_l("Enter a number.")),
         NumberRange(min=1, max=60 * 24 * 30, message=_l("Enter a number from 1 up."))])
-    unit = SelectField(_l("Unit"), choices=[("hours", _l("hours")), ("days", _l("days")), ("minutes", _l("minutes"))])
-    channel = SelectField(_l("Channel"), choices=[("email", _l("Email")), ("sms", _l("SMS"))])
+    unit = SelectField(_l("Unit"), choices=[SelectChoice("hours", _l("hours")), SelectChoice("days", _l("days")),
+                                            SelectChoice("minutes", _l("minutes"))])
+    channel = SelectField(_l("Channel"), choices=[SelectChoice("email", _l("Email")), SelectChoice("sms", _l("SMS"))])
 
     def minutes(self) -> int:
         return self.amount.data * {"minutes": 1, "hours": 60, "days": 24 * 60}[self.unit.data]

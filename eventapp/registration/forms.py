@@ -2,6 +2,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TelField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from eventapp.core.forms import MultiCheckboxField, NoMarkup, strip_text
@@ -98,10 +99,10 @@ def question_field(question):
         return TextAreaField(question.label, filters=[strip_text], validators=required + [
             Length(max=ANSWER_MAX, message=_l("Keep this under %(max)d characters.", max=ANSWER_MAX))])
     if kind is QuestionKind.YES_NO:
-        options = [("yes", _l("Yes")), ("no", _l("No"))]
+        options = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
     else:
-        options = [(option, option) for option in question.options]
-    checks = required + [ChoiceIn(value for value, _label in options)]
+        options = [SelectChoice(option) for option in question.options]
+    checks = required + [ChoiceIn(option.value for option in options)]
     if kind is QuestionKind.MULTIPLE_CHOICE:
         return MultiCheckboxField(question.label, choices=options, validate_choice=False, validators=checks)
     return RadioField(question.label, choices=options, validate_choice=False, validators=checks)
