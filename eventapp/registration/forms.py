@@ -70,6 +70,11 @@ class SignupForm(DetailsForm):
 
     normalised_email = None
 
+    class Meta:
+        # CSRFProtect has checked the token before the view runs (a failure gets its own page); checking it again
+        # here cost every sign-up a second token signature. The landing page renders the token itself.
+        csrf = False
+
     def validate_email(self, field):
         if len(field.data or "") > 320:
             raise ValidationError(_l("Enter an email address like name@company.com."))

@@ -175,6 +175,19 @@ def test_missing_csrf_token_is_refused_and_explained(client, db, make_event):
     assert nothing_stored(db)
 
 
+def test_a_csrf_token_of_another_visitor_is_refused(app, client, db, make_event):
+    """The token is checked once, for every POST, before the view: the sign-up form does not check it again."""
+    event = make_event()
+    someone_else = app.test_client()
+    their_fields = hidden_fields(someone_else.get(f"/e/{event.slug}").get_data(as_text=True))
+    client.get(f"/e/{event.slug}")
+    response = client.post(f"/e/{event.slug}", data={**their_fields, **signup_form()})
+    assert response.status_code == 400
+    assert "This form has expired or was sent from another page" in response.get_data(as_text=True)
+    assert nothing_stored(db)
+    assert someone_else.post(f"/e/{event.slug}", data={**their_fields, **signup_form()}).status_code == 303
+
+
 def test_forged_view_token_still_signs_up_but_records_no_page_view(client, db, make_event):
     event = make_event()
     page = client.get(f"/e/{event.slug}").get_data(as_text=True)
