@@ -13,8 +13,9 @@ schema dropped afterwards):
 2. Both apps are served in turn by the same WSGI server with the same settings (common.py's Server). For each
    client count, the apps take turns (alternating order, --rounds each): every client is a thread with its own
    http.client connection in one of --client-processes load processes (until 23 November 2026 a requests.Session,
-   whose own CPU use, about 2.5 ms a request, competed with the servers and was counted in every latency). Each load process logs in once through the /login form (csrf_token from
-   the page; the login rate limit stays on, so not one login per client); each client then takes the session
+   whose own CPU use, about 2.5 ms a request, competed with the servers and was counted in every latency). Each
+   load process logs in once through the /login form (csrf_token from the page; the login rate limit stays on,
+   so not one login per client); each client then takes the session
    cookie, reads its CSRF token from GET /checkin/ and POSTs /checkin/<event>/redeem with JSON {secret, nonce,
    device_id, scanned_at} and the X-CSRFToken header, as the scanner page does: a fresh nonce each time and its
    own slice of distinct tickets (wrapping round to "already_checked_in" only if the slice runs out). Anything but
