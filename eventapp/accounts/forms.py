@@ -1,12 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from eventapp.core.forms import strip_text
+from eventapp.core.forms import Form, strip_text
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), filters=[strip_text],
                        validators=[DataRequired(message=_l("Enter your email address.")), Length(max=320)])
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password.")),

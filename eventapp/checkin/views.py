@@ -179,9 +179,6 @@ def checkin_registration(event_id, registration_id):
 class WalkInForm(DetailsForm):
     email = EmailField(filters=[strip_text])
 
-    class Meta:
-        csrf = False  # the JSON request carries the CSRF header, checked for the whole app
-
     def validate_email(self, field):
         from wtforms.validators import ValidationError
 

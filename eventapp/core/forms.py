@@ -2,9 +2,18 @@
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+class Form(FlaskForm):
+    """Every form of the app. CSRFProtect checks the token of every POST before any view runs (a failure gets its
+    own page), so the form does not check it again; templates render it with the csrf_field() macro."""
+
+    class Meta:
+        csrf = False
+
 
 _MARKUP = re.compile(r"[<>]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -1,10 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from eventapp.core.forms import NoMarkup, strip_text
+from eventapp.core.forms import Form, NoMarkup, strip_text
 from eventapp.core.time import common_time_zones, from_local, is_time_zone, local
 from eventapp.events.models import EventKind, QuestionKind
 from eventapp.events.operations import SLUG_PATTERN, slug_taken
@@ -13,13 +12,13 @@ MARKDOWN_MAX = 20000
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     name = StringField(_l("Name"), filters=[strip_text], validators=[
         DataRequired(message=_l("Give the campaign a name.")), Length(max=200), NoMarkup()])
     description = TextAreaField(_l("Description"), filters=[strip_text], validators=[Length(max=5000)])
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     title = StringField(_l("Title"), filters=[strip_text], validators=[
         DataRequired(message=_l("Give the event a title.")), Length(max=200), NoMarkup()])
     slug = StringField(_l("Web address (slug)"), filters=[strip_text, lambda v: v.lower() if v else v],
@@ -88,13 +87,13 @@ class EventForm(FlaskForm):
             raise ValidationError(_l("Sign-up must close after it opens."))
 
     def values(self) -> dict:
-        values = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        values = {name: field.data for name, field in self._fields.items()}
         for name in self.TIME_FIELDS:
             values[name] = from_local(values[name], values["timezone"]) if values[name] else None
         return values
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     label = StringField(_l("Question"), filters=[strip_text], validators=[
         DataRequired(message=_l("Write the question.")), Length(max=300)])
     kind = SelectField(_l("Answer type"), choices=[SelectChoice(k.value, k.label) for k in QuestionKind])

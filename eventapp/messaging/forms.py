@@ -1,10 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
-from eventapp.core.forms import strip_text
+from eventapp.core.forms import Form, strip_text
 from eventapp.messaging.compose import PLACEHOLDERS, _PLACEHOLDER
 
 
@@ -15,7 +14,7 @@ def _known_placeholders(form, field):
                                  names=", ".join("{" + name + "}" for name in unknown)))
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(Form):
     subject = StringField(_l("Email subject"), filters=[strip_text],
                           validators=[Length(max=300), _known_placeholders],
                           description=_l("Empty: our standard subject."))
@@ -25,7 +24,7 @@ class TemplateForm(FlaskForm):
                              description=_l("Empty: our standard text."))
 
 
-class ReminderForm(FlaskForm):
+class ReminderForm(Form):
     amount = IntegerField(_l("How long before the start"), validators=[
         DataRequired(message=_l("Enter a number.")),
         NumberRange(min=1, max=60 * 24 * 30, message=_l("Enter a number from 1 up."))])

@@ -1,11 +1,10 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from eventapp.core.forms import MultiCheckboxField, NoMarkup, strip_text
+from eventapp.core.forms import Form, MultiCheckboxField, NoMarkup, strip_text
 from eventapp.core.people import InvalidInput, normalise_email, normalise_phone
 from eventapp.events.models import QuestionKind
 
@@ -19,7 +18,7 @@ def _text(label, required_message, max_length):
     return StringField(label, filters=[strip_text], validators=validators)
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(Form):
     """What a person tells us about themselves; the event decides whether the phone is required."""
 
     first_name = _text(_l("First name"), _l("Enter your first name."), 100)
@@ -69,11 +68,6 @@ class SignupForm(DetailsForm):
     view_token = HiddenField()
 
     normalised_email = None
-
-    class Meta:
-        # CSRFProtect has checked the token before the view runs (a failure gets its own page); checking it again
-        # here cost every sign-up a second token signature. The landing page renders the token itself.
-        csrf = False
 
     def validate_email(self, field):
         if len(field.data or "") > 320:
@@ -133,5 +127,5 @@ def form_for_event(base, event, **kwargs):
     return form
 
 
-class ConfirmForm(FlaskForm):
-    """A bare form: a button that POSTs (with CSRF)."""
+class ConfirmForm(Form):
+    """A bare form: a button that POSTs (CSRFProtect checks its token, as for every POST)."""

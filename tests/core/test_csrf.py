@@ -83,3 +83,26 @@ def test_a_real_ticket_is_checked_in_once_the_token_is_good(door, db):
     response = client.post(f"/checkin/{event.id}/redeem", headers={"X-CSRFToken": token}, json={
         "secret": ada.ticket_secret, "nonce": "n1", "device_id": "d", "scanned_at": utcnow().isoformat()})
     assert response.get_json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("path, fields", [
+    ("/login", {"email": "organiser@acme.example", "password": "whatever it is"}),
+    ("/admin/campaigns/new", {"name": "Spring series"}),
+    ("/admin/events/{event}/reminders", {"amount": "3", "unit": "hours", "channel": "email"}),
+    ("/admin/events/{event}/messages/confirmation", {"subject": "Hello", "body": "Hi", "sms_text": ""}),
+])
+def test_every_form_post_without_its_token_is_refused_before_the_view(client, db, login_as, make_event, path,
+                                                                      fields):
+    """Forms do not check the token themselves: the one check, for every POST of the app, comes first."""
+    from eventapp.events.models import Campaign
+    from eventapp.messaging.models import ReminderRule
+
+    login_as()
+    event = make_event()
+    path = path.format(event=event.id)
+    client.application.url_map.bind("localhost").match(path, method="POST")  # a real form's address
+    rules_before = db.session.query(ReminderRule).count()
+    response = client.post(path, data=fields)
+    assert response.status_code == 400
+    assert "This form has expired or was sent from another page" in response.get_data(as_text=True)
+    assert db.session.query(Campaign).count() == 0 and db.session.query(ReminderRule).count() == rules_before
