@@ -10,7 +10,6 @@ from eventapp.events import operations
 from eventapp.events.forms import CampaignForm, EventForm, QuestionForm
 from eventapp.events.models import Campaign, Event, EventStatus, Question
 from eventapp.extensions import db
-from eventapp.registration.forms import ConfirmForm
 from eventapp.registration.models import Registration
 from eventapp.registration.operations import closed_reason
 
@@ -69,15 +68,14 @@ def detail(event_id):
     registrations = list(db.session.execute(
         sa.select(Registration).where(Registration.event_id == event.id).order_by(Registration.created_at.desc())
     ).scalars())
-    return render_template("events/detail.html", event=event, registrations=registrations, form=ConfirmForm(),
+    return render_template("events/detail.html", event=event, registrations=registrations,
                            closed=closed_reason(event))
 
 
 @bp.post("/events/<int:event_id>/status/<status>")
 def change_status(event_id, status):
     event = own_or_404(Event, event_id)
-    form = ConfirmForm()
-    if status not in set(EventStatus) or not form.validate_on_submit():
+    if status not in set(EventStatus):
         abort(400)
     operations.set_status(event, EventStatus(status))
     db.session.commit()
@@ -109,8 +107,6 @@ def edit_question(event_id=None, question_id=None):
 def delete_question(question_id):
     question = own_or_404(Question, question_id)
     event = question.event
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     operations.delete_question(question)
     db.session.commit()
     flash(_("Question deleted. Answers already given stay in the registrations."), "success")
@@ -123,7 +119,7 @@ def decide(registration_id, decision):
     from eventapp.registration import operations as registrations
 
     registration = own_or_404(Registration, registration_id)
-    if decision not in ("approve", "decline") or not ConfirmForm().validate_on_submit():
+    if decision not in ("approve", "decline"):
         abort(400)
     try:
         (registrations.approve if decision == "approve" else registrations.decline)(registration)
@@ -144,8 +140,6 @@ def assign_staff(event_id):
     from eventapp.checkin.models import EventStaff
 
     event = own_or_404(Event, event_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     email = (request.form.get("email") or "").strip()[:320]
     user = find_user(email) if email else None
     membership = next((m for m in user.memberships if m.organisation_id == event.organisation_id), None) \

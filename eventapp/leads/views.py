@@ -37,10 +37,8 @@ def contact(contact_id):
     consents = db.session.execute(sa.select(ConsentRecord).where(ConsentRecord.contact_id == person.id)
                                   .order_by(ConsentRecord.recorded_at.desc())).scalars()
     from eventapp.messaging.models import Message
-    from eventapp.registration.forms import ConfirmForm
 
     messages = db.session.execute(sa.select(Message).where(Message.contact_id == person.id)
                                   .order_by(Message.created_at.desc(), Message.id.desc()).limit(200)).scalars()
     return render_template("leads/contact.html", contact=person, activities=timeline(person),
-                           registrations=list(registrations), consents=list(consents), messages=list(messages),
-                           form=ConfirmForm())
+                           registrations=list(registrations), consents=list(consents), messages=list(messages))

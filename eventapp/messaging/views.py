@@ -16,7 +16,6 @@ from eventapp.messaging.compose import PLACEHOLDERS, compose, compose_sms, templ
 from eventapp.messaging.forms import ReminderForm, TemplateForm
 from eventapp.messaging.models import Message, MessageKind, MessageStatus, MessageTemplate, ReminderRule
 from eventapp.messaging.sms import sms_segments
-from eventapp.registration.forms import ConfirmForm
 from eventapp.registration.models import Registration
 
 bp = Blueprint("messaging", __name__, url_prefix="/admin")
@@ -41,14 +40,12 @@ def log(event_id):
                                .order_by(ReminderRule.minutes_before.desc())).scalars()
     return render_template("messaging/log.html", event=event, messages=list(rows), counts=counts, status=status,
                            statuses=list(MessageStatus), kinds=EDITABLE_KINDS, rules=list(rules),
-                           form=ConfirmForm(), reminder_form=ReminderForm())
+                           reminder_form=ReminderForm())
 
 
 @bp.post("/messages/<int:message_id>/retry")
 def retry(message_id):
     message = own_or_404(Message, message_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     if message.status != MessageStatus.FAILED:
         flash(_("Only failed messages can be retried."), "error")
     else:
@@ -90,13 +87,13 @@ def edit_template(event_id, kind):
         preview = {"subject": mail.subject, "text": mail.text, "sms": sms,
                    "sms_encoding": encoding, "sms_segments": parts, "sms_length": len(sms)}
     return render_template("messaging/template_form.html", event=event, kind=kind, form=form, preview=preview,
-                           sample=sample, placeholders=PLACEHOLDERS, confirm=ConfirmForm()), (422 if form.errors else 200)
+                           sample=sample, placeholders=PLACEHOLDERS), (422 if form.errors else 200)
 
 
 @bp.post("/events/<int:event_id>/messages/<kind>/test")
 def send_test(event_id, kind):
     event = own_or_404(Event, event_id)
-    if kind not in {k.value for k in EDITABLE_KINDS} or not ConfirmForm().validate_on_submit():
+    if kind not in {k.value for k in EDITABLE_KINDS}:
         abort(400)
     sample = _sample_registration(event)
     if sample is None:
@@ -128,8 +125,6 @@ def add_reminder(event_id):
 @bp.post("/reminders/<int:rule_id>/delete")
 def delete_reminder(rule_id):
     rule = own_or_404(ReminderRule, rule_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     event_id = rule.event_id
     db.session.delete(rule)
     db.session.commit()

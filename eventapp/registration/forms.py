@@ -125,7 +125,3 @@ def form_for_event(base, event, **kwargs):
     form.phone_required = event.phone_required
     form.sms_offered = event.sms_enabled
     return form
-
-
-class ConfirmForm(Form):
-    """A bare form: a button that POSTs (CSRFProtect checks its token, as for every POST)."""

@@ -13,7 +13,7 @@ from eventapp.events import operations as events
 from eventapp.extensions import db, limiter, rate_limits_off
 from eventapp.messaging.tickets import calendar_for, ticket_svg
 from eventapp.registration import operations
-from eventapp.registration.forms import ConfirmForm, DetailsForm, SignupForm, form_for_event
+from eventapp.registration.forms import DetailsForm, SignupForm, form_for_event
 from eventapp.registration.operations import Outcome, RegistrationClosed, Signup
 
 bp = Blueprint("registration", __name__)
@@ -168,8 +168,7 @@ def update(token):
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 def cancel(token):
     registration = _registration_or_404(token)
-    form = ConfirmForm()
-    if request.method == "POST" and form.validate_on_submit():
+    if request.method == "POST":
         try:
             operations.cancel(registration)
         except RegistrationClosed as closed:
@@ -179,9 +178,8 @@ def cancel(token):
         db.session.commit()
         flash(_("Your registration is cancelled. Your seat is free for someone else."), "success")
         return redirect(url_for("registration.manage", token=token), code=303)
-    status = 400 if request.method == "POST" else 200
     return render_template("registration/cancel.html", registration=registration, event=registration.event,
-                           form=form, locked=operations.can_change(registration)), status
+                           locked=operations.can_change(registration))
 
 
 @bp.get("/r/<token>/calendar.ics")
