@@ -4,11 +4,12 @@ from functools import cache
 from urllib.parse import quote_plus
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventapp import signals
 from eventapp.accounts.models import BACK_OFFICE_ROLES, Organisation
 from eventapp.events.models import Campaign, Event, EventStatus, Question
+from eventapp.core.persistence import Prepared, load_rows, select_all_columns
 from eventapp.extensions import db
 
 EVENT_FIELDS = ("title", "slug", "kind", "campaign_id", "summary", "agenda_md", "speakers_md", "timezone",
@@ -20,16 +21,22 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def find_by_slug(slug: str) -> Event | None:
+    """The event with its questions loaded (the sign-up form needs them): two prepared SELECTs, which cost a
+    fraction of the ORM's joined load of the same rows (the landing page and every sign-up run this)."""
     if not slug or len(slug) > 80:
         return None
-    return db.session.execute(_event_by_slug(), {"slug": slug}).unique().scalar_one_or_none()
+    found = load_rows(Event, _EVENT_BY_SLUG, {"slug": slug})
+    if not found:
+        return None
+    event = found[0]
+    if "questions" not in sa.inspect(event).dict:  # an event the session already held keeps what it has
+        set_committed_value(event, "questions", load_rows(Question, _QUESTIONS_OF, {"event_id": event.id}))
+    return event
 
 
-@cache
-def _event_by_slug():
-    """Built once (the landing page and every sign-up run it; building it per call showed in the profile), and
-    on first use, when every model is mapped. The questions come in the same query: the sign-up form needs them."""
-    return sa.select(Event).where(Event.slug == sa.bindparam("slug")).options(joinedload(Event.questions))
+_EVENT_BY_SLUG = select_all_columns(Event, Event.slug == sa.bindparam("slug"))
+_QUESTIONS_OF = Prepared(select_all_columns(Question, Question.event_id == sa.bindparam("event_id")).statement
+                         .order_by(Question.position, Question.id))
 
 
 def slug_taken(slug: str, except_event: Event | None = None) -> bool:

@@ -4,7 +4,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from eventapp.core.people import Email
-from eventapp.core.persistence import insert_row
+from eventapp.core.persistence import Prepared, insert_row, load_rows, select_all_columns
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.leads.models import ActivityKind, Channel, ConsentRecord, Contact, LeadActivity
@@ -13,12 +13,12 @@ CONTACT_DETAILS = ("first_name", "last_name", "company", "job_title", "phone")
 
 
 def find_contact(organisation_id: int, email: Email) -> Contact | None:
-    return db.session.execute(_CONTACT_BY_EMAIL, {"organisation_id": organisation_id, "email_key": email.key}
-                              ).scalar_one_or_none()
+    found = load_rows(Contact, _CONTACT_BY_EMAIL, {"organisation_id": organisation_id, "email_key": email.key})
+    return found[0] if found else None
 
 
-_CONTACT_BY_EMAIL = sa.select(Contact).where(Contact.organisation_id == sa.bindparam("organisation_id"),
-                                             Contact.email_key == sa.bindparam("email_key"))
+_CONTACT_BY_EMAIL = select_all_columns(Contact, Contact.organisation_id == sa.bindparam("organisation_id"),
+                                       Contact.email_key == sa.bindparam("email_key"))
 
 
 def save_contact(organisation_id: int, email: Email, details: dict, contact: Contact | None = None) -> Contact:
@@ -50,7 +50,7 @@ def record_activity(contact: Contact, kind: ActivityKind, *, event=None, channel
         db.session.flush()  # a contact created in this request needs its id first
     # A Core INSERT: activities are append-only and nothing reads them back in the request, so the ORM's
     # unit of work (a large share of a sign-up's cost when measured) buys nothing here.
-    db.session.execute(_INSERT_ACTIVITY, {
+    _INSERT_ACTIVITY.execute({
         "organisation_id": contact.organisation_id,
         "contact_id": contact.id,
         "kind": kind,
@@ -62,7 +62,7 @@ def record_activity(contact: Contact, kind: ActivityKind, *, event=None, channel
     })
 
 
-_INSERT_ACTIVITY = sa.insert(LeadActivity.__table__)
+_INSERT_ACTIVITY = Prepared(sa.insert(LeadActivity.__table__))
 
 
 def timeline(contact: Contact) -> list[LeadActivity]:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from eventapp import signals
+from eventapp.core.persistence import Prepared
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.messaging.email import PermanentError, TransientError
@@ -40,12 +41,12 @@ def queue_message(kind: MessageKind, registration, *, channel: str = "email", ke
     if registration.id is None or contact.id is None:
         db.session.flush()  # the registration and contact need their ids
     key = key or f"reg:{registration.id}:{kind}:{channel}"
-    new_id = db.session.execute(_insert_unless_queued(db.session.get_bind().dialect.name), {
+    new_id = _insert_unless_queued(db.session.get_bind().dialect.name).scalar({
         "organisation_id": contact.organisation_id, "contact_id": contact.id, "registration_id": registration.id,
         "event_id": registration.event_id, "channel": channel, "kind": kind, "recipient": recipient,
         "idempotency_key": key, "status": MessageStatus.QUEUED, "due_at": due_at or utcnow(), "attempts": 0,
         "last_error": "", "provider_id": "", "subject": "", "body_text": "", "meta": meta or {},
-        "created_at": utcnow()}).scalar_one_or_none()
+        "created_at": utcnow()})
     if new_id is None:
         return None
     db.session.info.setdefault("outbox", []).append(new_id)  # handed to the queue after commit
@@ -62,8 +63,8 @@ def _insert_unless_queued(dialect: str):
     """INSERT … ON CONFLICT DO NOTHING RETURNING id: two requests queueing the same intent at once get one row and
     no error. Built once per dialect, so each call only binds values (building it per call was measurable)."""
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    return (insert(Message.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(Message.__table__.c.id))
+    return Prepared(insert(Message.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
+                    .returning(Message.__table__.c.id))
 
 
 def backoff(attempts: int) -> timedelta:
