@@ -10,7 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 from eventapp import config as settings
 from eventapp.core.sessions import RememberingSessionInterface
-from eventapp.extensions import babel, csrf, db, limiter, login_manager, make_huey, migrate
+from eventapp.core import ratelimit
+from eventapp.extensions import babel, csrf, db, login_manager, make_huey, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -31,7 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     app.extensions["huey"] = make_huey(app.config)
 
@@ -104,6 +105,11 @@ def _tune_database(engine) -> None:
         cursor.close()
 
 
+def _kept_headers(error: HTTPException) -> list:
+    """What the error says besides its page: Retry-After on a 429, Allow on a 405."""
+    return [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+
+
 def _register_error_pages(app: Flask) -> None:
     messages = {
         400: _("The request could not be understood. Go back, reload the page and try again."),
@@ -126,8 +132,9 @@ def _register_error_pages(app: Flask) -> None:
         if _wants_json():
             code = "csrf" if isinstance(error, CSRFError) else \
                 error.name.lower().replace(" ", "_")
-            return jsonify(error=code, message=str(message)), error.code
-        return render_template("errors/error.html", code=error.code, title=error.name, message=message), error.code
+            return jsonify(error=code, message=str(message)), error.code, _kept_headers(error)
+        return render_template("errors/error.html", code=error.code, title=error.name, message=message), \
+            error.code, _kept_headers(error)
 
     @app.errorhandler(Exception)
     def _unexpected(error):

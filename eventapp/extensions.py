@@ -2,8 +2,6 @@
 from pathlib import Path
 
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -23,14 +21,8 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address)
 
 
-def rate_limits_off() -> bool:
-    """exempt_when for every limit: the switch is read from the app serving the request."""
-    from flask import current_app
-
-    return not current_app.config.get("RATE_LIMITS_ENABLED", True)
 babel = Babel()
 
 

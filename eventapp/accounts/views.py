@@ -9,7 +9,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from eventapp.accounts.forms import LoginForm
 from eventapp.accounts.models import BACK_OFFICE_ROLES, User
 from eventapp.accounts.operations import authenticate
-from eventapp.extensions import db, limiter, login_manager, rate_limits_off
+from eventapp.core.ratelimit import rate_limited
+from eventapp.extensions import db, login_manager
 
 bp = Blueprint("accounts", __name__)
 
@@ -80,7 +81,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"], exempt_when=rate_limits_off)
+@rate_limited("10 per minute")
 def login():
     form = LoginForm()
     if request.method == "GET":

@@ -1,6 +1,5 @@
 """Campaigns, events and their questions: what organisers build."""
 import re
-from functools import cache
 from urllib.parse import quote_plus
 
 import sqlalchemy as sa

@@ -1,7 +1,7 @@
 """Public pages: the landing page with its sign-up form, and the attendee's own registration."""
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,7 +10,8 @@ from flask_login import current_user
 from eventapp.core.content import render_markdown
 from eventapp.core.tokens import sign, unsign, url_token
 from eventapp.events import operations as events
-from eventapp.extensions import db, limiter, rate_limits_off
+from eventapp.core.ratelimit import rate_limited
+from eventapp.extensions import db
 from eventapp.messaging.tickets import calendar_for, ticket_svg
 from eventapp.registration import operations
 from eventapp.registration.forms import DetailsForm, SignupForm, form_for_event
@@ -55,13 +56,9 @@ def landing(slug):
     return _landing(event, form)
 
 
-def _signup_limit():
-    return current_app.config["SIGNUP_RATE_LIMIT"]
-
-
 @bp.post("/e/<slug>")
-@limiter.limit(_signup_limit, methods=["POST"], exempt_when=rate_limits_off,
-               error_message="Too many sign-ups from this network. Wait a minute and try again.")
+@rate_limited(lambda config: config["SIGNUP_RATE_LIMIT"],
+              _l("Too many sign-ups from this network. Wait a minute and try again."))
 def signup(slug):
     event = _public_event(slug)
     form = form_for_event(SignupForm, event)
