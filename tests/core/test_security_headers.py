@@ -38,3 +38,12 @@ def test_a_page_with_its_own_policy_keeps_it(client, db, make_event, login_as):
     assert response.headers.getlist("Content-Security-Policy") == [
         "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"]
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_an_error_page_keeps_what_the_error_says_in_its_headers(client, make_event):
+    event = make_event()
+    response = client.delete(f"/e/{event.slug}")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    assert "does not accept that kind of request" in response.get_data(as_text=True)
+    assert response.headers["Content-Type"].startswith("text/html")
