@@ -47,7 +47,7 @@ class Prepared:
         return rows[0][0] if rows else None
 
     def _run(self, values: dict):
-        connection = db.session.connection()
+        connection = _connection()
         dialect = connection.dialect
         key = (dialect.name, *values)
         plan = self._plans.get(key)
@@ -64,6 +64,19 @@ class Prepared:
             raise sa.exc.DBAPIError.instance(plan.sql, parameters, error, dialect.loaded_dbapi.Error,
                                              dialect=dialect) from error
         return plan, cursor
+
+
+def _connection():
+    """The session's connection in its current transaction (Session.connection() asked once per transaction: a
+    sign-up's nine statements asking it each time measured 3 % of the request)."""
+    session = db.session()
+    transaction = session.get_transaction()
+    known = session.info.get("prepared_connection")
+    if transaction is not None and known is not None and known[0] is transaction:
+        return known[1]
+    connection = session.connection()
+    session.info["prepared_connection"] = (session.get_transaction(), connection)
+    return connection
 
 
 def _observed(connection) -> bool:
