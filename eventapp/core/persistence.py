@@ -9,7 +9,7 @@ from eventapp.extensions import db
 
 
 class Prepared:
-    """A Core statement compiled once per database dialect (and, for an INSERT, per set of columns given), then run
+    """A Core statement compiled once per database driver (and, for an INSERT, per set of columns given), then run
     as that SQL string by the driver's cursor, on the session's connection (in its transaction).
 
     What SQLAlchemy does for each execution of a cached statement still happens, once per call and no more: the
@@ -49,7 +49,7 @@ class Prepared:
     def _run(self, values: dict):
         connection = _connection()
         dialect = connection.dialect
-        key = (dialect.name, *values)
+        key = (dialect.name, dialect.driver, *values)  # psycopg and psycopg2 differ in their binds
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = _Plan(self.statement, dialect, values)
