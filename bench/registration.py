@@ -1,7 +1,7 @@
 """Sign-ups per second through the real app against a bare Flask view that inserts one row, in the same run.
 
     python bench/registration.py [--seconds 10] [--clients 16] [--server gunicorn|waitress] [--workers N]
-                                 [--database-url postgresql+psycopg://...]
+                                 [--database-url postgresql+psycopg://...] [--floor]
 
 For each database (SQLite always; PostgreSQL when --database-url or BENCH_POSTGRES_URL reaches one), both apps are
 served in turn by the same WSGI server with the same settings on 127.0.0.1, and the same load is put on each:
@@ -11,6 +11,10 @@ answers. Anything but a 303 is an error. The sign-up rate limit stays on (set ve
 
 The rest of the environment passes through to the servers (REDIS_URL, for one, moves the queue and the rate
 limiter to Redis). PostgreSQL runs in a fresh schema that is dropped afterwards.
+
+--floor adds a third app on SQLite: eventapp's stack (the same page, session, CSRF check, rate limit and form)
+writing the same rows by prepared statements, with none of eventapp's own sign-up code. Its ratio to the baseline
+is what the stack itself allows a sign-up; eventapp's ratio can only approach it.
 
 Target (the issue): the full sign-up at >= 50 % of the baseline's sign-ups per second, p95 < 100 ms at 16 clients
 on SQLite. The last line is one JSON object; "ratio" is eventapp ÷ baseline sign-ups per second on SQLite.
@@ -28,6 +32,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
+from types import SimpleNamespace
 from pathlib import Path
 
 from common import (REQUEST_TIMEOUT, Server, add_database_url_argument, add_load_arguments, add_server_arguments,
@@ -78,6 +83,85 @@ def _baseline_table(metadata):
                     sa.Column("id", sa.Integer, primary_key=True),
                     sa.Column("email", sa.String(320), nullable=False),
                     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False))
+
+
+# ---------------------------------------------------------------- the floor: eventapp's stack, none of its code
+
+def floor_app():
+    """What a sign-up costs on eventapp's stack with none of eventapp's own code (served via --call): the same app,
+    page, session, CSRF check, rate limit and form validation, then the rows a sign-up writes (contact,
+    registration, three lead activities, the outbox row) as prepared statements run by the driver, with no ORM
+    objects, no signals, no duplicate or capacity rules. Only for new addresses at an open event without a limit,
+    which is what the load sends. Its ratio to the baseline is the most eventapp's sign-up could reach on this
+    stack (`--floor`)."""
+    import secrets as random_tokens
+
+    import sqlalchemy as sa
+    from flask import redirect, url_for
+
+    from eventapp import create_app
+    from eventapp.core.persistence import Prepared, select_all_columns
+    from eventapp.core.ratelimit import rate_limited
+    from eventapp.core.time import utcnow
+    from eventapp.core.tokens import ticket_secret, url_token
+    from eventapp.events.models import Event, Question
+    from eventapp.extensions import db
+    from eventapp.leads.models import Contact, LeadActivity
+    from eventapp.messaging.models import Message
+    from eventapp.registration.forms import SignupForm, form_for_event
+    from eventapp.registration.models import Registration
+    from eventapp.registration.views import _read_view_token
+
+    app = create_app()
+    event_by_slug = select_all_columns(Event, Event.slug == sa.bindparam("slug"))
+    questions_of = select_all_columns(Question, Question.event_id == sa.bindparam("event_id"))
+    contact_by_email = select_all_columns(Contact, Contact.organisation_id == sa.bindparam("organisation_id"),
+                                          Contact.email_key == sa.bindparam("email_key"))
+    insert_contact = Prepared(sa.insert(Contact.__table__).returning(Contact.__table__.c.id))
+    insert_registration = Prepared(sa.insert(Registration.__table__).returning(Registration.__table__.c.id))
+    insert_activity = Prepared(sa.insert(LeadActivity.__table__))
+    insert_message = Prepared(sa.insert(Message.__table__).returning(Message.__table__.c.id))
+    event_columns = [column.key for column in Event.__table__.columns]
+    question_columns = [column.key for column in Question.__table__.columns]
+
+    @rate_limited(lambda config: config["SIGNUP_RATE_LIMIT"])
+    def signup(slug):
+        event = SimpleNamespace(**dict(zip(event_columns, event_by_slug.rows({"slug": slug})[0])))
+        event.questions = [SimpleNamespace(**dict(zip(question_columns, row)))
+                           for row in questions_of.rows({"event_id": event.id})]
+        form = form_for_event(SignupForm, event)
+        if not form.validate_on_submit():
+            return "invalid", 422
+        viewed_at, nonce = _read_view_token(form.view_token.data, event.id)
+        email, now = form.normalised_email, utcnow()
+        contact_by_email.rows({"organisation_id": event.organisation_id, "email_key": email.key})
+        contact_id = insert_contact.scalar({
+            "organisation_id": event.organisation_id, "email": email.address, "email_key": email.key,
+            **{name: value for name, value in form.details().items() if value}})
+        manage_token = url_token()
+        registration_id = insert_registration.scalar({
+            "event_id": event.id, "contact_id": contact_id, "manage_token": manage_token,
+            "ticket_secret": ticket_secret(), "status": "confirmed", "channel": "web", "answers": form.answers(event),
+            "sms_opt_in": form.wants_sms, "form_nonce": nonce})
+        activity = {"organisation_id": event.organisation_id, "contact_id": contact_id, "event_id": event.id,
+                    "campaign_id": event.campaign_id, "channel": "web"}
+        insert_activity.execute({**activity, "kind": "page_viewed", "meta": {}, "occurred_at": viewed_at or now})
+        insert_activity.execute({**activity, "kind": "registered", "occurred_at": now,
+                                 "meta": {"registration_id": registration_id, "status": "confirmed"}})
+        message_id = insert_message.scalar({
+            "organisation_id": event.organisation_id, "contact_id": contact_id, "registration_id": registration_id,
+            "event_id": event.id, "channel": "email", "kind": "confirmation", "recipient": email.address,
+            "idempotency_key": f"reg:{registration_id}:confirmation:{random_tokens.token_hex(6)}:email",
+            "status": "queued", "due_at": now, "attempts": 0, "last_error": "", "provider_id": "", "subject": "",
+            "body_text": "", "meta": {"sequence": event.calendar_sequence}, "created_at": now})
+        insert_activity.execute({**activity, "kind": "message_queued", "channel": "email", "occurred_at": now,
+                                 "meta": {"message_id": message_id, "message_kind": "confirmation"}})
+        db.session.info.setdefault("outbox", []).append(message_id)  # the same hand-off to the queue
+        db.session.commit()
+        return redirect(url_for("registration.manage", token=manage_token, new=1), code=303)
+
+    app.view_functions["registration.signup"] = signup
+    return app
 
 
 # ---------------------------------------------------------------- setup: databases and the event
@@ -315,7 +399,8 @@ def summarise(phases: list[dict]) -> dict:
 
 # ---------------------------------------------------------------- one database, both apps
 
-APPS = {"baseline": (Path(__file__).stem, "baseline_app"), "eventapp": ("eventapp", "create_app")}
+APPS = {"baseline": (Path(__file__).stem, "baseline_app"), "eventapp": ("eventapp", "create_app"),
+        "floor": (Path(__file__).stem, "floor_app")}
 
 
 def bench_database(kind: str, database_url: str, baseline_url: str, work_dir: Path, run_id: str,
@@ -333,17 +418,25 @@ def bench_database(kind: str, database_url: str, baseline_url: str, work_dir: Pa
     print(f"[{kind}] preparing the databases ...", flush=True)
     slug = prepare_databases(env, run_id)
     path = f"/e/{slug}"
-    servers, phases = {}, {name: [] for name in APPS}
+    names = ["baseline", "eventapp"]
+    environments = {"baseline": env, "eventapp": env}
+    if args.floor and kind == "sqlite":  # its own database, prepared alike (the slug comes out the same)
+        (work_dir / "floor").mkdir()
+        environments["floor"] = {**env, "EVENTAPP_DATA_DIR": str(work_dir / "floor"),
+                                 "DATABASE_URL": f"sqlite:///{work_dir / 'floor' / 'floor.db'}"}
+        prepare_databases(environments["floor"], run_id)
+        names.append("floor")
+    servers, phases = {}, {name: [] for name in names}
     try:
-        for name, app_spec in APPS.items():
-            servers[name] = Server(f"{kind}-{name}", app_spec, args, env, work_dir)
+        for name in names:
+            servers[name] = Server(f"{kind}-{name}", APPS[name], args, environments[name], work_dir)
         for server in servers.values():
             server.wait_ready(path)
         # Both servers stay up (the idle one costs nothing); the apps take turns, in alternating order, so a
         # change in the machine's other load hits both alike.
         seconds = args.seconds / args.rounds
         for round_number in range(args.rounds):
-            order = list(APPS) if round_number % 2 == 0 else list(reversed(APPS))
+            order = names if round_number % 2 == 0 else list(reversed(names))
             for name in order:
                 print(f"[{kind}] round {round_number + 1}/{args.rounds} {name}: {args.clients} clients, "
                       f"{args.warmup:g} s warm-up + {seconds:g} s ...", flush=True)
@@ -352,27 +445,35 @@ def bench_database(kind: str, database_url: str, baseline_url: str, work_dir: Pa
     finally:
         for server in servers.values():
             server.stop()
-    results = {name: summarise(phases[name]) for name in APPS}
+    results = {name: summarise(phases[name]) for name in names}
     for name, server in servers.items():
         if results[name]["errors"]:
             print(f"[{kind}] {name} errors: {results[name]['error_kinds']}; server log tail:\n"
                   f"{server.log_tail(15)}", flush=True)
     baseline, ours = results["baseline"], results["eventapp"]
-    return {
-        "baseline": baseline,
-        "eventapp": ours,
-        "ratio": round(ours["rps"] / baseline["rps"], 3) if baseline["rps"] else None,
-        "cpu_ratio": round(baseline["server_cpu_ms_per_signup"] / ours["server_cpu_ms_per_signup"], 3)
-        if baseline["server_cpu_ms_per_signup"] and ours["server_cpu_ms_per_signup"] else None,
+    figures = {
+        **results,
+        "ratio": _ratio(ours["rps"], baseline["rps"]),
+        "cpu_ratio": _ratio(baseline["server_cpu_ms_per_signup"], ours["server_cpu_ms_per_signup"]),
         "rows_stored": count_rows(env, slug),
     }
+    if "floor" in results:
+        figures["floor_ratio"] = _ratio(results["floor"]["rps"], baseline["rps"])
+        figures["rows_stored"]["floor"] = count_rows(environments["floor"], slug)["eventapp"]
+    return figures
+
+
+def _ratio(numerator, denominator):
+    return round(numerator / denominator, 3) if numerator and denominator else None
 
 
 def print_table(kind: str, figures: dict) -> None:
     print(f"\n{kind}")
     print(f"  {'':<10} {'sign-ups/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'ok':>7} {'errors':>7} {'rows stored':>12} "
           f"{'server CPU ms/sign-up':>22}   CPU share: server / load generator / other")
-    for name in ("baseline", "eventapp"):
+    for name in ("baseline", "eventapp", "floor"):
+        if name not in figures:
+            continue
         row = figures[name]
         cpu = row["server_cpu_ms_per_signup"]
         share = row["cpu_share"]
@@ -383,6 +484,8 @@ def print_table(kind: str, figures: dict) -> None:
           "the machine, for PostgreSQL the database server too)")
     print(f"  ratio (eventapp ÷ baseline sign-ups/s): {figures['ratio']}   "
           f"(baseline ÷ eventapp server CPU per sign-up: {figures['cpu_ratio']})")
+    if "floor" in figures:
+        print(f"  floor ÷ baseline sign-ups/s: {figures['floor_ratio']} (the most this stack allows a sign-up)")
 
 
 def parse_args(argv=None):
@@ -392,6 +495,8 @@ def parse_args(argv=None):
     add_server_arguments(parser)
     add_database_url_argument(parser)
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory (and logs)")
+    parser.add_argument("--floor", action="store_true",
+                        help="also serve eventapp's stack without its sign-up code (SQLite): what the stack allows")
     return parser.parse_args(argv)
 
 
