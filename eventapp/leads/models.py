@@ -72,9 +72,11 @@ class Contact(db.Model):
     """The person, and the lead."""
 
     __tablename__ = "contacts"
+    # The unique (organisation, email key) index also serves lookups by organisation: no index of its own, which
+    # every new contact would pay for.
     __table_args__ = (sa.UniqueConstraint("organisation_id", "email_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"))
     # email as the person typed it (normalised); email_key is what two spellings of one address share.
     email: Mapped[str] = mapped_column(sa.String(320))
     email_key: Mapped[str] = mapped_column(sa.String(320))

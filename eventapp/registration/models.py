@@ -34,9 +34,10 @@ SEAT_HOLDING = frozenset({RegistrationStatus.CONFIRMED, RegistrationStatus.PENDI
 
 class Registration(db.Model):
     __tablename__ = "registrations"
+    # The unique (event, contact) index also serves lookups by event: no index of its own (each sign-up paid for it).
     __table_args__ = (sa.UniqueConstraint("event_id", "contact_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
     contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(sa.String(20))
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
