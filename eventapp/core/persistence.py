@@ -60,9 +60,12 @@ class Prepared:
         try:
             cursor.execute(plan.sql, parameters)
         except dialect.loaded_dbapi.Error as error:
+            lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
             cursor.close()
+            if lost:  # as SQLAlchemy's execution does: the pool gets a fresh connection, not this dead one
+                connection.invalidate(error)
             raise sa.exc.DBAPIError.instance(plan.sql, parameters, error, dialect.loaded_dbapi.Error,
-                                             dialect=dialect) from error
+                                             dialect=dialect, connection_invalidated=lost) from error
         return plan, cursor
 
 
@@ -80,10 +83,16 @@ def _connection():
 
 
 def _observed(connection) -> bool:
-    """Does anything watch this connection's statements: an event listener (statement counts in tests,
-    instrumentation) or echo? Then they go through SQLAlchemy's own execution, where these see them."""
-    return getattr(connection, "_has_events", True) or getattr(connection.engine, "_has_events", True) \
-        or getattr(connection, "_echo", True)
+    """Does anything watch this connection's statements or their errors: a listener (statement counts in tests,
+    instrumentation) on it, its engine or its dialect, or echo? Then they go through SQLAlchemy's own execution,
+    where these see them."""
+    try:
+        return bool(connection._echo
+                    or any(dispatch.before_cursor_execute or dispatch.after_cursor_execute
+                           for dispatch in (connection.dispatch, connection.engine.dispatch))
+                    or connection.dialect.dispatch.handle_error)
+    except AttributeError:  # another SQLAlchemy than the one this was written for: take the safe way
+        return True
 
 
 class _Plan:

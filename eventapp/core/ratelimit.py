@@ -5,6 +5,7 @@ decorated views pay for a limit: Flask-Limiter, which we used before, searched e
 apply, and that search and its bookkeeping measured about 9 % of a sign-up.
 """
 import functools
+import time
 
 from flask import current_app, request
 from limits import parse
@@ -42,15 +43,9 @@ def _hit(limit_text: str, scope: str, message: str | None) -> None:
     address = request.remote_addr or ""
     if not limiter.hit(item, scope, address):
         reset_at = limiter.get_window_stats(item, scope, address).reset_time
-        raise TooManyRequests(description=message, retry_after=max(1, int(reset_at - _now()) + 1))
+        raise TooManyRequests(description=message, retry_after=max(1, int(reset_at - time.time()) + 1))
 
 
 @functools.lru_cache(maxsize=64)
 def _parsed(limit_text: str):
     return parse(limit_text)
-
-
-def _now() -> float:
-    import time
-
-    return time.time()

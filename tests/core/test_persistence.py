@@ -125,3 +125,42 @@ def test_load_rows_sees_what_the_session_has_not_written_yet(db, org):
     found = load_rows(Contact, select_all_columns(Contact, Contact.email_key == sa.bindparam("key")),
                       {"key": "new@example.com"})
     assert [c.email for c in found] == ["new@example.com"]  # flushed first, as a query would
+
+
+def test_a_lost_connection_is_not_given_back_to_the_pool(db, org, monkeypatch):
+    """A driver error that means the connection is gone invalidates it, as SQLAlchemy's own execution does, so
+    the next request gets a fresh one instead of the dead one. (Simulated: a statement the database refuses,
+    with the dialect saying that error means a lost connection.)"""
+    from sqlalchemy.exc import DBAPIError
+
+    from eventapp.core.persistence import Prepared
+
+    connection = db.session.connection()
+    monkeypatch.setattr(connection.dialect, "is_disconnect", lambda *_args: True)
+    with pytest.raises(DBAPIError) as raised:
+        Prepared(sa.select(sa.table("no_such_table", sa.column("id")))).rows({})
+    assert raised.value.connection_invalidated and connection.invalidated
+    monkeypatch.undo()
+    db.session.rollback()
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Contact)).scalar() == 0  # a working one
+
+
+def test_unwatched_statements_skip_sqlalchemys_execution_and_watched_ones_take_it(db, org, monkeypatch):
+    from eventapp.core.persistence import Prepared
+
+    taken = []
+    real = sa.engine.Connection.exec_driver_sql
+    monkeypatch.setattr(sa.engine.Connection, "exec_driver_sql",
+                        lambda self, *args, **kwargs: taken.append(args[0]) or real(self, *args, **kwargs))
+    count = Prepared(sa.select(sa.func.count()).select_from(Contact.__table__))
+    assert count.scalar({}) == 0 and taken == []  # nobody listens: the driver runs it
+
+    def note(*_args):
+        pass
+
+    sa.event.listen(db.engine, "after_cursor_execute", note)
+    try:
+        assert count.scalar({}) == 0 and len(taken) == 1  # a listener: SQLAlchemy's execution, which it sees
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", note)
+    assert count.scalar({}) == 0 and len(taken) == 1  # and the driver again once it is gone
