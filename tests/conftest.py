@@ -1,6 +1,8 @@
 """Shared fixtures: app, db, client, factories, login_as, live_server, browser.
 
-The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL points there. The schema is built by the
+The suite runs on SQLite by default and on PostgreSQL when EVENTAPP_TEST_DATABASE_URL points there. It empties that
+database (DROP SCHEMA public), so it never reads DATABASE_URL, which may well name a production database in the
+shell that runs it, and it refuses a database whose name does not say "test". The schema is built by the
 real migrations (so every test run also proves `eventapp db upgrade` from empty), and every table is emptied
 after each test.
 """
@@ -28,7 +30,26 @@ CHROMIUM = os.environ.get("EVENTAPP_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "correct horse battery"
 
 
+# The app under test, and every server or worker a test starts from this environment, use the test database only.
+TEST_DATABASE_URL = os.environ.get("EVENTAPP_TEST_DATABASE_URL", "")
+os.environ.pop("DATABASE_URL", None)
+if TEST_DATABASE_URL:
+    os.environ["DATABASE_URL"] = TEST_DATABASE_URL
+
+
+def unsafe_test_database(url: str) -> str | None:
+    """Why the suite must not empty the database at this URL, or None when it may (SQLite files are the tests'
+    own, in a temporary directory; a server database must be named as a test one)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" or "test" in (parsed.database or "").lower():
+        return None
+    return (f"EVENTAPP_TEST_DATABASE_URL names the database {parsed.database!r}; the tests empty the database they "
+            "run on, so they only run on one whose name contains 'test' (e.g. eventapp_test)")
+
+
 def _reset_database(url: str) -> None:
+    if reason := unsafe_test_database(url):
+        pytest.exit(reason, returncode=4)
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -41,7 +62,7 @@ def _reset_database(url: str) -> None:
 def app(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("data")
     os.environ["EVENTAPP_DATA_DIR"] = str(data_dir)
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'test.db'}"
+    url = TEST_DATABASE_URL or f"sqlite:///{data_dir / 'test.db'}"
     _reset_database(url)
     application = create_app({
         "TESTING": True,

@@ -1,4 +1,4 @@
-"""Capacity under concurrent sign-ups, through a real server, on whichever database DATABASE_URL selects.
+"""Capacity under concurrent sign-ups, through a real server, on whichever database the suite runs on (EVENTAPP_TEST_DATABASE_URL).
 
 Every sign-up first loads the landing page in its own browser session (cookie, CSRF token, view token); then all of
 them post at the same moment (a barrier), so the seat counter really is contended.
