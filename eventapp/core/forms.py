@@ -1,6 +1,7 @@
 """Small WTForms pieces shared by every feature's forms."""
 import re
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
@@ -9,10 +10,20 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 class Form(FlaskForm):
     """Every form of the app. CSRFProtect checks the token of every POST before any view runs (a failure gets its
-    own page), so the form does not check it again; templates render it with the csrf_field() macro."""
+    own page), so the form does not check it again; templates render it with the csrf_field() macro.
+
+    A form reads the posted form fields and nothing else. Flask-WTF would also read uploaded files and a JSON
+    body into the same fields, and a file or a number where text belongs broke the validators (a 500); none of
+    our forms takes either, so such a post reads as one with those fields left empty."""
 
     class Meta:
         csrf = False
+
+        def wrap_formdata(self, form, formdata):
+            wrapped = super().wrap_formdata(form, formdata)
+            if wrapped is not None and wrapped is not formdata:  # Flask-WTF took it from the request
+                return request.form
+            return wrapped
 
 
 _MARKUP = re.compile(r"[<>]")

@@ -12,6 +12,18 @@ MARKDOWN_MAX = 20000
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
+FIRST_YEAR, LAST_YEAR = 1970, 2199
+
+
+class PlausibleDate:
+    """A date an event can have. (Year 1 or 9999 read in a time zone falls off the calendar: that was a 500.)"""
+
+    def __call__(self, form, field):
+        if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(_l("Enter a date between the years %(first)d and %(last)d.",
+                                     first=FIRST_YEAR, last=LAST_YEAR))
+
+
 class CampaignForm(Form):
     name = StringField(_l("Name"), filters=[strip_text], validators=[
         DataRequired(message=_l("Give the campaign a name.")), Length(max=200), NoMarkup()])
@@ -29,9 +41,10 @@ class EventForm(Form):
     campaign_id = SelectField(_l("Campaign"), coerce=lambda v: int(v) if v not in (None, "", "None") else None)
     timezone = SelectField(_l("Time zone"), default="UTC")
     starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL_FORMAT,
-                                   validators=[DataRequired(message=_l("Enter when the event starts."))])
+                                   validators=[DataRequired(message=_l("Enter when the event starts.")),
+                                               PlausibleDate()])
     ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL_FORMAT,
-                                 validators=[DataRequired(message=_l("Enter when the event ends."))])
+                                 validators=[DataRequired(message=_l("Enter when the event ends.")), PlausibleDate()])
     venue_name = StringField(_l("Venue"), filters=[strip_text], validators=[Length(max=200), NoMarkup()])
     venue_address = StringField(_l("Venue address"), filters=[strip_text], validators=[Length(max=500), NoMarkup()])
     capacity = IntegerField(_l("Capacity (seats)"), validators=[
@@ -42,8 +55,10 @@ class EventForm(Form):
     phone_required = BooleanField(_l("Ask for a mobile phone number (required)"))
     sms_enabled = BooleanField(_l("Offer SMS messages"), description=_l(
         "Attendees can choose to get their confirmation and reminders by text message too."))
-    registration_opens_at = DateTimeLocalField(_l("Sign-up opens"), format=LOCAL_FORMAT, validators=[Optional()])
-    registration_closes_at = DateTimeLocalField(_l("Sign-up closes"), format=LOCAL_FORMAT, validators=[Optional()])
+    registration_opens_at = DateTimeLocalField(_l("Sign-up opens"), format=LOCAL_FORMAT,
+                                               validators=[Optional(), PlausibleDate()])
+    registration_closes_at = DateTimeLocalField(_l("Sign-up closes"), format=LOCAL_FORMAT,
+                                                validators=[Optional(), PlausibleDate()])
     summary = TextAreaField(_l("Summary (Markdown)"), filters=[strip_text], validators=[Length(max=MARKDOWN_MAX)])
     agenda_md = TextAreaField(_l("Agenda (Markdown)"), filters=[strip_text], validators=[Length(max=MARKDOWN_MAX)])
     speakers_md = TextAreaField(_l("Speakers (Markdown)"), filters=[strip_text],

@@ -100,6 +100,32 @@ def test_event_form_bad_input_is_explained(client, db, login_as):
     assert db.session.execute(sa.select(sa.func.count()).select_from(Event)).scalar() == 0
 
 
+@pytest.mark.parametrize("changes", [
+    {"starts_at": "0001-01-01T00:00", "timezone": "Asia/Tokyo"},
+    {"ends_at": "9999-12-31T20:00", "timezone": "America/Los_Angeles"},
+    {"registration_opens_at": "0001-01-01T00:00", "timezone": "Asia/Tokyo"},
+    {"registration_closes_at": "9999-12-31T23:59", "timezone": "America/Los_Angeles"},
+])
+def test_a_date_off_the_calendar_is_explained_not_a_server_error(client, db, login_as, changes):
+    login_as()
+    response = submit(client, "/admin/events/new", {**EVENT_FORM, **changes})
+    assert response.status_code == 422
+    assert "Enter a date between the years 1970 and 2199." in response.get_data(as_text=True)
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Event)).scalar() == 0
+
+
+def test_a_file_sent_where_text_belongs_is_a_missing_answer(client, make_user):
+    import io
+
+    user = make_user()
+    response = submit(client, "/login", {"email": (io.BytesIO(user.email.encode()), "email.txt"),
+                                         "password": "correct horse battery"},
+                      content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Enter your email address." in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
 def test_slug_must_be_unique(client, db, login_as, make_event):
     login_as()
     make_event(slug="taken")

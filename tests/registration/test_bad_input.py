@@ -270,3 +270,32 @@ def test_hostile_values_never_cause_a_server_error(client, db, make_event, field
     response = client.post(f"/e/{event.slug}", data={**fields, **signup_form(), event.questions[0].field_name:
                                                      ["A", "<b>", "B" * 5000]})
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("field", ["first_name", "email", "phone", "company", "view_token"])
+def test_a_file_sent_where_text_belongs_is_a_missing_answer_not_a_server_error(client, db, make_event, field):
+    import io
+
+    event = make_event()
+    fields = hidden_fields(client.get(f"/e/{event.slug}").get_data(as_text=True))
+    data = {**fields, **signup_form(), field: (io.BytesIO(b"ada@example.com"), "value.txt")}
+    response = client.post(f"/e/{event.slug}", data=data, content_type="multipart/form-data")
+    if field in ("phone", "view_token"):  # optional: the sign-up goes through without them
+        assert response.status_code == 303
+        assert count(db, Registration) == 1
+        return
+    assert response.status_code == 422
+    assert {"first_name": "Enter your first name.", "email": "Enter your email address.",
+            "company": "Enter the company you work for."}[field] in response.get_data(as_text=True)
+    assert nothing_stored(db)
+
+
+@pytest.mark.parametrize("value", [5, True, None, {"a": 1}, [1, 2]])
+def test_a_json_body_is_not_read_as_the_form(client, db, make_event, value):
+    event = make_event()
+    fields = hidden_fields(client.get(f"/e/{event.slug}").get_data(as_text=True))
+    response = client.post(f"/e/{event.slug}", json={**signup_form(), "first_name": value, "email": value},
+                           headers={"X-CSRFToken": fields["csrf_token"]})
+    assert response.status_code == 422
+    assert "Enter your email address." in response.get_data(as_text=True)
+    assert nothing_stored(db)
