@@ -19,6 +19,8 @@ class ActivityKind(enum.StrEnum):
     CALENDAR_DOWNLOADED = "calendar_downloaded"
     CONSENT_GIVEN = "consent_given"
     PROMOTED = "promoted"
+    APPROVED = "approved"
+    DECLINED = "declined"
     MESSAGE_QUEUED = "message_queued"
     MESSAGE_SENT = "message_sent"
     MESSAGE_DELIVERED = "message_delivered"
@@ -47,6 +49,8 @@ ACTIVITY_LABELS = {
     ActivityKind.CALENDAR_DOWNLOADED: _l("Downloaded the calendar entry"),
     ActivityKind.CONSENT_GIVEN: _l("Agreed to marketing email"),
     ActivityKind.PROMOTED: _l("Got a seat from the waiting list"),
+    ActivityKind.APPROVED: _l("Sign-up approved by the organisers"),
+    ActivityKind.DECLINED: _l("Sign-up declined by the organisers"),
     ActivityKind.MESSAGE_QUEUED: _l("Message queued"),
     ActivityKind.MESSAGE_SENT: _l("Message sent"),
     ActivityKind.MESSAGE_DELIVERED: _l("Message delivered"),

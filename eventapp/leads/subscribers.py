@@ -1,6 +1,6 @@
 """Every action becomes a lead activity, written in the transaction of the action."""
 from eventapp import signals
-from eventapp.leads.models import ActivityKind
+from eventapp.leads.models import ActivityKind, Channel
 from eventapp.leads.operations import record_activity
 from eventapp.registration.models import RegistrationStatus
 
@@ -56,6 +56,18 @@ def _consent_given(contact, event, record, **_):
 @signals.registration_promoted.connect
 def _promoted(registration, **_):
     record_activity(registration.contact, ActivityKind.PROMOTED, event=registration.event,
+                    meta={"registration_id": registration.id})
+
+
+@signals.registration_approved.connect
+def _approved(registration, **_):
+    record_activity(registration.contact, ActivityKind.APPROVED, event=registration.event, channel=Channel.STAFF,
+                    meta={"registration_id": registration.id})
+
+
+@signals.registration_declined.connect
+def _declined(registration, **_):
+    record_activity(registration.contact, ActivityKind.DECLINED, event=registration.event, channel=Channel.STAFF,
                     meta={"registration_id": registration.id})
 
 

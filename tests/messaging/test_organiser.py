@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from icalendar import Calendar
 
 from eventapp.core.time import utcnow
+from eventapp.leads.models import ActivityKind, LeadActivity
 from eventapp.messaging.models import Message, MessageStatus, ReminderRule
 from eventapp.messaging.operations import deliver_due, sweep
 from eventapp.registration.models import Registration
@@ -86,6 +87,12 @@ def test_approving_and_declining_tell_the_person(client, db, make_event, smtp_si
     response = submit(client, f"/admin/events/{event.id}", {}, post_url=f"/admin/registrations/{two.id}/approve",
                       follow_redirects=True)
     assert "Only sign-ups waiting for approval can be approved." in response.get_data(as_text=True)
+    # each decision is on the person's timeline, once, in the transaction that made it
+    decisions = db.session.execute(
+        sa.select(LeadActivity.contact_id, LeadActivity.kind, LeadActivity.channel, LeadActivity.meta)
+        .where(LeadActivity.kind.in_([ActivityKind.APPROVED, ActivityKind.DECLINED])).order_by(LeadActivity.id)).all()
+    assert [(row.contact_id, row.kind, row.channel, row.meta["registration_id"]) for row in decisions] == [
+        (one.contact_id, "declined", "staff", one.id), (two.contact_id, "approved", "staff", two.id)]
 
 
 def test_reminders_go_once_to_confirmed_people_and_never_stale(client, db, make_event, smtp_sink):
