@@ -114,6 +114,9 @@ class Event(db.Model):
         return self.capacity is not None and self.seats_taken >= self.capacity
 
 
+QUESTION_FIELD_PREFIX = "q_"  # a question's form field is named q_<id>
+
+
 class Question(db.Model):
     __tablename__ = "questions"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,4 +130,4 @@ class Question(db.Model):
 
     @property
     def field_name(self) -> str:
-        return f"q_{self.id}"
+        return f"{QUESTION_FIELD_PREFIX}{self.id}"

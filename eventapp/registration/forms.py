@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from eventapp.core.forms import Form, MultiCheckboxField, NoMarkup, strip_text
 from eventapp.core.people import InvalidInput, normalise_email, normalise_phone
-from eventapp.events.models import QuestionKind
+from eventapp.events.models import QUESTION_FIELD_PREFIX, QuestionKind
 
 ANSWER_MAX = 2000
 
@@ -106,6 +106,14 @@ def question_field(question):
         return MultiCheckboxField(question.label, choices=options, validate_choice=False, validators=checks)
     return RadioField(question.label, choices=options, validate_choice=False, validators=checks)
 
+
+def answers_to_missing_questions(form, posted) -> bool:
+    """Does the post answer a question this form does not ask (removed since the page was loaded, or made up)?"""
+    return any(name.startswith(QUESTION_FIELD_PREFIX) and name not in form for name in posted)
+
+
+MISSING_QUESTION = _l("This form has changed since you opened it: one of the questions you answered is no longer "
+                      "asked. Check your answers below and send the form again.")
 
 _FORM_CLASSES: dict = {}
 

@@ -14,7 +14,8 @@ from eventapp.core.ratelimit import rate_limited
 from eventapp.extensions import db
 from eventapp.messaging.tickets import calendar_for, ticket_svg
 from eventapp.registration import operations
-from eventapp.registration.forms import DetailsForm, SignupForm, form_for_event
+from eventapp.registration.forms import (MISSING_QUESTION, DetailsForm, SignupForm, answers_to_missing_questions,
+                                         form_for_event)
 from eventapp.registration.operations import Outcome, RegistrationClosed, Signup
 
 bp = Blueprint("registration", __name__)
@@ -64,6 +65,8 @@ def signup(slug):
     form = form_for_event(SignupForm, event)
     if not form.validate_on_submit():
         return _landing(event, form, status=422)
+    if answers_to_missing_questions(form, request.form):
+        return _landing(event, form, status=422, message=str(MISSING_QUESTION))
     viewed_at, nonce = _read_view_token(form.view_token.data, event.id)
     data = Signup(
         email=form.normalised_email, details=form.details(), answers=form.answers(event),
@@ -151,6 +154,8 @@ def update(token):
     form = form_for_event(DetailsForm, registration.event)
     if not form.validate_on_submit():
         return _manage_page(registration, form, status=422)
+    if answers_to_missing_questions(form, request.form):
+        return _manage_page(registration, form, status=422, message=str(MISSING_QUESTION))
     try:
         changed = operations.update_registration(registration, form.details(), form.answers(registration.event),
                                                  sms_opt_in=form.wants_sms)

@@ -127,12 +127,46 @@ def test_control_characters_are_dropped(client, db, make_event):
     assert contact.first_name == "Ada" and contact.company == "Analytical"
 
 
-def test_answers_to_questions_that_do_not_exist_are_ignored(client, db, make_event):
+MISSING_QUESTION = "This form has changed since you opened it: one of the questions you answered is no longer asked."
+
+
+@pytest.mark.parametrize("made_up", [{"q_999999": "injected"}, {"q_abc": "x"}, {"q_": "x"}])
+def test_answers_to_questions_that_do_not_exist_are_refused(client, db, make_event, made_up):
     event = make_event(questions=[{"label": "Goal", "kind": "text"}])
-    response = submit(client, f"/e/{event.slug}", signup_form(q_999999="injected", q_abc="x", status="confirmed"))
-    assert response.status_code == 303
+    response = submit(client, f"/e/{event.slug}", signup_form(**made_up))
+    assert response.status_code == 422
+    assert MISSING_QUESTION in response.get_data(as_text=True)
+    assert nothing_stored(db)
+
+
+def test_a_question_removed_while_the_page_was_open_is_explained_and_the_next_send_works(client, db, make_event):
+    from eventapp.events.operations import delete_question
+
+    event = make_event(questions=[{"label": "Goal", "kind": "text"}, {"label": "Diet", "kind": "text"}])
+    goal, diet = event.questions
+    page = client.get(f"/e/{event.slug}").get_data(as_text=True)
+    delete_question(diet)
+    db.session.commit()
+    data = {**hidden_fields(page), **signup_form(first_name="Grace"), goal.field_name: "Learn",
+            diet.field_name: "Vegan"}
+    response = client.post(f"/e/{event.slug}", data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert MISSING_QUESTION in body
+    assert 'value="Grace"' in body and "Learn" in body  # what they typed is still there
+    assert "Diet" not in body
+    assert nothing_stored(db)
+    data = {**hidden_fields(body), **signup_form(first_name="Grace"), goal.field_name: "Learn"}
+    assert client.post(f"/e/{event.slug}", data=data).status_code == 303
     registration = db.session.execute(sa.select(Registration)).scalar_one()
-    assert registration.answers == {}
+    assert registration.answers == {str(goal.id): "Learn"}
+
+
+def test_other_unknown_fields_are_ignored(client, db, make_event):
+    event = make_event()
+    response = submit(client, f"/e/{event.slug}", signup_form(status="waitlisted", answers="x", id="7"))
+    assert response.status_code == 303
+    assert db.session.execute(sa.select(Registration)).scalar_one().status == "confirmed"
 
 
 def test_a_choice_that_was_not_offered_is_refused(client, db, make_event):

@@ -74,6 +74,18 @@ def test_bad_changes_are_refused_and_nothing_changes(client, db, signed_up):
     assert ActivityKind.ANSWERS_CHANGED not in kinds(db)
 
 
+def test_an_answer_to_a_question_that_is_not_asked_is_refused(client, db, signed_up):
+    event, url = signed_up()
+    response = submit(client, url, {**signup_form(company="Babbage & Co"), event.questions[0].field_name: "Brand",
+                                    "q_424242": "made up"})
+    assert response.status_code == 422
+    assert "one of the questions you answered is no longer asked" in response.get_data(as_text=True)
+    registration = the_registration(db)
+    assert registration.contact.company != "Babbage & Co" and registration.answers == {
+        str(event.questions[0].id): "Leads"}
+    assert ActivityKind.ANSWERS_CHANGED not in kinds(db)
+
+
 def test_cancel_asks_first_then_frees_the_seat(client, db, signed_up):
     event, url = signed_up(capacity=5)
     confirm = client.get(f"{url}/cancel")
