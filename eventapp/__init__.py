@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from babel import Locale
 from flask import Flask, current_app, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -111,13 +112,13 @@ def _kept_headers(error: HTTPException) -> list:
 
 
 def _register_error_pages(app: Flask) -> None:
-    messages = {
-        400: _("The request could not be understood. Go back, reload the page and try again."),
-        403: _("You do not have access to this page."),
-        404: _("We could not find this page. Check the address, or go back to the link you followed."),
-        405: _("This address does not accept that kind of request."),
-        413: _("What you sent is too large."),
-        429: _("Too many attempts in a short time. Wait a minute and try again."),
+    messages = {  # lazy: translated for each request's language, not once when the app is made
+        400: _l("The request could not be understood. Go back, reload the page and try again."),
+        403: _l("You do not have access to this page."),
+        404: _l("We could not find this page. Check the address, or go back to the link you followed."),
+        405: _l("This address does not accept that kind of request."),
+        413: _l("What you sent is too large."),
+        429: _l("Too many attempts in a short time. Wait a minute and try again."),
     }
 
     @app.errorhandler(HTTPException)

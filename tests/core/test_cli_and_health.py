@@ -149,3 +149,24 @@ def test_serve_with_its_worker_stops_on_ctrl_c_and_sigterm(tmp_path, stop_signal
         assert server.wait(timeout=15) in (0, 1, -stop_signal)
     finally:
         server.kill()
+
+
+def test_error_pages_are_translated_for_each_request(client, monkeypatch):
+    """Their sentences go through gettext when the page is made (a language added later shows on them), not once
+    when the app was created."""
+    import flask_babel
+    from babel.support import NullTranslations
+
+    class Shouting(NullTranslations):
+        def ugettext(self, message):
+            return message.upper()
+
+        gettext = ugettext
+
+    monkeypatch.setattr(flask_babel.Domain, "get_translations", lambda self: Shouting())
+    for url, sentence in (("/e/no-such-event", "WE COULD NOT FIND THIS PAGE."),
+                          ("/healthz/nothing-here", "WE COULD NOT FIND THIS PAGE.")):
+        assert sentence in client.get(url).get_data(as_text=True)
+    response = client.delete("/healthz")
+    assert response.status_code == 405
+    assert "THIS ADDRESS DOES NOT ACCEPT THAT KIND OF REQUEST." in response.get_data(as_text=True)
