@@ -10,7 +10,7 @@ from eventapp.accounts.models import Role
 from eventapp.accounts.operations import ensure_organisation
 from eventapp.events.models import Campaign, Event, Question
 from eventapp.leads.models import ActivityKind
-from tests.conftest import signup_form, submit
+from tests.conftest import hidden_fields, signup_form, submit
 
 EVENT_FORM = {
     "title": "Data summit", "slug": "data-summit", "kind": "roundtable", "campaign_id": "", "timezone": "Asia/Shanghai",
@@ -187,3 +187,25 @@ def test_status_change_needs_csrf(client, db, login_as, make_event):
     assert client.post(f"/admin/events/{event.id}/status/cancelled").status_code == 400
     db.session.refresh(event)
     assert event.status == "published"
+
+
+def test_wtforms_own_messages_go_through_our_catalogue(client, db, login_as, monkeypatch):
+    import flask_babel
+    from babel.support import NullTranslations
+
+    class Marked(NullTranslations):  # a "translation" that can be told apart from the English
+        def gettext(self, message):
+            return f"«{message}»"
+
+        def ngettext(self, singular, plural, number):
+            return f"«{singular if number == 1 else plural}»"
+
+    login_as()
+    page = client.get("/admin/events/new").get_data(as_text=True)
+    monkeypatch.setattr(flask_babel.Domain, "get_translations", lambda self: Marked())
+    response = client.post("/admin/events/new", data={**hidden_fields(page), **EVENT_FORM, "kind": "party",
+                                                      "venue_name": "x" * 201})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "«Not a valid choice.»" in body
+    assert "«Field cannot be longer than 200 characters.»" in body
