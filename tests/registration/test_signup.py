@@ -1,6 +1,8 @@
 """Signing up through the landing page: the happy paths and what each one leaves in the database."""
 import re
+from html.parser import HTMLParser
 
+import pytest
 import sqlalchemy as sa
 
 from eventapp.leads.models import ActivityKind, ConsentRecord, Contact, LeadActivity
@@ -34,6 +36,41 @@ def test_landing_page_shows_the_event_in_its_time_zone(client, make_event):
     # the consent box is there and never pre-ticked
     consent = re.search(r'<input[^>]*name="marketing_consent"[^>]*>', page).group(0)
     assert "checked" not in consent
+
+
+HOSTILE_MARKDOWN = """## Talks
+
+<script>alert(1)</script>
+<img src=x onerror=alert(1)>
+[click](javascript:alert(1)) [data](data:text/html;base64,PHNjcmlwdD4=) [site](https://example.org/a)
+![tracker](https://tracker.example/pixel.png)
+<a href="https://example.org" onclick="alert(1)" style="color:red">styled</a>
+"""
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+@pytest.mark.parametrize("field", ["agenda_md", "speakers_md", "summary"])
+def test_organiser_markdown_is_sanitised_on_the_landing_page(client, make_event, field):
+    event = make_event(**{field: HOSTILE_MARKDOWN})
+    page = client.get(f"/e/{event.slug}").get_data(as_text=True)
+    parser = _Tags()
+    parser.feed(page)
+    for tag, attributes in parser.tags:
+        assert tag not in ("script", "img", "iframe", "object"), (tag, attributes)
+        assert not [name for name in attributes if name.startswith("on") or name == "style"], (tag, attributes)
+        assert not (attributes.get("href") or "").lower().startswith(("javascript:", "data:")), attributes
+        assert "tracker.example" not in (attributes.get("src") or "") + (attributes.get("href") or "")
+    assert "<h2>Talks</h2>" in page
+    assert '<a href="https://example.org/a" rel="noopener noreferrer nofollow">site</a>' in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # typed markup is shown as text, never run
 
 
 def test_sign_up_confirms_and_shows_ticket_and_manage_link(client, db, make_event):
