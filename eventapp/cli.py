@@ -127,12 +127,16 @@ def user():
 @user.command("create")
 @click.option("--email", required=True)
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--org", "org_slug", default="default", show_default=True, help="Organisation slug.")
+@click.option("--org", "org_slug", default=None,
+              help="Organisation slug (created if new). Without it: the only organisation there is, or 'default'.")
 @click.option("--name", default="")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def create_user_command(email, role, org_slug, name, password_stdin):
     """Create a user (or reset their password and role)."""
+    import sqlalchemy as sa
+
+    from eventapp.accounts.models import Organisation
     from eventapp.accounts.operations import create_user, ensure_organisation
     from eventapp.core.people import InvalidInput, normalise_email
     from eventapp.extensions import db
@@ -141,6 +145,11 @@ def create_user_command(email, role, org_slug, name, password_stdin):
         address = normalise_email(email).address
     except InvalidInput as error:
         raise click.BadParameter(str(error), param_hint="--email") from None
+    if org_slug is None:  # e.g. after `eventapp serve --demo`: the owner joins the demo organisation
+        slugs = db.session.execute(sa.select(Organisation.slug).order_by(Organisation.slug)).scalars().all()
+        if len(slugs) > 1:
+            raise click.UsageError(f"there are several organisations; name one with --org ({', '.join(slugs)})")
+        org_slug = slugs[0] if slugs else "default"
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:

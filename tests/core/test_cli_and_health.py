@@ -40,6 +40,33 @@ def test_user_create_reads_the_password_from_stdin(app, db):
     assert db.session.execute(sa.select(Membership.role)).scalar_one() == "owner"
 
 
+def test_user_create_without_org_joins_the_only_organisation_and_asks_when_there_are_several(app, db):
+    from eventapp.accounts.models import Organisation
+    from eventapp.accounts.operations import ensure_organisation
+
+    def create(email, *args):
+        return app.test_cli_runner().invoke(args=["user", "create", "--email", email, "--role", "owner", *args,
+                                                  "--password-stdin"], input="long-enough-pw\n")
+
+    first = create("first@example.com")  # an empty database: the organisation 'default' is made
+    assert first.exit_code == 0, first.output
+    assert db.session.execute(sa.select(Organisation.slug)).scalars().all() == ["default"]
+    db.session.execute(sa.delete(Membership))
+    db.session.execute(sa.delete(Organisation))
+    ensure_organisation("demo", "Demo Marketing Team")
+    db.session.commit()
+    joined = create("me@example.com")
+    assert joined.exit_code == 0, joined.output
+    assert "organisation 'demo'" in joined.output
+    assert db.session.execute(sa.select(Organisation.slug)).scalars().all() == ["demo"]
+    ensure_organisation("acme", "Acme")
+    db.session.commit()
+    refused = create("other@example.com")
+    assert refused.exit_code != 0
+    assert "several organisations; name one with --org (acme, demo)" in refused.output
+    assert not db.session.execute(sa.select(User).where(User.email == "other@example.com")).first()
+
+
 @pytest.mark.parametrize("args, text, message", [
     (["--email", "not-an-email", "--role", "owner"], "long-enough-pw\n", "email address"),
     (["--email", "a@b.example", "--role", "emperor"], "long-enough-pw\n", "emperor"),
