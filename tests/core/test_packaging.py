@@ -9,6 +9,7 @@ import importlib.util
 import json
 import os
 import socket
+import site
 import subprocess
 import sys
 import time
@@ -97,6 +98,10 @@ def test_wheel_installs_into_a_fresh_venv_and_serves_the_demo(tmp_path):
     env_dir = tmp_path / "venv"
     venv.create(env_dir, system_site_packages=True, with_pip=False)  # this pip installs into it: faster
     python, eventapp_cli = env_dir / "bin" / "python", env_dir / "bin" / "eventapp"
+    if sys.prefix != sys.base_prefix:  # we run in a virtual environment: its packages are not the "system" ones
+        packages = _run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]).stdout.strip()
+        # Plain directories on the path (their own .pth files, such as our editable install's, are not run).
+        (Path(packages) / "outer-environment.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", "--no-index",
           "--ignore-installed", str(wheel)])
     assert eventapp_cli.exists()
