@@ -107,6 +107,21 @@ def question_field(question):
     return RadioField(question.label, choices=options, validate_choice=False, validators=checks)
 
 
+def stored_answer_for(question, value):
+    """A stored answer as the question's field shows it now: the organiser may have changed a single choice into a
+    multiple one (or back, or into text) after people answered it."""
+    if value in (None, "", []):
+        return None
+    kind = QuestionKind(question.kind)
+    if kind is QuestionKind.MULTIPLE_CHOICE:
+        return value if isinstance(value, list) else [value]
+    if isinstance(value, list):
+        if kind is QuestionKind.TEXT:
+            return "; ".join(str(item) for item in value)
+        return value[0] if len(value) == 1 else None  # several ticked: none of them is the one choice
+    return value
+
+
 def answers_to_missing_questions(form, posted) -> bool:
     """Does the post answer a question this form does not ask (removed since the page was loaded, or made up)?"""
     return any(name.startswith(QUESTION_FIELD_PREFIX) and name not in form for name in posted)

@@ -15,7 +15,7 @@ from eventapp.extensions import db
 from eventapp.messaging.tickets import calendar_for, ticket_svg
 from eventapp.registration import operations
 from eventapp.registration.forms import (MISSING_QUESTION, DetailsForm, SignupForm, answers_to_missing_questions,
-                                         form_for_event)
+                                         form_for_event, stored_answer_for)
 from eventapp.registration.operations import Outcome, RegistrationClosed, Signup
 
 bp = Blueprint("registration", __name__)
@@ -144,7 +144,7 @@ def _current_values(registration):
     values = {name: getattr(contact, name) for name in ("first_name", "last_name", "company", "job_title", "phone")}
     values["sms_opt_in"] = registration.sms_opt_in
     for question in registration.event.questions:
-        values[question.field_name] = (registration.answers or {}).get(str(question.id))
+        values[question.field_name] = stored_answer_for(question, (registration.answers or {}).get(str(question.id)))
     return values
 
 

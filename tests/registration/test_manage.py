@@ -1,4 +1,5 @@
 """The attendee's own page /r/<token>: see, change, cancel, calendar; forged and stale links."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -84,6 +85,40 @@ def test_an_answer_to_a_question_that_is_not_asked_is_refused(client, db, signed
     assert registration.contact.company != "Babbage & Co" and registration.answers == {
         str(event.questions[0].id): "Leads"}
     assert ActivityKind.ANSWERS_CHANGED not in kinds(db)
+
+
+def ticked(body: str, name: str) -> set[str]:
+    return {re.search(r'value="([^"]*)"', tag).group(1)
+            for tag in re.findall(rf'<input[^>]*name="{name}"[^>]*>', body) if re.search(r"\schecked[\s>]", tag)}
+
+
+@pytest.mark.parametrize("first_kind, answer, new_kind, ticked_now, text_now", [
+    ("single_choice", "Leads", "multiple_choice", {"Leads"}, None),
+    ("multiple_choice", ["Brand"], "single_choice", {"Brand"}, None),
+    ("multiple_choice", ["Leads", "Brand"], "single_choice", set(), None),  # no one choice to show
+    ("multiple_choice", ["Leads", "Brand"], "text", set(), "Leads; Brand"),
+    ("single_choice", "Leads", "text", set(), "Leads"),
+])
+def test_answers_still_show_after_the_organiser_changes_the_kind_of_question(client, db, make_event, first_kind,
+                                                                               answer, new_kind, ticked_now,
+                                                                               text_now):
+    from eventapp.events.operations import save_question
+
+    event = make_event(questions=[{"label": "Goal", "kind": first_kind, "options": ["Leads", "Brand"]}])
+    question = event.questions[0]
+    response = submit(client, f"/e/{event.slug}", signup_form(**{question.field_name: answer}))
+    assert response.status_code == 303
+    assert ticked(client.get(response.headers["Location"]).get_data(as_text=True), question.field_name) == (
+        {answer} if isinstance(answer, str) else set(answer))
+    save_question(event, {"label": "Goal", "kind": new_kind, "required": False, "options": ["Leads", "Brand"]},
+                  question)
+    db.session.commit()
+    page = client.get(response.headers["Location"])
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert ticked(body, question.field_name) == ticked_now
+    if text_now is not None:
+        assert re.search(rf'<textarea[^>]*name="{question.field_name}"[^>]*>\s*{re.escape(text_now)}</textarea>', body)
 
 
 def test_cancel_asks_first_then_frees_the_seat(client, db, signed_up):
