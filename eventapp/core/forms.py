@@ -1,10 +1,11 @@
 """Small WTForms pieces shared by every feature's forms."""
 import re
 
-from flask import request
+from flask import has_request_context, request
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import SUBMIT_METHODS
 from wtforms import SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -24,10 +25,10 @@ class Form(FlaskForm):
             return _CATALOGUE
 
         def wrap_formdata(self, form, formdata):
-            wrapped = super().wrap_formdata(form, formdata)
-            if wrapped is not None and wrapped is not formdata:  # Flask-WTF took it from the request
-                return request.form
-            return wrapped
+            if formdata is None or hasattr(formdata, "getlist"):  # given by the caller
+                return formdata
+            # Flask-WTF's marker for "from the request": its form fields, never its files or JSON body
+            return request.form if has_request_context() and request.method in SUBMIT_METHODS else None
 
 
 class _OurCatalogue:

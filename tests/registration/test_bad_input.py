@@ -324,6 +324,16 @@ def test_a_file_sent_where_text_belongs_is_a_missing_answer_not_a_server_error(c
     assert nothing_stored(db)
 
 
+@pytest.mark.parametrize("body", [[1, 2], "text", 7, None, [["email", "a@b.example"]]])
+def test_a_json_body_that_is_not_an_object_is_not_read_as_the_form(client, db, make_event, body):
+    event = make_event()
+    fields = hidden_fields(client.get(f"/e/{event.slug}").get_data(as_text=True))
+    response = client.post(f"/e/{event.slug}", json=body, headers={"X-CSRFToken": fields["csrf_token"]})
+    assert response.status_code == 422
+    assert "Enter your email address." in response.get_data(as_text=True)
+    assert nothing_stored(db)
+
+
 @pytest.mark.parametrize("value", [5, True, None, {"a": 1}, [1, 2]])
 def test_a_json_body_is_not_read_as_the_form(client, db, make_event, value):
     event = make_event()
