@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from eventapp import config as settings
 from eventapp.core.sessions import RememberingSessionInterface
@@ -27,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     app.session_interface = RememberingSessionInterface()
+    app.url_map.converters["int"] = RowId
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings.resource_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
@@ -60,6 +62,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+class RowId(IntegerConverter):
+    """<int:…> in our addresses is a row id: one beyond what a database integer holds is an address that does not
+    exist (404), not an error of the database driver (a 500)."""
+
+    def __init__(self, url_map, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, **kwargs)
 
 
 def _select_locale():

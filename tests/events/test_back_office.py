@@ -209,3 +209,14 @@ def test_wtforms_own_messages_go_through_our_catalogue(client, db, login_as, mon
     assert response.status_code == 422
     assert "«Not a valid choice.»" in body
     assert "«Field cannot be longer than 200 characters.»" in body
+
+
+@pytest.mark.parametrize("number", ["9223372036854775808", "99999999999999999999", "9223372036854775807"])
+def test_ids_beyond_a_database_integer_are_addresses_that_do_not_exist(client, login_as, number):
+    login_as()
+    for url in (f"/admin/events/{number}", f"/admin/events/{number}/edit", f"/checkin/{number}",
+                f"/checkin/{number}/stats", f"/admin/contacts/{number}"):
+        assert client.get(url).status_code == 404, url
+    page = client.get("/admin/")
+    response = client.post(f"/admin/registrations/{number}/approve", data=hidden_fields(page.get_data(as_text=True)))
+    assert response.status_code == 404
