@@ -77,6 +77,9 @@ def _safe_next(target: str | None) -> str | None:
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
         return None
+    # A line break cannot go into the Location header (it was a 500), and browsers read "/\\host" as "//host".
+    if "\\" in target or any(ord(character) < 32 or ord(character) == 127 for character in target):
+        return None
     return target
 
 

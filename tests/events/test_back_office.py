@@ -87,6 +87,14 @@ def test_organiser_creates_campaign_event_and_questions_then_publishes(client, d
     assert 'value="2031-05-04T09:30"' in edit
 
 
+@pytest.mark.parametrize("target", ["/a\nb", "/a\r\nSet-Cookie: x=1", "/\\evil.example/", "/\x00x", "/\tx"])
+def test_login_ignores_a_next_with_line_breaks_or_backslashes(client, make_user, target):
+    user = make_user()
+    response = submit(client, "/login", {"email": user.email, "password": "correct horse battery", "next": target})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert client.get("/admin/").status_code == 200
+
+
 def test_event_form_bad_input_is_explained(client, db, login_as):
     login_as()
     response = submit(client, "/admin/events/new", {**EVENT_FORM, "slug": "Bad Slug!", "ends_at": "2031-05-04T08:00",
