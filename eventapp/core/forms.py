@@ -48,13 +48,26 @@ class _OurCatalogue:
 _CATALOGUE = _OurCatalogue()
 _MARKUP = re.compile(r"[<>]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"\r\n?|[\x85\u2028\u2029]")
+_BREAK_OR_TAB = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]+")
 
 
 def strip_text(value):
-    """Trim and drop control characters from what people type."""
+    """Trim what people type into a text area, drop control characters, and write every line break as \\n. A
+    field the post left out reads as empty."""
+    if value is None:
+        return ""
     if isinstance(value, str):
-        return _CONTROL.sub("", value).strip()
+        return _CONTROL.sub("", _LINE_BREAK.sub("\n", value)).strip()
     return value
+
+
+def strip_line(value):
+    """strip_text for a one-line field (a name, a title, an address): line breaks and tabs become one space, so a
+    name can never carry a second line into a mail header or a CSV row."""
+    if isinstance(value, str):
+        value = _BREAK_OR_TAB.sub(" ", value)
+    return strip_text(value)
 
 
 class NoMarkup:

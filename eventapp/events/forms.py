@@ -3,7 +3,7 @@ from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from eventapp.core.forms import Form, NoMarkup, strip_text
+from eventapp.core.forms import Form, NoMarkup, strip_line, strip_text
 from eventapp.core.time import common_time_zones, from_local, is_time_zone, local
 from eventapp.events.models import EventKind, QuestionKind
 from eventapp.events.operations import SLUG_PATTERN, slug_taken
@@ -25,15 +25,15 @@ class PlausibleDate:
 
 
 class CampaignForm(Form):
-    name = StringField(_l("Name"), filters=[strip_text], validators=[
+    name = StringField(_l("Name"), filters=[strip_line], validators=[
         DataRequired(message=_l("Give the campaign a name.")), Length(max=200), NoMarkup()])
     description = TextAreaField(_l("Description"), filters=[strip_text], validators=[Length(max=5000)])
 
 
 class EventForm(Form):
-    title = StringField(_l("Title"), filters=[strip_text], validators=[
+    title = StringField(_l("Title"), filters=[strip_line], validators=[
         DataRequired(message=_l("Give the event a title.")), Length(max=200), NoMarkup()])
-    slug = StringField(_l("Web address (slug)"), filters=[strip_text, lambda v: v.lower() if v else v],
+    slug = StringField(_l("Web address (slug)"), filters=[strip_line, lambda v: v.lower() if v else v],
                        validators=[DataRequired(message=_l("Choose the web address, like spring-seminar.")),
                                    Length(max=80)],
                        description=_l("Lower-case letters, digits and dashes; the page is at /e/<slug>."))
@@ -45,8 +45,8 @@ class EventForm(Form):
                                                PlausibleDate()])
     ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL_FORMAT,
                                  validators=[DataRequired(message=_l("Enter when the event ends.")), PlausibleDate()])
-    venue_name = StringField(_l("Venue"), filters=[strip_text], validators=[Length(max=200), NoMarkup()])
-    venue_address = StringField(_l("Venue address"), filters=[strip_text], validators=[Length(max=500), NoMarkup()])
+    venue_name = StringField(_l("Venue"), filters=[strip_line], validators=[Length(max=200), NoMarkup()])
+    venue_address = StringField(_l("Venue address"), filters=[strip_line], validators=[Length(max=500), NoMarkup()])
     capacity = IntegerField(_l("Capacity (seats)"), validators=[
         Optional(), NumberRange(min=1, max=1_000_000, message=_l("Enter a number of seats from 1 up, or leave it "
                                                                  "empty for no limit."))])
@@ -109,7 +109,7 @@ class EventForm(Form):
 
 
 class QuestionForm(Form):
-    label = StringField(_l("Question"), filters=[strip_text], validators=[
+    label = StringField(_l("Question"), filters=[strip_line], validators=[
         DataRequired(message=_l("Write the question.")), Length(max=300)])
     kind = SelectField(_l("Answer type"), choices=[SelectChoice(k.value, k.label) for k in QuestionKind])
     required = BooleanField(_l("An answer is required"))

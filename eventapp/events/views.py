@@ -91,7 +91,8 @@ def change_status(event_id, status):
 def edit_question(event_id=None, question_id=None):
     question = own_or_404(Question, question_id) if question_id else None
     event = question.event if question else own_or_404(Event, event_id)
-    form = QuestionForm(obj=question)
+    # A post is read as sent: a field it leaves out is empty, not the stored value.
+    form = QuestionForm() if request.method == "POST" else QuestionForm(obj=question)
     if question is not None and not form.is_submitted():
         form.options.data = "\n".join(question.options or [])
     if form.validate_on_submit():

@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from eventapp.core.forms import Form, MultiCheckboxField, NoMarkup, strip_text
+from eventapp.core.forms import Form, MultiCheckboxField, NoMarkup, strip_line, strip_text
 from eventapp.core.people import InvalidInput, normalise_email, normalise_phone
 from eventapp.events.models import QUESTION_FIELD_PREFIX, QuestionKind
 
@@ -15,7 +15,7 @@ def _text(label, required_message, max_length):
     validators = [Length(max=max_length, message=_l("Keep this under %(max)d characters.", max=max_length)),
                   NoMarkup()]
     validators.insert(0, DataRequired(message=required_message) if required_message else Optional())
-    return StringField(label, filters=[strip_text], validators=validators)
+    return StringField(label, filters=[strip_line], validators=validators)
 
 
 class DetailsForm(Form):
@@ -25,7 +25,7 @@ class DetailsForm(Form):
     last_name = _text(_l("Last name"), _l("Enter your last name."), 100)
     company = _text(_l("Company"), _l("Enter the company you work for."), 200)
     job_title = _text(_l("Job title"), _l("Enter your job title."), 200)
-    phone = TelField(_l("Mobile phone"), filters=[strip_text])
+    phone = TelField(_l("Mobile phone"), filters=[strip_line])
     sms_opt_in = BooleanField(_l("Also send me text messages (SMS) about this registration"), default=False)
 
     phone_required = False
@@ -63,7 +63,7 @@ class DetailsForm(Form):
 
 
 class SignupForm(DetailsForm):
-    email = EmailField(_l("Work email"), filters=[strip_text])
+    email = EmailField(_l("Work email"), filters=[strip_line])
     marketing_consent = BooleanField(default=False)
     view_token = HiddenField()
 

@@ -134,6 +134,34 @@ def test_a_file_sent_where_text_belongs_is_a_missing_answer(client, make_user):
     assert client.get("/admin/").status_code == 302
 
 
+def test_posts_that_leave_fields_out_are_read_as_empty_fields(client, db, login_as, make_event):
+    login_as()
+    event = make_event(questions=[{"label": "Goal", "kind": "single_choice", "options": ["A", "B"]}])
+    form = {key: value for key, value in EVENT_FORM.items()
+            if key not in ("summary", "agenda_md", "speakers_md", "venue_name", "venue_address")}
+    response = submit(client, f"/admin/events/{event.id}/edit", {**form, "slug": event.slug})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    edited = one(db, Event)
+    assert (edited.title, edited.summary, edited.venue_name) == ("Data summit", "", "")
+
+    question = edited.questions[0]
+    response = submit(client, f"/admin/questions/{question.id}/edit", {})
+    assert response.status_code == 422
+    assert "Write the question." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (question.label, question.options) == ("Goal", ["A", "B"])
+
+
+def test_one_line_fields_lose_their_line_breaks_text_areas_keep_them(client, db, login_as):
+    login_as()
+    response = submit(client, "/admin/events/new", {**EVENT_FORM, "title": "Data\r\nBcc: victim@x.example\tsummit",
+                                                    "summary": "Line one\r\nLine two\rLine three"})
+    assert response.status_code == 303
+    event = one(db, Event)
+    assert event.title == "Data Bcc: victim@x.example summit"
+    assert event.summary == "Line one\nLine two\nLine three"
+
+
 def test_slug_must_be_unique(client, db, login_as, make_event):
     login_as()
     make_event(slug="taken")

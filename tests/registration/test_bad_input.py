@@ -343,3 +343,15 @@ def test_a_json_body_is_not_read_as_the_form(client, db, make_event, value):
     assert response.status_code == 422
     assert "Enter your email address." in response.get_data(as_text=True)
     assert nothing_stored(db)
+
+
+def test_line_breaks_in_names_become_spaces_and_never_reach_a_header(client, db, make_event):
+    event = make_event(questions=[{"label": "Notes", "kind": "text"}])
+    response = submit(client, f"/e/{event.slug}", signup_form(
+        first_name="Eve\r\nBcc: victim@x.example", company="Acme\u2028Corp", job_title="CTO\n",
+        **{event.questions[0].field_name: "first\r\nsecond"}))
+    assert response.status_code == 303
+    contact = db.session.execute(sa.select(Contact)).scalar_one()
+    assert (contact.first_name, contact.company, contact.job_title) == ("Eve Bcc: victim@x.example", "Acme Corp", "CTO")
+    registration = db.session.execute(sa.select(Registration)).scalar_one()
+    assert registration.answers == {str(event.questions[0].id): "first\nsecond"}
