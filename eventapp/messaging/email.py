@@ -122,9 +122,19 @@ def build_mail(*, sender: str, recipient: str, subject: str, key: str, text: str
                ("Date", _date_header(utcnow().replace(microsecond=0))), ("Message-ID", identifier)]
     if reply_to:
         headers.append(("Reply-To", _address(reply_to)))
-    top = "".join(_WIRE_POLICY.fold(name, value) for name, value in headers)
+    top = "".join(_WIRE_POLICY.fold(name, _one_line(value)) for name, value in headers)
     return OutgoingMail(sender=_envelope_address(sender), recipients=(envelope_to,),
                         message_id=identifier, data=_multipart(*parts, top_headers="MIME-Version: 1.0\r\n" + top))
+
+
+# Line ends and other control characters (C0, DEL, C1, the Unicode line and paragraph separators).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(value: str) -> str:
+    """A header value with each control character as a space: subjects and names come from what organisers and
+    attendees typed, and a line break in them would end the header (the email package refuses to fold it)."""
+    return _CONTROL.sub(" ", value)
 
 
 def _part(headers: list[str], body: bytes) -> bytes:

@@ -3,7 +3,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
-from eventapp.core.forms import Form, strip_text
+from eventapp.core.forms import Form, strip_line, strip_text
 from eventapp.messaging.compose import PLACEHOLDERS, _PLACEHOLDER
 
 
@@ -15,7 +15,7 @@ def _known_placeholders(form, field):
 
 
 class TemplateForm(Form):
-    subject = StringField(_l("Email subject"), filters=[strip_text],
+    subject = StringField(_l("Email subject"), filters=[strip_line],
                           validators=[Length(max=300), _known_placeholders],
                           description=_l("Empty: our standard subject."))
     body = TextAreaField(_l("Email text"), filters=[strip_text], validators=[Length(max=5000), _known_placeholders],

@@ -72,6 +72,8 @@ class ReminderRule(db.Model):
     """Remind confirmed attendees this long before the event starts."""
 
     __tablename__ = "reminder_rules"
+    # One of each: the reminder's idempotency key holds the rule's id, so a duplicate rule would send it twice.
+    __table_args__ = (sa.UniqueConstraint("event_id", "minutes_before", "channel"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
     minutes_before: Mapped[int] = mapped_column()

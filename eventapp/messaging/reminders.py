@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from eventapp.core.time import utcnow
 from eventapp.events.models import Event, EventStatus
@@ -16,6 +17,30 @@ LONGEST_LEAD = timedelta(days=60)
 def add_default_rules(event: Event) -> None:
     for minutes in DEFAULT_REMINDERS_MINUTES:
         db.session.add(ReminderRule(event=event, minutes_before=minutes, channel="email"))
+
+
+def add_rule(event: Event, minutes_before: int, channel: str) -> ReminderRule | None:
+    """An organiser's new reminder, or None when the event already has it. A double-click's second request can
+    pass the check before the first commits: the unique constraint then refuses its row, and it is undone."""
+    wanted = (event.id, minutes_before, channel)
+    if _already_set(*wanted):
+        return None
+    rule = ReminderRule(event=event, minutes_before=minutes_before, channel=channel)
+    db.session.add(rule)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        if _already_set(*wanted):
+            return None
+        raise  # not the duplicate: something else is wrong
+    return rule
+
+
+def _already_set(event_id: int, minutes_before: int, channel: str) -> bool:
+    return db.session.execute(sa.select(ReminderRule.id).where(
+        ReminderRule.event_id == event_id, ReminderRule.minutes_before == minutes_before,
+        ReminderRule.channel == channel)).first() is not None
 
 
 def reminder_key(registration_id: int, rule: ReminderRule) -> str:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from eventapp.accounts.views import own_or_404, require_back_office
 from eventapp.events.models import Event
 from eventapp.extensions import db
-from eventapp.messaging import operations
+from eventapp.messaging import operations, reminders
 from eventapp.messaging.compose import PLACEHOLDERS, compose, compose_sms, template_for
 from eventapp.messaging.forms import ReminderForm, TemplateForm
 from eventapp.messaging.models import Message, MessageKind, MessageStatus, MessageTemplate, ReminderRule
@@ -115,8 +115,9 @@ def add_reminder(event_id):
     form = ReminderForm()
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    elif reminders.add_rule(event, form.minutes(), form.channel.data) is None:
+        flash(_("This reminder is already set: choose another time or channel."), "error")
     else:
-        db.session.add(ReminderRule(event=event, minutes_before=form.minutes(), channel=form.channel.data))
         db.session.commit()
         flash(_("Reminder added."), "success")
     return redirect(url_for("messaging.log", event_id=event.id), code=303)

@@ -9,8 +9,8 @@ from icalendar import Calendar
 from PIL import Image
 
 from eventapp.core.time import utcnow
-from eventapp.leads.models import ActivityKind, LeadActivity
-from eventapp.messaging.models import Message, MessageStatus
+from eventapp.leads.models import ActivityKind, Contact, LeadActivity
+from eventapp.messaging.models import Message, MessageStatus, MessageTemplate
 from eventapp.messaging.operations import deliver_due
 from eventapp.registration.models import Registration
 from tests.conftest import hidden_fields, signup_form, submit
@@ -214,6 +214,40 @@ def test_nothing_is_queued_when_the_sign_up_is_refused(client, db, make_event, s
     assert response.status_code == 409
     assert [m.recipient for m in messages(db)] == ["one@example.com"]
 
+
+
+def test_line_breaks_in_stored_text_never_become_headers(client, db, make_event, smtp_sink, login_as):
+    """A title, a name and an organiser's subject saved with line breaks (before the forms took them out): the
+    mail is still composed and sent, with one Subject line and no header smuggled in, and the preview shows."""
+    def rename(email, first_name):
+        contact = db.session.execute(sa.select(Contact).where(Contact.email == email)).scalar_one()
+        contact.first_name = first_name
+        db.session.commit()
+
+    def only_header_lines(mail, subject):
+        assert mail.get_all("Subject") == [subject]
+        assert set(mail.keys()) == {"Content-Type", "MIME-Version", "From", "To", "Subject", "Date", "Message-ID"}
+
+    event = make_event(title="Seminar\r\nBcc: victim@x.example")
+    sign_up(client, event, email="eve@example.com")
+    rename("eve@example.com", "Eve\r\nBcc: x@y")
+    assert deliver_due() == 1
+    [mail] = smtp_sink.messages
+    only_header_lines(mail, "You're registered: Seminar  Bcc: victim@x.example")
+
+    db.session.add(MessageTemplate(event_id=event.id, kind="confirmation", subject="x: y\r\nz: w {first_name}"))
+    db.session.commit()
+    sign_up(client.application.test_client(), event, email="mal@example.com")
+    rename("mal@example.com", "Mal\nCc:\x0bz@example.com")
+    smtp_sink.messages.clear()
+    assert deliver_due() == 1
+    [mail] = smtp_sink.messages
+    only_header_lines(mail, "x: y  z: w Mal Cc: z@example.com")
+    assert [m.status for m in messages(db)] == [MessageStatus.SENT, MessageStatus.SENT]
+
+    login_as()
+    preview = client.get(f"/admin/events/{event.id}/messages/confirmation")  # Eve's registration is the sample
+    assert preview.status_code == 200 and "z: w Eve" in preview.get_data(as_text=True)
 
 def reference_mail(*, sender, recipient, subject, key, text, html, inline_image=None, calendar=None, reply_to=""):
     """The same mail built the long way, with the email package's compat32 MIME classes and its generator."""

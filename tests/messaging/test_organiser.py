@@ -7,7 +7,7 @@ from icalendar import Calendar
 
 from eventapp.core.time import utcnow
 from eventapp.leads.models import ActivityKind, LeadActivity
-from eventapp.messaging.models import Message, MessageStatus, ReminderRule
+from eventapp.messaging.models import Message, MessageStatus, MessageTemplate, ReminderRule
 from eventapp.messaging.operations import deliver_due, sweep
 from eventapp.registration.models import Registration
 from tests.conftest import PASSWORD, submit
@@ -179,6 +179,18 @@ def test_organiser_rewords_previews_and_tests_a_message(client, db, make_event, 
     [real] = smtp_sink.messages
     assert real["Subject"] == "See you, Grace!" and "Doors open at" in real.get_body(("plain",)).get_content()
 
+
+
+def test_a_subject_is_saved_on_one_line(client, db, make_event, login_as):
+    event = make_event()
+    login_as()
+    url = f"/admin/events/{event.id}/messages/confirmation"
+    response = submit(client, url, {"subject": "x: y\r\nz: w\tfor {first_name}\n", "body": "Line one\r\nLine two",
+                                    "sms_text": ""})
+    assert response.status_code == 303
+    template = db.session.execute(sa.select(MessageTemplate)).scalar_one()
+    assert template.subject == "x: y z: w for {first_name}"
+    assert template.body.splitlines() == ["Line one", "Line two"]  # the text of the mail keeps its lines
 
 def test_message_log_shows_failures_and_retries_them(client, db, make_event, smtp_sink, login_as):
     event = make_event()
