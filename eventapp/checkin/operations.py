@@ -2,7 +2,7 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import SimpleNamespace
 from typing import NamedTuple
 
@@ -22,8 +22,6 @@ from eventapp.leads.models import Contact
 from eventapp.registration.models import Registration, RegistrationStatus
 
 MAX_SECRET = 200
-# A device clock this far in the future is not believed: the scan is taken as made when it arrived.
-CLOCK_SKEW = timedelta(minutes=5)
 
 REFUSALS = {
     RegistrationStatus.CANCELLED: ScanResult.CANCELLED,
@@ -42,6 +40,15 @@ class Scan:
     direction: str = "in"
     method: str = "scan"
     reason: str = ""
+    clock_wrong: bool = False  # the phone's time was not believed: scanned_at is when the scan reached us
+
+
+class DoorRefused(Exception):
+    """A scan or walk-in the door must not act on: `code` tells the phone why, the message tells the person."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
 
 
 def secret_hash(secret: str) -> str:
@@ -160,6 +167,8 @@ class DoorEvent(NamedTuple):
     kind: str
     timezone: str
     exit_scans_enabled: bool
+    status: str
+    starts_at: datetime
 
     @property
     def kind_label(self):
@@ -186,8 +195,9 @@ def staff_with_event(user_id: int, event_id: int) -> tuple[DoorStaff | None, Doo
     row = _execute(_STAFF_WITH_EVENT, {"event_id": event_id, "user_id": user_id}).first()
     if row is None:
         return None, None
-    staff, event = DoorStaff(*row[:4]), DoorEvent(*row[4:10])
-    role, assignment = row[10:]
+    event_end = 4 + len(DoorEvent._fields)
+    staff, event = DoorStaff(*row[:4]), DoorEvent(*row[4:event_end])
+    role, assignment = row[event_end:]
     if event.id is not None and (role in BACK_OFFICE_ROLES or (role == Role.STAFF and assignment is not None)):
         return staff, event
     return staff, None
@@ -272,14 +282,21 @@ def message_for(checkin, ticket: Ticket | None) -> str:
     return str(MESSAGES[result])
 
 
-def _believable(scanned_at: datetime) -> datetime:
-    now = utcnow()
-    return now if scanned_at > now + CLOCK_SKEW else scanned_at
+def check_door_open(event, walk_in: bool = False) -> None:
+    """Refuse scans at a cancelled event, and walk-ins (which register people) at one not published. A draft's
+    tickets still scan: an event unpublished for an edit keeps the tickets it gave out."""
+    if event.status == EventStatus.CANCELLED:
+        raise DoorRefused("event_cancelled", _("This event was cancelled: nobody checks in and there are no "
+                                               "walk-ins."))
+    if walk_in and event.status != EventStatus.PUBLISHED:
+        raise DoorRefused("event_not_published", _("This event is not published: publish it before taking "
+                                                   "walk-ins."))
 
 
 def redeem(event: DoorEvent, scan: Scan, staff, registration_id: int | None = None) -> dict:
     """One scan (or a tap on the registration with this id). The nonce makes a retried upload return its first
     answer; one conditional UPDATE makes concurrent scans of one ticket give exactly one "ok"."""
+    check_door_open(event)
     try:
         checkin, ticket = _redeem(event, scan, staff, registration_id)
         answer = _answer(checkin, ticket, event)  # before the commit expires the event
@@ -291,7 +308,13 @@ def redeem(event: DoorEvent, scan: Scan, staff, registration_id: int | None = No
         existing = _by_nonce(scan.nonce)
         if existing is None:
             raise
-        return _answer(existing, ticket_of(existing.registration_id) if existing.registration_id else None, event)
+        if existing.event_id != event.id:  # nonces are unique across events: say nothing of the other one
+            raise DoorRefused("nonce_reused", _("This scan's nonce was already used at another event; send the "
+                                                "scan again with a new one.")) from None
+        answer = _answer(existing, ticket_of(existing.registration_id) if existing.registration_id else None, event)
+    if scan.clock_wrong:
+        answer["clock_warning"] = _("This phone's clock looks wrong: the scan was recorded at the time it reached "
+                                    "the server. Check the phone's date and time.")
     return answer
 
 
@@ -302,7 +325,7 @@ def _by_nonce(nonce: str) -> CheckIn | None:
 def _redeem(event: DoorEvent, scan: Scan, staff, registration_id: int | None) -> tuple[SimpleNamespace, Ticket | None]:
     ticket = find_by_secret(scan.secret, event.organisation_id) if registration_id is None \
         else ticket_of(registration_id)
-    scanned_at = _believable(scan.scanned_at)
+    scanned_at = scan.scanned_at  # the caller judged the phone's clock (checkin.views._scan_from)
     signal = None
     if ticket is None:
         result = ScanResult.INVALID
@@ -393,6 +416,7 @@ def walk_in(event: Event, email, details: dict, scan: Scan, staff) -> dict:
     from eventapp.leads import operations as leads
     from eventapp.registration import operations as registrations
 
+    check_door_open(event, walk_in=True)
     contact = leads.find_contact(event.organisation_id, email)
     registration = registrations.registration_of(event, contact)
     contact = leads.save_contact(event.organisation_id, email, details, contact)

@@ -1,5 +1,6 @@
 """Staff at the door: the scanner page and its JSON API (session login + CSRF header)."""
-from datetime import datetime, timezone
+import secrets
+from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +20,10 @@ from eventapp.registration.models import Registration
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
 MAX_SYNC = 500
+# A phone's time of scan is believed from 30 days before the event starts (dry runs, and phones offline for hours,
+# stay well inside) until a few minutes past our clock (phones drift); any other time comes from a wrong clock.
+EARLIEST_SCAN = timedelta(days=30)
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 # Flask-WTF's check, with each token's signature checked once (see eventapp.core.csrf): every scan is a POST.
@@ -62,14 +67,43 @@ def _bad(message: str, status: int = 400, **extra):
                    **extra), status
 
 
+@bp.errorhandler(operations.DoorRefused)
+def _refused(refusal):
+    return _bad(str(refusal), 409, error=refusal.code)
+
+
+def _json_body():
+    """The request's JSON, or None when it is not JSON. get_json(silent=True) lets the RecursionError of deeply
+    nested JSON ("[[[[…") through: that is unparsable JSON too."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def _text(payload: dict, name: str, limit: int, required: bool = True) -> str:
     value = payload.get(name, "")
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
+    if isinstance(value, str):
+        value = " ".join(strip_text(value).split())  # one line of plain text: no NUL or other control characters
+    if not isinstance(value, str) or (required and not value) or len(value) > limit:
         raise ValueError(_("“%(name)s” is missing or not valid.", name=name))
-    return value.strip()
+    return value
 
 
-def _scan_from(payload, event: Event) -> Scan:
+def _scan_time(scanned_at: datetime, event: operations.DoorEvent) -> datetime | None:
+    """The phone's time of scan in UTC, or None when its clock cannot be right."""
+    if scanned_at.tzinfo is None:
+        scanned_at = scanned_at.replace(tzinfo=timezone.utc)
+    try:
+        scanned_at = scanned_at.astimezone(timezone.utc)
+    except OverflowError:  # e.g. year 1 at +14:00: before the first time there is in UTC
+        return None
+    if not event.starts_at - EARLIEST_SCAN <= scanned_at <= datetime.now(timezone.utc) + CLOCK_SKEW:
+        return None
+    return scanned_at
+
+
+def _scan_from(payload, event: operations.DoorEvent) -> Scan:
     if not isinstance(payload, dict):
         raise ValueError(_("Send a JSON object."))
     raw_time = payload.get("scanned_at")
@@ -79,16 +113,17 @@ def _scan_from(payload, event: Event) -> Scan:
         scanned_at = None
     if scanned_at is None:
         raise ValueError(_("“scanned_at” must be an ISO 8601 time with its offset."))
-    if scanned_at.tzinfo is None:
-        scanned_at = scanned_at.replace(tzinfo=timezone.utc)
     direction = payload.get("direction") or "in"
     if direction not in ("in", "out"):
         raise ValueError(_("“direction” is in or out."))
     if direction == "out" and not event.exit_scans_enabled:
         raise ValueError(_("This event does not use exit scans; turn them on in the event's settings."))
+    believed = _scan_time(scanned_at, event)
+    # A wrong clock is no reason to lose a real check-in (refusing would drop it from an offline phone's queue):
+    # it is recorded at the time it reached us, and the answer says so.
     return Scan(nonce=_text(payload, "nonce", 64), device_id=_text(payload, "device_id", 64),
-                scanned_at=scanned_at.astimezone(timezone.utc), secret=_text(payload, "secret", 200, required=False),
-                direction=direction)
+                scanned_at=believed or datetime.now(timezone.utc), clock_wrong=believed is None,
+                secret=_text(payload, "secret", 200, required=False), direction=direction)
 
 
 @bp.get("/")
@@ -125,7 +160,7 @@ def qr_worker():
 def redeem(event_id):
     event = _event_for_staff(event_id)
     try:
-        scan = _scan_from(request.get_json(silent=True), event)
+        scan = _scan_from(_json_body(), event)
         if not scan.secret:
             raise ValueError(_("“secret” is missing."))
     except ValueError as error:
@@ -137,7 +172,7 @@ def redeem(event_id):
 def sync(event_id):
     """Scans made offline, uploaded together; each is answered as if it had been sent alone."""
     event = _event_for_staff(event_id)
-    payload = request.get_json(silent=True)
+    payload = _json_body()
     scans = payload.get("scans") if isinstance(payload, dict) else None
     if not isinstance(scans, list) or len(scans) > MAX_SYNC:
         return _bad(_("Send {\"scans\": [...]} with at most %(max)d scans.", max=MAX_SYNC))
@@ -151,7 +186,10 @@ def sync(event_id):
             results.append({"nonce": item.get("nonce") if isinstance(item, dict) else None, "status": "error",
                             "message": str(error)})
     for scan in sorted(valid, key=lambda s: s.scanned_at):  # in the order they happened, whatever the offsets
-        results.append(operations.redeem(event, scan, current_user))
+        try:
+            results.append(operations.redeem(event, scan, current_user))
+        except operations.DoorRefused as refusal:  # answered like a malformed scan: the phone's queue moves on
+            results.append({"nonce": scan.nonce, "status": "error", "message": str(refusal)})
     return jsonify(results=results, stats=operations.stats(event))
 
 
@@ -162,7 +200,7 @@ def checkin_registration(event_id, registration_id):
     if registration is None or registration.event_id != event.id:
         return _bad(_("No such registration for this event."), 404, error="not_found")
     try:
-        scan = _scan_from(request.get_json(silent=True), event)
+        scan = _scan_from(_json_body(), event)
     except ValueError as error:
         return _bad(str(error))
     scan.method = "search"
@@ -186,17 +224,18 @@ class WalkInForm(DetailsForm):
 @bp.post("/<int:event_id>/walk-in")
 def walk_in(event_id):
     event = _event_for_staff(event_id)
-    payload = request.get_json(silent=True)
+    payload = _json_body()
     if not isinstance(payload, dict):
         return _bad(_("Send a JSON object."))
     form = WalkInForm(data={key: value for key, value in payload.items() if isinstance(value, str)})
     if not form.validate():
         fields = {name: " ".join(str(e) for e in errors) for name, errors in form.errors.items()}
         return _bad(_("Check the highlighted fields."), 422, error="invalid", fields=fields)
-    import secrets
-
-    scan = Scan(nonce=str(payload.get("nonce") or secrets.token_hex(16))[:64],
-                device_id=str(payload.get("device_id") or "")[:64], scanned_at=datetime.now(timezone.utc))
+    try:
+        scan = Scan(nonce=_text(payload, "nonce", 64, required=False) or secrets.token_hex(16),
+                    device_id=_text(payload, "device_id", 64, required=False), scanned_at=datetime.now(timezone.utc))
+    except ValueError as error:
+        return _bad(str(error))
     event = db.session.get(Event, event.id)  # a walk-in registers: that takes the whole Event
     answer = operations.walk_in(event, form.normalised_email, form.details(), scan, current_user)
     return jsonify({**answer, "stats": operations.stats(event)})  # a new person at the door: every count moved
@@ -205,9 +244,11 @@ def walk_in(event_id):
 @bp.post("/<int:event_id>/undo")
 def undo(event_id):
     event = _event_for_staff(event_id)
-    payload = request.get_json(silent=True)
+    payload = _json_body()
+    if not isinstance(payload, dict):
+        return _bad(_("Send a JSON object."))
     try:
-        device_id = _text(payload if isinstance(payload, dict) else {}, "device_id", 64)
+        device_id = _text(payload, "device_id", 64)
         reason = _text(payload, "reason", 300)
     except ValueError as error:
         return _bad(str(error))
