@@ -242,6 +242,7 @@ async function uploadQueued() {
       // not change that); a scan it did not mention stays queued.
       const sent = new Map(batch.map((scan) => [scan.nonce, scan]));
       const answered = data.results.filter((result) => sent.has(result.nonce));
+      answered.forEach(warnAboutClock);
       await offline.forgetScans(answered.map((result) => result.nonce));
       uploaded += answered.length;
       for (const result of answered) {
@@ -374,6 +375,7 @@ function showAnswer(answer) {
   const repeats = answer.message === title || (when && answer.status === "already_checked_in");
   fill(".answer-message", repeats ? "" : answer.message);
   fill(".answer-offline", answer.offline ? T.saved_offline : "");
+  warnAboutClock(answer);
   panel.hidden = false;
   beep(kind);
   buzz(kind);
@@ -395,6 +397,12 @@ function addToRecent(answer, title) {
   list.prepend(item);
   while (list.children.length > 5) list.lastElementChild.remove();
   $("#recent").hidden = false;
+}
+
+// The server did not believe this phone's time of scan (recorded when it arrived instead): the notice stays up
+// until the page reloads, since a wrong clock stays wrong.
+function warnAboutClock(answer) {
+  if (answer.clock_warning) showNotice(answer.clock_warning, "error");
 }
 
 function showNotice(message, kind = "info") {

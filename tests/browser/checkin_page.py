@@ -54,8 +54,11 @@ def door(db, make_event, make_user):
     return event, staff, people
 
 
-def open_scanner(context, live_server, staff, event):
+def open_scanner(context, live_server, staff, event, clock: str | None = None):
+    """Log in as staff and open the event's scanner; clock: the time this phone's clock shows (fixed)."""
     page = context.new_page()
+    if clock:
+        page.clock.set_fixed_time(clock)
     page.goto(f"{live_server}/login")
     page.get_by_label("Email").fill(staff.email)
     page.get_by_label("Password").fill(PASSWORD)

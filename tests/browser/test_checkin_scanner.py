@@ -8,6 +8,7 @@ import hashlib
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from eventapp.core.time import utcnow
 from eventapp.registration.models import Registration
 from tests.browser.checkin_page import (  # noqa: F401  (fixtures)
     answer, camera, camera_browser, checkins, door, open_scanner, staff_phone)
@@ -203,3 +204,18 @@ def test_the_counts_follow_the_other_phones_within_seconds_and_this_phones_scans
     page.get_by_role("button", name="Start camera").click()
     expect(answer(page).locator(".answer-title")).to_have_text("Checked in")
     expect(page.locator("#count-checked-in")).to_have_text("2 of 3 checked in", timeout=1000)  # not the poll
+
+
+def test_a_phone_with_a_wrong_clock_is_told_and_the_scan_keeps_the_time_it_arrived(
+        staff_phone, live_server, db, door, camera):
+    event, staff, people = door
+    ada = people["Ada"]
+    show(camera, ada.ticket_secret)
+    page = open_scanner(staff_phone, live_server, staff, event, clock="2001-01-01T09:00:00Z")  # it thinks it is 2001
+
+    expect(answer(page)).to_have_class("answer answer-ok")
+    expect(page.locator("#notice")).to_be_visible()
+    expect(page.locator("#notice")).to_contain_text("This phone's clock looks wrong")
+    registration = db.session.get(Registration, ada.id)
+    db.session.refresh(registration)
+    assert registration.checked_in_at.year == utcnow().year  # when the scan arrived, not 2001
