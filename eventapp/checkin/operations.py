@@ -420,7 +420,10 @@ def walk_in(event: Event, email, details: dict, scan: Scan, staff) -> dict:
     contact = leads.find_contact(event.organisation_id, email)
     registration = registrations.registration_of(event, contact)
     contact = leads.save_contact(event.organisation_id, email, details, contact)
-    registration, changed = registrations.confirm_walk_in(event, contact, registration)
+    try:
+        registration, changed = registrations.confirm_walk_in(event, contact, registration)
+    except registrations.RegistrationChanged as changed_meanwhile:
+        raise DoorRefused("changed", str(changed_meanwhile)) from None
     if changed:
         db.session.flush()
         signals.walked_in.send(registration)

@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventapp import signals
 from eventapp.core.people import Email
@@ -32,6 +33,10 @@ class RegistrationClosed(Exception):
 
 class EventFull(RegistrationClosed):
     pass
+
+
+class RegistrationChanged(RegistrationClosed):
+    """Another request changed this registration since it was read (two tabs, an organiser and the attendee)."""
 
 
 class Outcome(enum.StrEnum):
@@ -91,7 +96,7 @@ def register(event: Event, signup: Signup) -> SignupResult:
     """Sign a person up. Raises RegistrationClosed / EventFull; never creates a duplicate."""
     try:
         return _register(event, signup)
-    except IntegrityError:
+    except (IntegrityError, RegistrationChanged):
         # A concurrent sign-up of the same address (or the same form) won the race; redo against its rows.
         db.session.rollback()
         return _register(event, signup)
@@ -114,10 +119,9 @@ def _register(event: Event, signup: Signup) -> SignupResult:
     if existing is None:
         registration = new_registration(event, contact, status, channel=signup.channel, answers=signup.answers,
                                         sms_opt_in=signup.sms_opt_in, form_nonce=signup.form_nonce)
-    else:  # signing up again after cancelling
+    else:  # signing up again after cancelling (once: a second submit at the same moment finds it active)
         registration = existing
-        registration.cancelled_at = None
-        registration.status = status
+        _change_status(registration, status, cancelled_at=None)
         registration.answers = signup.answers
         registration.sms_opt_in = signup.sms_opt_in
         registration.channel = signup.channel
@@ -241,8 +245,7 @@ def cancel(registration: Registration, by: str = "web") -> None:
     if reason:
         raise RegistrationClosed(reason)
     held_seat = registration.status in SEAT_HOLDING
-    registration.status = RegistrationStatus.CANCELLED
-    registration.cancelled_at = utcnow()
+    _change_status(registration, RegistrationStatus.CANCELLED, cancelled_at=utcnow())
     signals.registration_cancelled.send(registration, by=by)
     if held_seat:
         _free_seat(registration.event)
@@ -253,7 +256,7 @@ def approve(registration: Registration) -> None:
     """A pending sign-up (which already holds its seat) becomes confirmed."""
     if registration.status != RegistrationStatus.PENDING:
         raise RegistrationClosed(_("Only sign-ups waiting for approval can be approved."))
-    registration.status = RegistrationStatus.CONFIRMED
+    _change_status(registration, RegistrationStatus.CONFIRMED)
     signals.registration_approved.send(registration)
 
 
@@ -261,7 +264,7 @@ def decline(registration: Registration) -> None:
     """A pending sign-up is turned down; its seat goes to the waiting list."""
     if registration.status != RegistrationStatus.PENDING:
         raise RegistrationClosed(_("Only sign-ups waiting for approval can be declined."))
-    registration.status = RegistrationStatus.DECLINED
+    _change_status(registration, RegistrationStatus.DECLINED)
     signals.registration_declined.send(registration)
     _free_seat(registration.event)
     promote_from_waitlist(registration.event)
@@ -276,9 +279,7 @@ def confirm_walk_in(event: Event, contact, registration: Registration | None) ->
     if registration.status == RegistrationStatus.CONFIRMED:
         return registration, False
     holds_seat = registration.status in SEAT_HOLDING  # a pending sign-up holds its seat already
-    registration.status = RegistrationStatus.CONFIRMED
-    registration.walk_in = True
-    registration.cancelled_at = None
+    _change_status(registration, RegistrationStatus.CONFIRMED, walk_in=True, cancelled_at=None)
     if not holds_seat:
         _take_seat(event, even_when_full=True)
     return registration, True
@@ -295,9 +296,28 @@ def promote_from_waitlist(event: Event) -> Registration | None:
     ).scalar_one_or_none()
     if waiting is None or not _take_seat(event):
         return None
-    waiting.status = RegistrationStatus.PENDING if event.approval_required else RegistrationStatus.CONFIRMED
+    try:
+        _change_status(waiting, RegistrationStatus.PENDING if event.approval_required else RegistrationStatus.CONFIRMED)
+    except RegistrationChanged:  # they cancelled, or another cancellation promoted them, at this moment
+        _free_seat(event)
+        return None
     signals.registration_promoted.send(waiting)
     return waiting
+
+
+def _change_status(registration: Registration, status: RegistrationStatus, **values) -> None:
+    """Move the registration from the status it was read with to `status` (and set `values`) by one conditional
+    UPDATE. Of two requests changing one registration at once (two tabs cancelling, an approval racing a
+    cancellation) the second finds it changed and raises RegistrationChanged: no seat is freed twice, and nobody
+    gets two contradictory mails."""
+    changed = db.session.execute(
+        sa.update(Registration).where(Registration.id == registration.id, Registration.status == registration.status)
+        .values(status=status, **values).execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise RegistrationChanged(_("This registration was changed a moment ago. Reload the page to see it as it "
+                                    "is now."))
+    for name, value in {"status": status, **values}.items():
+        set_committed_value(registration, name, value)
 
 
 def calendar_downloaded(registration: Registration) -> None:
