@@ -1,5 +1,6 @@
 """The organisers' back office for campaigns, events and questions."""
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -53,10 +54,15 @@ def edit_event(event_id=None):
     form = EventForm(campaigns=campaigns, event=event)
     if form.is_submitted():
         if form.validate():
-            event = operations.save_event(_organisation_id(), form.values(), event)
-            db.session.commit()
-            flash(_("Event saved."), "success")
-            return redirect(url_for("events.detail", event_id=event.id), code=303)
+            saved = operations.save_event(_organisation_id(), form.values(), event)
+            try:
+                db.session.commit()
+            except IntegrityError:  # a double click, or a colleague, took the address between check and commit
+                db.session.rollback()
+                form.slug.errors = [_("Another event already uses this web address.")]
+            else:
+                flash(_("Event saved."), "success")
+                return redirect(url_for("events.detail", event_id=saved.id), code=303)
     elif event is not None:
         form = EventForm.for_event(event, campaigns)
     return render_template("events/event_form.html", form=form, event=event), (422 if form.errors else 200)
@@ -148,9 +154,19 @@ def assign_staff(event_id):
     if membership is None or membership.role != "staff":
         flash(_("No staff account with that email in your organisation. Create it with "
                 "`eventapp user create --role staff`."), "error")
-    elif db.session.execute(sa.select(EventStaff.id).where(EventStaff.event_id == event.id,
-                                                           EventStaff.user_id == user.id)).first() is None:
-        db.session.add(EventStaff(event_id=event.id, user_id=user.id))
-        db.session.commit()
+    else:
+        if not _assigned(event.id, user.id):
+            db.session.add(EventStaff(event_id=event.id, user_id=user.id))
+            try:
+                db.session.commit()
+            except IntegrityError:  # assigned by a double click's other request a moment ago: that is the wish
+                db.session.rollback()
         flash(_("%(email)s can now check people in at this event.", email=user.email), "success")
     return redirect(url_for("events.detail", event_id=event.id), code=303)
+
+
+def _assigned(event_id: int, user_id: int) -> bool:
+    from eventapp.checkin.models import EventStaff
+
+    return db.session.execute(sa.select(EventStaff.id).where(EventStaff.event_id == event_id,
+                                                             EventStaff.user_id == user_id)).first() is not None

@@ -4,6 +4,7 @@ import email
 import email.policy
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -69,11 +70,19 @@ def edit_template(event_id, kind):
     template = template_for(event.id, kind)
     form = TemplateForm(obj=template)
     if form.validate_on_submit():
-        if template is None:
-            template = MessageTemplate(event_id=event.id, kind=kind)
-            db.session.add(template)
-        form.populate_obj(template)
-        db.session.commit()
+        for attempt in range(2):  # the first save of a kind can race a double click's other request
+            if template is None:
+                template = MessageTemplate(event_id=event.id, kind=kind)
+                db.session.add(template)
+            form.populate_obj(template)
+            try:
+                db.session.commit()
+                break
+            except IntegrityError:  # the other request created it: write this wording over it
+                db.session.rollback()
+                if attempt:
+                    raise
+                template = template_for(event.id, kind)
         flash(_("Saved. New messages use this wording."), "success")
         return redirect(url_for("messaging.edit_template", event_id=event.id, kind=kind), code=303)
     sample = _sample_registration(event)

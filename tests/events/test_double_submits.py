@@ -1,0 +1,65 @@
+"""A double click's two requests both pass the "is it there yet?" check and meet at the unique constraint: the
+second gets what the first made, or a sentence, never an error page. The race is played by making the check miss
+once, as it does when the other request commits between check and commit."""
+import sqlalchemy as sa
+
+from eventapp.accounts.models import Role
+from eventapp.checkin.models import EventStaff
+from eventapp.events import forms as event_forms
+from eventapp.events import views as event_views
+from eventapp.events.models import Event
+from eventapp.messaging import views as message_views
+from eventapp.messaging.compose import template_for
+from eventapp.messaging.models import MessageTemplate
+from tests.conftest import hidden_fields, submit
+from tests.events.test_back_office import EVENT_FORM
+
+
+def miss_once(monkeypatch, module, name, missed_value):
+    real, calls = getattr(module, name), []
+
+    def check(*args, **kwargs):
+        calls.append(args)
+        return missed_value if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, check)
+    return calls
+
+
+def test_the_same_web_address_taken_meanwhile_is_explained(client, db, login_as, make_event, monkeypatch):
+    login_as()
+    make_event(slug="data-summit")
+    miss_once(monkeypatch, event_forms, "slug_taken", False)
+    response = submit(client, "/admin/events/new", EVENT_FORM)
+    assert response.status_code == 422
+    assert "Another event already uses this web address." in response.get_data(as_text=True)
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Event)).scalar() == 1
+
+
+def test_a_staff_account_assigned_meanwhile_stays_assigned_once(client, db, login_as, make_event, make_user,
+                                                                monkeypatch):
+    event = make_event()
+    staff = make_user(Role.STAFF, email="door@acme.example")
+    login_as()
+    submit(client, f"/admin/events/{event.id}", {"email": "door@acme.example"}, post_url=f"/admin/events/{event.id}/staff")
+    calls = miss_once(monkeypatch, event_views, "_assigned", False)
+    response = submit(client, f"/admin/events/{event.id}", {"email": "door@acme.example"},
+                      post_url=f"/admin/events/{event.id}/staff", follow_redirects=True)
+    assert calls and response.status_code == 200
+    assert "door@acme.example can now check people in at this event." in response.get_data(as_text=True)
+    assert list(db.session.execute(sa.select(EventStaff.user_id).where(EventStaff.event_id == event.id)).scalars()) \
+        == [staff.id]
+
+
+def test_a_message_wording_created_meanwhile_is_written_over(client, db, login_as, make_event, monkeypatch):
+    event = make_event()
+    login_as()
+    url = f"/admin/events/{event.id}/messages/confirmation"
+    assert submit(client, url, {"subject": "First", "body": "", "sms_text": ""}).status_code == 303
+    page = client.get(url).get_data(as_text=True)
+    calls = miss_once(monkeypatch, message_views, "template_for", None)
+    response = client.post(url, data={**hidden_fields(page), "subject": "Second", "body": "", "sms_text": ""})
+    assert response.status_code == 303 and len(calls) == 2
+    db.session.expire_all()
+    assert db.session.execute(sa.select(sa.func.count()).select_from(MessageTemplate)).scalar() == 1
+    assert template_for(event.id, "confirmation").subject == "Second"
