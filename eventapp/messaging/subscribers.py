@@ -80,5 +80,7 @@ def _on_rescheduled(event, **_):
 
 @signals.event_status_changed.connect
 def _on_status_changed(event, old_status, **_):
-    if event.status == "cancelled" and old_status == "published":
+    # Also when it was unpublished first: whoever still holds a registration is told (a draft never published
+    # has nobody to tell).
+    if event.status == "cancelled":
         _tell_everyone(event, MessageKind.EVENT_CANCELLED)

@@ -61,6 +61,24 @@ def test_moving_the_event_sends_an_update_that_moves_the_calendar_entry(client, 
     assert entry["STATUS"] == "CANCELLED"
 
 
+def test_cancelling_an_event_unpublished_first_still_tells_everyone(client, db, make_event, smtp_sink, make_user):
+    event = make_event()
+    sign_up(client, event, email="one@example.com")
+    deliver_due()
+    smtp_sink.messages.clear()
+    organiser = client.application.test_client()
+    submit(organiser, "/login", {"email": make_user().email, "password": PASSWORD})
+    for status in ("draft", "cancelled"):
+        response = submit(organiser, f"/admin/events/{event.id}", {},
+                          post_url=f"/admin/events/{event.id}/status/{status}")
+        assert response.status_code == 303
+    deliver_due()
+    [cancelled] = smtp_sink.messages
+    assert cancelled["To"] == "one@example.com"
+    part, calendar = calendar_of(cancelled)
+    assert calendar["METHOD"] == "CANCEL"
+
+
 def test_approving_and_declining_tell_the_person(client, db, make_event, smtp_sink, login_as):
     event = make_event(approval_required=True, capacity=1)
     sign_up(client, event, email="one@example.com")
