@@ -11,7 +11,7 @@ from eventapp.accounts.views import load_user, load_user_with
 from eventapp.checkin import operations
 from eventapp.checkin.operations import Scan
 from eventapp.core.csrf import check_csrf
-from eventapp.core.forms import strip_text
+from eventapp.core.forms import strip_line, strip_text
 from eventapp.events.models import Event
 from eventapp.extensions import csrf, db
 from eventapp.registration.forms import DetailsForm
@@ -275,7 +275,7 @@ def tickets(event_id):
 @bp.get("/<int:event_id>/search")
 def search(event_id):
     event = _event_for_staff(event_id)
-    text = (request.args.get("q") or "").strip()
+    text = strip_line(request.args.get("q") or "")
     if len(text) < 2:
         return jsonify(results=[])
     return jsonify(results=operations.search(event, text))

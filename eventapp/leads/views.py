@@ -4,6 +4,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from eventapp.accounts.views import own_or_404, require_back_office
+from eventapp.core.forms import strip_line
 from eventapp.extensions import db
 from eventapp.leads.models import ConsentRecord, Contact
 from eventapp.leads.operations import timeline
@@ -19,12 +20,12 @@ PAGE_SIZE = 100
 def contacts():
     organisation_id = current_user.membership.organisation_id
     query = sa.select(Contact).where(Contact.organisation_id == organisation_id)
-    search = (request.args.get("q") or "").strip()[:200]
+    search = strip_line(request.args.get("q") or "")[:200]
     if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(sa.or_(Contact.email_key.like(pattern), sa.func.lower(Contact.first_name).like(pattern),
-                                   sa.func.lower(Contact.last_name).like(pattern),
-                                   sa.func.lower(Contact.company).like(pattern)))
+        text = search.lower()  # % and _ are letters here, not wildcards (autoescape)
+        query = query.where(sa.or_(*(column.contains(text, autoescape=True) for column in (
+            Contact.email_key, sa.func.lower(Contact.first_name), sa.func.lower(Contact.last_name),
+            sa.func.lower(Contact.company)))))
     rows = db.session.execute(query.order_by(Contact.updated_at.desc()).limit(PAGE_SIZE)).scalars()
     return render_template("leads/contacts.html", contacts=list(rows), search=search)
 

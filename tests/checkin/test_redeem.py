@@ -348,6 +348,18 @@ def test_search_then_tap_to_check_in(door, db):
                                                       "scanned_at": utcnow().isoformat()}).status_code == 404
 
 
+@pytest.mark.parametrize("query, found", [("%25_", ["grace@example.com"]), ("a%25e", []), ("__", []),
+                                          ("%5C%5C", []), ("%00%00", [])])
+def test_search_wildcards_are_letters_not_patterns(door, db, query, found):
+    person(door.event, "ada@example.com", company="Analytical Engines")
+    person(door.event, "grace@example.com", company="100%_off Ltd")
+    results = door.client.get(f"/checkin/{door.event.id}/search?q={query}").get_json()["results"]
+    assert [r["email"] for r in results] == found
+    if query != "%00%00":  # (nothing left to search for: the contacts list shows everyone)
+        page = door.client.get(f"/admin/contacts/?q={query}").get_data(as_text=True)
+        assert [email for email in ("ada@example.com", "grace@example.com") if email in page] == found
+
+
 def test_walk_in_creates_contact_registration_and_check_in(door, db):
     door.event.capacity = 1
     db.session.commit()
