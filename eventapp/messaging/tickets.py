@@ -37,8 +37,10 @@ def _install_id(secret_key: str) -> str:
     return hmac.new(secret_key.encode(), b"calendar-uid", hashlib.sha256).hexdigest()[:16]
 
 
-def calendar_for(registration, manage_url: str, sequence: int = 0, method: str = "PUBLISH") -> bytes:
-    """A .ics with a UID fixed per registration, so a later update moves the same calendar entry.
+def calendar_for(registration, manage_url: str, sequence: int = 0, method: str = "PUBLISH",
+                 tentative: bool = False) -> bytes:
+    """A .ics with a UID fixed per registration, so a later update moves the same calendar entry; tentative: the
+    seat still waits (approval, the waiting list), so the entry is no promise.
 
     What is the same for every registration of the event (times, place, organiser, alarm, VTIMEZONE) is
     serialised once per version of the event; only the registration's own lines are written per call, with
@@ -59,7 +61,8 @@ def calendar_for(registration, manage_url: str, sequence: int = 0, method: str =
         lines.append(f"ATTENDEE;{name.to_ical().decode()};PARTSTAT={'DECLINED' if cancelled else 'ACCEPTED'};"
                      f"ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:{contact.email}")
     own_lines = b"".join(_folded(line) for line in lines)
-    frame = _calendar_frame(method, sequence, cancelled, event.title, event.starts_at, event.ends_at, event.timezone,
+    status = "CANCELLED" if cancelled else "TENTATIVE" if tentative else "CONFIRMED"
+    frame = _calendar_frame(method, sequence, status, event.title, event.starts_at, event.ends_at, event.timezone,
                             ", ".join(part for part in (event.venue_name, event.venue_address) if part),
                             current_app.config["MAIL_FROM"])
     at = frame.index(_BEGIN_EVENT) + len(_BEGIN_EVENT)
@@ -90,7 +93,7 @@ def _folded(line: str) -> bytes:
 
 
 @functools.lru_cache(maxsize=256)
-def _calendar_frame(method: str, sequence: int, cancelled: bool, title: str, starts_at, ends_at, zone_name: str,
+def _calendar_frame(method: str, sequence: int, status: str, title: str, starts_at, ends_at, zone_name: str,
                     location: str, mail_from: str) -> bytes:
     """The calendar without the registration's own lines, serialised; its arguments are everything it shows."""
     cal = Calendar()
@@ -105,7 +108,7 @@ def _calendar_frame(method: str, sequence: int, cancelled: bool, title: str, sta
     entry.add("summary", title)
     if location:
         entry.add("location", location)
-    entry.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    entry.add("status", status)
     if method != "PUBLISH":
         organizer = vCalAddress(f"mailto:{parseaddr(mail_from)[1] or 'noreply@localhost'}")
         organizer.params["cn"] = vText(parseaddr(mail_from)[0] or "eventapp")

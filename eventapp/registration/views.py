@@ -16,6 +16,7 @@ from eventapp.messaging.tickets import calendar_for, ticket_svg
 from eventapp.registration import operations
 from eventapp.registration.forms import (MISSING_QUESTION, DetailsForm, SignupForm, answers_to_missing_questions,
                                          form_for_event, stored_answer_for)
+from eventapp.registration.models import RegistrationStatus
 from eventapp.registration.operations import Outcome, RegistrationClosed, Signup
 
 bp = Blueprint("registration", __name__)
@@ -189,7 +190,10 @@ def calendar(token):
     registration = _registration_or_404(token)
     if not registration.is_active:
         abort(404, description=_("This registration has been cancelled, so it has no calendar entry."))
-    body = calendar_for(registration, url_for("registration.manage", token=token, _external=True))
+    # The event's current version: an entry added after an update mail must not look older than that mail's.
+    body = calendar_for(registration, url_for("registration.manage", token=token, _external=True),
+                        sequence=registration.event.calendar_sequence,
+                        tentative=registration.status in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED))
     operations.calendar_downloaded(registration)
     db.session.commit()
     return Response(body, mimetype="text/calendar", headers={

@@ -167,6 +167,17 @@ def test_calendar_download_is_a_proper_ics_and_an_activity(client, db, signed_up
     assert kinds(db).count(ActivityKind.CALENDAR_DOWNLOADED) == 2
 
 
+@pytest.mark.parametrize("approval, status", [(False, "CONFIRMED"), (True, "TENTATIVE")])
+def test_the_downloaded_entry_says_how_sure_the_seat_is_and_carries_the_events_version(
+        client, db, signed_up, approval, status):
+    event, url = signed_up(approval_required=approval)
+    event.calendar_sequence = 3  # the event was changed (and people told) three times
+    db.session.commit()
+    [entry] = Calendar.from_ical(client.get(f"{url}/calendar.ics").data).walk("VEVENT")
+    assert str(entry["STATUS"]) == status
+    assert int(entry["SEQUENCE"]) == 3
+
+
 @pytest.mark.parametrize("suffix", ["", "/cancel", "/calendar.ics"])
 def test_forged_manage_token_is_a_clear_404(client, db, signed_up, suffix):
     event, url = signed_up()
