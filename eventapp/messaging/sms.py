@@ -2,6 +2,7 @@
 delivery reports and STOP/START/HELP replies applied to our rows, and segment counts for the organiser."""
 import hashlib
 import logging
+import re
 import threading
 from dataclasses import dataclass
 
@@ -176,10 +177,14 @@ def keyword_of(body: str) -> str:
     return (body or "").strip().upper()
 
 
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+
+
 def handle_inbound(phone: str, body: str) -> str | None:
     """An SMS someone sent us: STOP/START change their choice at once; returns the reply text for HELP."""
     keyword = keyword_of(body)
-    if not phone:
+    if not E164.fullmatch(phone or ""):
+        # Not a number we text (a WhatsApp or Messenger address, a short code): nothing of ours to opt out of.
         return None
     if keyword in STOP_KEYWORDS:
         set_sms_opt_out(phone, True, keyword)

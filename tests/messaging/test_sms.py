@@ -373,6 +373,14 @@ def test_start_opts_back_in_and_texts_flow_again(client, db, make_event, fake_tw
     assert back_in.contact_id == rows(db, "sms")[0].contact_id and back_in.meta["keyword"] == "START"
 
 
+@pytest.mark.parametrize("sender", ["whatsapp:+447700900123", "messenger:1234567890123456789", "88022", "",
+                                    "+4477009001230000000"])
+def test_a_stop_from_an_address_that_is_not_a_phone_number_changes_nothing(client, db, fake_twilio, sender):
+    response = inbound(client, "STOP", phone=sender)
+    assert response.status_code == 200
+    assert db.session.execute(sa.select(sa.func.count()).select_from(SmsOptOut)).scalar() == 0
+
+
 @pytest.mark.parametrize("body", ["YES", "unstop"])
 def test_yes_and_unstop_opt_back_in(client, db, fake_twilio, body):
     inbound(client, "STOP")
