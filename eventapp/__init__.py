@@ -65,11 +65,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 class RowId(IntegerConverter):
-    """<int:…> in our addresses is a row id: one beyond what a database integer holds is an address that does not
-    exist (404), not an error of the database driver (a 500)."""
+    """<int:…> in our addresses is a row id: one beyond what an id column holds (INTEGER: 32 bits on PostgreSQL)
+    is an address that does not exist (404), not an error of the database driver (a 500)."""
 
     def __init__(self, url_map, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, **kwargs)
 
 

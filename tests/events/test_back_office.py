@@ -247,7 +247,8 @@ def test_wtforms_own_messages_go_through_our_catalogue(client, db, login_as, mon
     assert "«Field cannot be longer than 200 characters.»" in body
 
 
-@pytest.mark.parametrize("number", ["9223372036854775808", "99999999999999999999", "9223372036854775807"])
+@pytest.mark.parametrize("number", ["2147483647", "2147483648", "9223372036854775807", "9223372036854775808",
+                                    "99999999999999999999"])
 def test_ids_beyond_a_database_integer_are_addresses_that_do_not_exist(client, login_as, number):
     login_as()
     for url in (f"/admin/events/{number}", f"/admin/events/{number}/edit", f"/checkin/{number}",
