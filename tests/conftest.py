@@ -186,8 +186,8 @@ def make_user(db, org):
 
 # ---- HTTP helpers ----------------------------------------------------------------------------------------------
 
-_HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|view_token)"[^>]*value="([^"]*)"', re.S)
-_HIDDEN_REVERSED = re.compile(r'<input[^>]*value="([^"]*)"[^>]*name="(csrf_token|view_token)"', re.S)
+_HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|view_token|form_nonce)"[^>]*value="([^"]*)"', re.S)
+_HIDDEN_REVERSED = re.compile(r'<input[^>]*value="([^"]*)"[^>]*name="(csrf_token|view_token|form_nonce)"', re.S)
 
 
 def hidden_fields(html: str) -> dict:

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField)
+from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -28,6 +29,7 @@ class CampaignForm(Form):
     name = StringField(_l("Name"), filters=[strip_line], validators=[
         DataRequired(message=_l("Give the campaign a name.")), Length(max=200), NoMarkup()])
     description = TextAreaField(_l("Description"), filters=[strip_text], validators=[Length(max=5000)])
+    form_nonce = HiddenField(validators=[Length(max=64)])
 
 
 class EventForm(Form):
@@ -131,6 +133,8 @@ class QuestionForm(Form):
             if line and line not in seen:
                 seen.append(line)
         return seen
+
+    form_nonce = HiddenField(validators=[Length(max=64)])
 
     def values(self) -> dict:
         kind = self.kind.data

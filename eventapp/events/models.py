@@ -56,6 +56,8 @@ class Campaign(db.Model):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # The create form's one-off token: the same form posted twice (a double click, back and resend) makes one.
+    form_nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     events: Mapped[list["Event"]] = relationship(back_populates="campaign", order_by="Event.starts_at")
 
@@ -126,6 +128,7 @@ class Question(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20), default=QuestionKind.TEXT)
     required: Mapped[bool] = mapped_column(default=False)
     options: Mapped[list] = mapped_column(sa.JSON, default=list)
+    form_nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)  # as Campaign.form_nonce
     event: Mapped[Event] = relationship(back_populates="questions")
 
     @property

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from eventapp.accounts.views import own_or_404, require_back_office
 from eventapp.core.time import utcnow
+from eventapp.core.tokens import url_token
 from eventapp.events import operations
 from eventapp.events.forms import CampaignForm, EventForm, QuestionForm
 from eventapp.events.models import Campaign, Event, EventStatus, Question
@@ -38,9 +39,12 @@ def dashboard():
 def edit_campaign(campaign_id=None):
     campaign = own_or_404(Campaign, campaign_id) if campaign_id else None
     form = CampaignForm(obj=campaign)
+    if campaign is None and not form.is_submitted():
+        form.form_nonce.data = url_token()
     if form.validate_on_submit():
-        operations.save_campaign(_organisation_id(), form.data, campaign)
-        db.session.commit()
+        organisation_id = _organisation_id()
+        _save_once(lambda: operations.save_campaign(organisation_id, form.data, campaign),
+                   None if campaign else form.form_nonce.data, Campaign, Campaign.organisation_id == organisation_id)
         flash(_("Campaign saved."), "success")
         return redirect(url_for("events.dashboard"), code=303)
     return render_template("events/campaign_form.html", form=form, campaign=campaign), (422 if form.errors else 200)
@@ -101,9 +105,11 @@ def edit_question(event_id=None, question_id=None):
     form = QuestionForm() if request.method == "POST" else QuestionForm(obj=question)
     if question is not None and not form.is_submitted():
         form.options.data = "\n".join(question.options or [])
+    elif question is None and not form.is_submitted():
+        form.form_nonce.data = url_token()
     if form.validate_on_submit():
-        operations.save_question(event, form.values(), question)
-        db.session.commit()
+        _save_once(lambda: operations.save_question(event, form.values(), question),
+                   None if question else form.form_nonce.data, Question, Question.event_id == event.id)
         flash(_("Question saved."), "success")
         return redirect(url_for("events.detail", event_id=event.id), code=303)
     return render_template("events/question_form.html", form=form, event=event, question=question), \
@@ -170,3 +176,26 @@ def _assigned(event_id: int, user_id: int) -> bool:
 
     return db.session.execute(sa.select(EventStaff.id).where(EventStaff.event_id == event_id,
                                                              EventStaff.user_id == user_id)).first() is not None
+
+
+def _save_once(save, nonce: str | None, model, owned) -> None:
+    """save() and commit, unless the create form with this one-off nonce was saved already: a double click or a
+    resent form makes its row once (the unique nonce settles two at the same moment)."""
+    if nonce and _made_with(model, nonce, owned):
+        return
+    saved = save()
+    saved.form_nonce = nonce or None
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if not nonce:
+            raise
+        if _made_with(model, nonce, owned):
+            return  # the other request of the double submit made it a moment ago
+        save().form_nonce = None  # a nonce made up to match another organisation's row: saved without it
+        db.session.commit()
+
+
+def _made_with(model, nonce: str, owned) -> bool:
+    return db.session.execute(sa.select(model.id).where(model.form_nonce == nonce, owned)).first() is not None
