@@ -12,6 +12,7 @@ from eventapp.checkin import operations
 from eventapp.checkin.operations import Scan
 from eventapp.core.csrf import check_csrf
 from eventapp.core.forms import strip_line, strip_text
+from eventapp.core.time import utcnow
 from eventapp.events.models import Event
 from eventapp.extensions import csrf, db
 from eventapp.registration.forms import DetailsForm
@@ -98,7 +99,7 @@ def _scan_time(scanned_at: datetime, event: operations.DoorEvent) -> datetime | 
         scanned_at = scanned_at.astimezone(timezone.utc)
     except OverflowError:  # e.g. year 1 at +14:00: before the first time there is in UTC
         return None
-    if not event.starts_at - EARLIEST_SCAN <= scanned_at <= datetime.now(timezone.utc) + CLOCK_SKEW:
+    if not event.starts_at - EARLIEST_SCAN <= scanned_at <= utcnow() + CLOCK_SKEW:
         return None
     return scanned_at
 
@@ -122,7 +123,7 @@ def _scan_from(payload, event: operations.DoorEvent) -> Scan:
     # A wrong clock is no reason to lose a real check-in (refusing would drop it from an offline phone's queue):
     # it is recorded at the time it reached us, and the answer says so.
     return Scan(nonce=_text(payload, "nonce", 64), device_id=_text(payload, "device_id", 64),
-                scanned_at=believed or datetime.now(timezone.utc), clock_wrong=believed is None,
+                scanned_at=believed or utcnow(), clock_wrong=believed is None,
                 secret=_text(payload, "secret", 200, required=False), direction=direction)
 
 
@@ -233,7 +234,7 @@ def walk_in(event_id):
         return _bad(_("Check the highlighted fields."), 422, error="invalid", fields=fields)
     try:
         scan = Scan(nonce=_text(payload, "nonce", 64, required=False) or secrets.token_hex(16),
-                    device_id=_text(payload, "device_id", 64, required=False), scanned_at=datetime.now(timezone.utc))
+                    device_id=_text(payload, "device_id", 64, required=False), scanned_at=utcnow())
     except ValueError as error:
         return _bad(str(error))
     event = db.session.get(Event, event.id)  # a walk-in registers: that takes the whole Event
@@ -266,7 +267,7 @@ def stats(event_id):
 @bp.get("/<int:event_id>/tickets")
 def tickets(event_id):
     event = _event_for_staff(event_id)
-    response = jsonify(event_id=event.id, generated_at=datetime.now(timezone.utc).isoformat(),
+    response = jsonify(event_id=event.id, generated_at=utcnow().isoformat(),
                        tickets=operations.ticket_list(event))
     response.headers["Cache-Control"] = "private, no-store"
     return response

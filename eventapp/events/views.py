@@ -103,10 +103,11 @@ def edit_question(event_id=None, question_id=None):
     event = question.event if question else own_or_404(Event, event_id)
     # A post is read as sent: a field it leaves out is empty, not the stored value.
     form = QuestionForm() if request.method == "POST" else QuestionForm(obj=question)
-    if question is not None and not form.is_submitted():
-        form.options.data = "\n".join(question.options or [])
-    elif question is None and not form.is_submitted():
-        form.form_nonce.data = url_token()
+    if not form.is_submitted():
+        if question is not None:
+            form.options.data = "\n".join(question.options or [])
+        else:
+            form.form_nonce.data = url_token()
     if form.validate_on_submit():
         _save_once(lambda: operations.save_question(event, form.values(), question),
                    None if question else form.form_nonce.data, Question, Question.event_id == event.id)
