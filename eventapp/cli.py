@@ -52,10 +52,22 @@ def serve(host, port, with_demo, no_worker, threads):
         _schedule_recovery(app)
     click.echo(f"eventapp is serving on http://{host}:{port}  (Ctrl+C stops it)")
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="eventapp", _quiet=True)
+        waitress.serve(app, host=host, port=port, threads=threads, ident="eventapp", _quiet=True,
+                       **waitress_proxy_options(app.config))
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
+
+
+def waitress_proxy_options(config) -> dict:
+    """Behind EVENTAPP_PROXY_COUNT proxies, waitress passes X-Forwarded-* through to the app, whose ProxyFix (in
+    create_app, so that gunicorn gets the same) reads them; with no proxy, waitress removes them.
+
+    Waitress could read them itself (trusted_proxy, trusted_proxy_count, trusted_proxy_headers), but it trusts
+    one proxy address or "*", and the app would then read the headers a second time: one reading, the app's,
+    serves every server. Waitress 3 clears the headers by default (clear_untrusted_proxy_headers=True), which
+    left every request behind nginx with the proxy's address: one rate-limit count for everyone."""
+    return {"clear_untrusted_proxy_headers": not config.get("PROXY_COUNT")}
 
 
 # An idle consumer looks at the SQLite queue at least this often (Huey's default backs off to 10 s, which a

@@ -1,4 +1,14 @@
-"""Settings, read from the environment once, in one place (the table in README.md)."""
+"""Settings, read from the environment once, in one place (the table in README.md).
+
+Behind a reverse proxy (nginx, a load balancer):
+EVENTAPP_PROXY_COUNT   how many proxies stand in front (default 0: none). With N, the client's address, the scheme
+                       and the host are read from X-Forwarded-For/-Proto/-Host, N hops from the right (werkzeug's
+                       ProxyFix, set up in create_app, so waitress and gunicorn read them alike); with 0 those
+                       headers are ignored, since anyone can send them. A count higher than the real number of
+                       proxies lets a client choose its own address (and so its rate-limit count).
+EVENTAPP_SECURE_COOKIES  cookies only over HTTPS, and every response says Strict-Transport-Security (default: on
+                       when BASE_URL starts with https://).
+"""
 import os
 import secrets
 from pathlib import Path
@@ -33,16 +43,24 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _count(env, name: str) -> int:
+    value = (env.get(name) or "0").strip()
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number of 0 or more (it is {value!r}).")
+    return int(value)
+
+
 def from_environment(environ=None) -> dict:
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("EVENTAPP_DATA_DIR") or "instance").resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'eventapp.db'}"
+    base_url = (env.get("BASE_URL") or "").rstrip("/")
     return {
         "DATA_DIR": str(data_dir),
         "SECRET_KEY": env.get("SECRET_KEY") or _persistent_secret_key(data_dir),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "BASE_URL": (env.get("BASE_URL") or "").rstrip("/"),
+        "BASE_URL": base_url,
         "SMTP_URL": env.get("SMTP_URL") or "",
         "MAIL_FROM": env.get("MAIL_FROM") or "eventapp <noreply@localhost>",
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or "",
@@ -52,12 +70,16 @@ def from_environment(environ=None) -> dict:
         "REDIS_URL": env.get("REDIS_URL") or "",
         "PHONE_REGION": (env.get("EVENTAPP_PHONE_REGION") or "US").upper(),
         "SIGNUP_RATE_LIMIT": env.get("EVENTAPP_SIGNUP_RATE_LIMIT") or "30 per minute",
+        # Failed logins allowed per client address and per account, counted in the database by every process.
+        "LOGIN_LIMIT_PER_ADDRESS": env.get("EVENTAPP_LOGIN_LIMIT_PER_ADDRESS") or "10 per minute",
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("EVENTAPP_LOGIN_LIMIT_PER_ACCOUNT") or "10 per 15 minutes",
         # Checked per request (see extensions.rate_limits_off), so two apps in one process cannot mix it up.
         "RATE_LIMITS_ENABLED": _bool(env.get("EVENTAPP_RATE_LIMITS"), True),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
-        "SESSION_COOKIE_SECURE": _bool(env.get("EVENTAPP_SECURE_COOKIES"), False),
+        # Also turns on Strict-Transport-Security (create_app's _security_headers).
+        "SESSION_COOKIE_SECURE": _bool(env.get("EVENTAPP_SECURE_COOKIES"), base_url.startswith("https://")),
         # How many reverse proxies sit in front (X-Forwarded-For/-Proto/-Host are trusted that many hops).
-        "PROXY_COUNT": int(env.get("EVENTAPP_PROXY_COUNT") or 0),
+        "PROXY_COUNT": _count(env, "EVENTAPP_PROXY_COUNT"),
         # A worker that claimed a message and died gives it back after this many seconds.
         "OUTBOX_LEASE_SECONDS": int(env.get("EVENTAPP_OUTBOX_LEASE_SECONDS") or 300),
         "SESSION_COOKIE_SAMESITE": "Lax",
