@@ -2,6 +2,7 @@
 import functools
 import logging
 import random
+import secrets
 import threading
 import time
 from datetime import timedelta
@@ -18,6 +19,7 @@ from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.messaging.email import PermanentError, TransientError
 from eventapp.messaging.models import Message, MessageKind, MessageStatus
+from eventapp.messaging.samples import sample_registration
 from eventapp.messaging.sms import apply_early_statuses, forget_early_statuses
 from eventapp.registration.models import Registration
 
@@ -56,6 +58,19 @@ def queue_message(kind: MessageKind, registration, *, channel: str = "email", ke
                       idempotency_key=key, meta=meta or {})
     signals.message_queued.send(message)
     return message
+
+
+def queue_test(event, as_kind: str, recipient: str) -> int:
+    """A test of how `as_kind` reads at `event`, to `recipient` (the organiser): filled in with the sample attendee
+    when it is composed (see _load_claimed), tied to no contact or registration, and so no one's activity."""
+    new_id = _insert_unless_queued(db.session.get_bind().dialect.name).scalar({
+        "organisation_id": event.organisation_id, "contact_id": None, "registration_id": None,
+        "event_id": event.id, "channel": "email", "kind": MessageKind.TEST, "recipient": recipient,
+        "idempotency_key": f"test:{event.id}:{as_kind}:{secrets.token_hex(8)}", "status": MessageStatus.QUEUED,
+        "due_at": utcnow(), "attempts": 0, "last_error": "", "provider_id": "", "subject": "", "body_text": "",
+        "meta": {"as_kind": as_kind, "sequence": event.calendar_sequence}, "created_at": utcnow()})
+    db.session.info.setdefault("outbox", []).append(new_id)  # handed to the queue after commit
+    return new_id
 
 
 @functools.cache
@@ -169,6 +184,8 @@ def _load_claimed(message_ids: list[int]) -> list[Message]:
         .execution_options(populate_existing=True)).scalars().all()  # claim_due() changed them under the ORM
     for message in messages:
         db.session.expunge(message)
+        if message.kind == MessageKind.TEST and message.registration_id is None:  # about the sample attendee
+            message.registration = sample_registration(message.event, message.recipient)
     return messages
 
 
@@ -237,7 +254,7 @@ def _send_and_record(backend, message: Message, prepared) -> str:
 def _record(message: Message, told) -> str:
     message.locked_until = None
     _write_outcome(message)
-    if told is not None:
+    if told is not None and message.contact_id is not None:  # a test send to an organiser is no one's activity
         signal, arguments = told
         signal.send(message, **arguments)
     db.session.commit()
@@ -314,4 +331,5 @@ def retry(message: Message) -> None:
     message.status = MessageStatus.QUEUED
     message.due_at = utcnow()
     message.attempts = 0
-    signals.message_queued.send(message)
+    if message.contact_id is not None:
+        signals.message_queued.send(message)

@@ -246,8 +246,8 @@ def test_line_breaks_in_stored_text_never_become_headers(client, db, make_event,
     assert [m.status for m in messages(db)] == [MessageStatus.SENT, MessageStatus.SENT]
 
     login_as()
-    preview = client.get(f"/admin/events/{event.id}/messages/confirmation")  # Eve's registration is the sample
-    assert preview.status_code == 200 and "z: w Eve" in preview.get_data(as_text=True)
+    preview = client.get(f"/admin/events/{event.id}/messages/confirmation")  # the stored subject's line break
+    assert preview.status_code == 200 and "z: w Alex" in preview.get_data(as_text=True)  # the sample attendee
 
 def reference_mail(*, sender, recipient, subject, key, text, html, inline_image=None, calendar=None, reply_to=""):
     """The same mail built the long way, with the email package's compat32 MIME classes and its generator."""

@@ -180,7 +180,7 @@ def test_organiser_rewords_previews_and_tests_a_message(client, db, make_event, 
                                     "sms_text": "Hi {first_name}: {manage_url}"})
     assert response.status_code == 303
     page = client.get(url).get_data(as_text=True)
-    assert "See you, Ada!" in page and "Doors open at" in page
+    assert "See you, Alex!" in page and "Doors open at" in page  # filled in for the sample attendee
     assert "1 SMS segment" in page and "GSM-7" in page
     submit(client, url, {"subject": "", "body": "", "sms_text": "您好 {first_name}，活动即将开始，请查看：{manage_url}"})
     assert "UCS-2" in client.get(url).get_data(as_text=True)  # Chinese: 70 characters a segment
@@ -189,7 +189,7 @@ def test_organiser_rewords_previews_and_tests_a_message(client, db, make_event, 
     submit(client, url, {}, post_url=f"{url}/test")
     deliver_due()
     [test] = smtp_sink.messages
-    assert test["To"] == user.email and test["Subject"] == "[Test] See you, Ada!"
+    assert test["To"] == user.email and test["Subject"] == "[Test] See you, Alex!"
     # the next real sign-up uses the new wording
     smtp_sink.messages.clear()
     sign_up(client.application.test_client(), event, email="grace@example.com", first_name="Grace")

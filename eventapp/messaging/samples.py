@@ -1,0 +1,39 @@
+"""The made-up attendee that previews and test sends are filled in with: an organiser sees how a message reads,
+ticket and calendar entry included, without anyone's registration being read, mailed or put on a timeline."""
+from eventapp.leads.models import Contact
+from eventapp.messaging.compose import WITH_TICKET, compose, compose_sms
+from eventapp.messaging.models import Message
+from eventapp.messaging.sms import sms_segments
+from eventapp.messaging.tickets import ticket_svg
+from eventapp.registration.models import Registration, RegistrationStatus
+
+SAMPLE_PERSON = {"first_name": "Alex", "last_name": "Example", "company": "Example Ltd",
+                 "job_title": "Head of Marketing", "phone": "+447700900123"}  # Ofcom's range for drama: no one's
+# Real manage tokens are 32 URL-safe characters and real ticket codes 32 lower-case letters and digits, so these
+# two can never be anyone's: the sample's manage link is a 404 and its QR code is refused at the door.
+SAMPLE_MANAGE_TOKEN = "sample-preview"
+SAMPLE_TICKET_CODE = "SAMPLE-TICKET-CODE"
+
+
+def sample_registration(event, email: str) -> Registration:
+    """A confirmed registration of the sample person at `event`, with `email` as their address (the organiser's
+    own for a test send). Transient: never added to the session, so never saved."""
+    contact = Contact(organisation_id=event.organisation_id, email=email, email_key=email.lower(), **SAMPLE_PERSON)
+    registration = Registration(event=event, event_id=event.id, contact=contact, status=RegistrationStatus.CONFIRMED,
+                                manage_token=SAMPLE_MANAGE_TOKEN, ticket_secret=SAMPLE_TICKET_CODE, answers={},
+                                channel="web", sms_opt_in=False)
+    for name, value in {**SAMPLE_PERSON, "email": email}.items():
+        setattr(registration, name, value)  # the details a registration keeps of its own person
+    return registration
+
+
+def preview(event, kind: str, email: str) -> dict:
+    """How a message of `kind` at `event` reads, by email and by SMS, filled in for the sample attendee."""
+    registration = sample_registration(event, email)
+    message = Message(kind=kind, channel="email", registration=registration, event=event, recipient=email,
+                      idempotency_key="preview", meta={})  # transient, like the registration: never saved
+    mail = compose(message)
+    sms = compose_sms(message)
+    encoding, parts = sms_segments(sms)
+    return {"subject": mail.subject, "text": mail.text, "sms": sms, "sms_encoding": encoding, "sms_segments": parts,
+            "sms_length": len(sms), "qr_svg": ticket_svg(SAMPLE_TICKET_CODE) if kind in WITH_TICKET else None}
