@@ -1,14 +1,17 @@
 """Campaigns, events and their questions: what organisers build."""
 import re
+from dataclasses import dataclass
 from urllib.parse import quote_plus
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eventapp import signals
 from eventapp.accounts.models import BACK_OFFICE_ROLES, Organisation
 from eventapp.events.models import Campaign, Event, EventStatus, Question
 from eventapp.core.persistence import Prepared, load_rows, select_all_columns
+from eventapp.core.time import utcnow
 from eventapp.extensions import db
 
 EVENT_FIELDS = ("title", "slug", "kind", "campaign_id", "summary", "agenda_md", "speakers_md", "timezone",
@@ -101,14 +104,64 @@ def save_event(organisation_id: int, values: dict, event: Event | None = None) -
     return event
 
 
+class StatusRefused(Exception):
+    """A status change that cannot happen; str() is the sentence for the organiser."""
+
+
 def set_status(event: Event, status: EventStatus) -> None:
+    """Publish or unpublish. Cancelling goes through cancel_event (after the organiser has seen who is told), and a
+    cancellation is final: its attendees were told and their calendar entries removed."""
+    if event.status == EventStatus.CANCELLED:
+        raise StatusRefused(_("This event is cancelled, and a cancellation is final: its attendees have been told. "
+                              "Create a new event to run it again."))
+    if status == EventStatus.CANCELLED:
+        cancel_event(event)
+        return
     old = event.status
     if old == status:
         return
     event.status = status
-    if status == EventStatus.CANCELLED:
-        event.calendar_sequence += 1
     signals.event_status_changed.send(event, old_status=old)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a cancellation tells: people by email, and how many of them by SMS as well."""
+    email: int
+    sms: int
+
+
+def cancellation_audience(event: Event) -> Audience:
+    """Counted by the rule the cancellation mails are queued by (messaging.subscribers): every active registration
+    by email, and by SMS too where channels_for says so."""
+    from sqlalchemy.orm import selectinload
+
+    from eventapp.messaging.subscribers import ACTIVE_STATUSES, channels_for
+    from eventapp.registration.models import Registration
+
+    registrations = db.session.execute(
+        sa.select(Registration).options(selectinload(Registration.contact))
+        .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))).scalars().all()
+    return Audience(email=len(registrations), sms=sum("sms" in channels_for(r) for r in registrations))
+
+
+def cancel_event(event: Event) -> bool:
+    """Cancel the event and tell everyone holding a registration, once: one conditional UPDATE from the status it
+    was read with, so a double submit's second request (even at the same moment) finds it cancelled and changes
+    nothing. False when it was cancelled already."""
+    old = event.status
+    if old == EventStatus.CANCELLED:
+        return False
+    changed = db.session.execute(
+        sa.update(Event).where(Event.id == event.id, Event.status == old)
+        .values(status=EventStatus.CANCELLED, calendar_sequence=Event.calendar_sequence + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        db.session.expire(event)
+        return False
+    db.session.refresh(event, ["status", "calendar_sequence", "updated_at"])
+    signals.event_status_changed.send(event, old_status=old)
+    return True
 
 
 def save_question(event: Event, values: dict, question: Question | None = None) -> Question:

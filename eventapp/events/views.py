@@ -87,12 +87,37 @@ def change_status(event_id, status):
     event = own_or_404(Event, event_id)
     if status not in set(EventStatus):
         abort(400)
-    operations.set_status(event, EventStatus(status))
-    db.session.commit()
-    flash({EventStatus.PUBLISHED: _("The event is published: its landing page is open."),
-           EventStatus.DRAFT: _("The event is unpublished: its landing page is hidden."),
-           EventStatus.CANCELLED: _("The event is cancelled: its page says so and takes no sign-ups.")}[status],
-          "success")
+    if status == EventStatus.CANCELLED:  # never in one click: the organiser first sees who will be told
+        return redirect(url_for("events.cancel_event", event_id=event.id), code=303)
+    try:
+        operations.set_status(event, EventStatus(status))
+    except operations.StatusRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash({EventStatus.PUBLISHED: _("The event is published: its landing page is open."),
+               EventStatus.DRAFT: _("The event is unpublished: its landing page is hidden.")}[status], "success")
+    return redirect(url_for("events.detail", event_id=event.id), code=303)
+
+
+@bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
+def cancel_event(event_id):
+    """GET says how many people a cancellation tells and asks; the POST (with its CSRF token) cancels."""
+    event = own_or_404(Event, event_id)
+    if event.status == EventStatus.CANCELLED:
+        flash(_("This event is already cancelled; nobody is told again."), "info")
+        return redirect(url_for("events.detail", event_id=event.id), code=303)
+    audience = operations.cancellation_audience(event)
+    if request.method == "GET":
+        return render_template("events/cancel.html", event=event, audience=audience)
+    if not operations.cancel_event(event):  # the other request of a double submit cancelled it a moment ago
+        db.session.rollback()
+        flash(_("This event is already cancelled; nobody is told again."), "info")
+    else:
+        db.session.commit()
+        flash(_("The event is cancelled: its page says so, it takes no sign-ups, and the people registered are "
+                "being told."), "success")
     return redirect(url_for("events.detail", event_id=event.id), code=303)
 
 

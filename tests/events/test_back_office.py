@@ -184,7 +184,7 @@ def test_unpublish_hides_and_cancel_closes_the_landing_page(client, db, login_as
     event = make_event()
     submit(client, f"/admin/events/{event.id}", {}, post_url=f"/admin/events/{event.id}/status/draft")
     assert client.application.test_client().get(f"/e/{event.slug}").status_code == 404
-    submit(client, f"/admin/events/{event.id}", {}, post_url=f"/admin/events/{event.id}/status/cancelled")
+    submit(client, f"/admin/events/{event.id}/cancel", {})
     page = client.application.test_client().get(f"/e/{event.slug}").get_data(as_text=True)
     assert "This event has been cancelled." in page
 

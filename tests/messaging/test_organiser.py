@@ -51,7 +51,7 @@ def test_moving_the_event_sends_an_update_that_moves_the_calendar_entry(client, 
     assert entry["DTSTART"].dt == original_start + timedelta(hours=2) and "Hall B" in str(entry["LOCATION"])
 
     smtp_sink.messages.clear()
-    submit(organiser, f"/admin/events/{event.id}", {}, post_url=f"/admin/events/{event.id}/status/cancelled")
+    submit(organiser, f"/admin/events/{event.id}/cancel", {})
     deliver_due()
     [cancelled] = smtp_sink.messages
     part, calendar = calendar_of(cancelled)
@@ -68,10 +68,9 @@ def test_cancelling_an_event_unpublished_first_still_tells_everyone(client, db, 
     smtp_sink.messages.clear()
     organiser = client.application.test_client()
     submit(organiser, "/login", {"email": make_user().email, "password": PASSWORD})
-    for status in ("draft", "cancelled"):
-        response = submit(organiser, f"/admin/events/{event.id}", {},
-                          post_url=f"/admin/events/{event.id}/status/{status}")
-        assert response.status_code == 303
+    response = submit(organiser, f"/admin/events/{event.id}", {}, post_url=f"/admin/events/{event.id}/status/draft")
+    assert response.status_code == 303
+    assert submit(organiser, f"/admin/events/{event.id}/cancel", {}).status_code == 303
     deliver_due()
     [cancelled] = smtp_sink.messages
     assert cancelled["To"] == "one@example.com"
