@@ -54,8 +54,9 @@ def attendance(event: Event, statuses: list[RegistrationStatus] | None = None) -
 
 def _attendance_rows(event: Event, question_keys: list[str], statuses) -> Iterator[list]:
     query = (
-        sa.select(Contact.first_name, Contact.last_name, Contact.email, Contact.company, Contact.job_title,
-                  Contact.phone, Registration.answers, Registration.status, Registration.checked_in_at,
+        sa.select(Registration.first_name, Registration.last_name, Registration.email, Registration.company,
+                  Registration.job_title, Registration.phone, Registration.answers, Registration.status,
+                  Registration.checked_in_at,
                   Registration.checked_in_device, User.name, User.email, Registration.checked_out_at,
                   Registration.walk_in, Registration.channel, Registration.created_at, Contact.marketing_consent)
         .join(Contact, Registration.contact_id == Contact.id)
@@ -85,8 +86,8 @@ def checkin_log(event: Event) -> Table:
 def _checkin_rows(event: Event) -> Iterator[list]:
     query = (
         sa.select(CheckIn.received_at, CheckIn.scanned_at, CheckIn.result, CheckIn.direction, CheckIn.method,
-                  CheckIn.device_id, CheckIn.reason, User.name, User.email, Contact.first_name, Contact.last_name,
-                  Contact.email)
+                  CheckIn.device_id, CheckIn.reason, User.name, User.email, Contact.id, Registration.first_name,
+                  Registration.last_name, Registration.email)
         .outerjoin(User, CheckIn.staff_user_id == User.id)
         .outerjoin(Registration, CheckIn.registration_id == Registration.id)
         # A scanned ticket of another organisation's event stays anonymous here.
@@ -96,8 +97,10 @@ def _checkin_rows(event: Event) -> Iterator[list]:
         .order_by(CheckIn.received_at, CheckIn.id)
         .execution_options(yield_per=BATCH))
     zone = event.timezone
-    for (received_at, scanned_at, result, direction, method, device, reason, staff_name, staff_email, first_name,
-         last_name, email) in db.session.execute(query):
+    for (received_at, scanned_at, result, direction, method, device, reason, staff_name, staff_email, contact_id,
+         first_name, last_name, email) in db.session.execute(query):
+        if contact_id is None:
+            first_name = last_name = email = None
         name = f"{first_name or ''} {last_name or ''}".strip()
         yield [iso_time(received_at, zone), iso_time(scanned_at, zone), result, direction, method, device,
                _staff(staff_name, staff_email), name, email or "", reason]

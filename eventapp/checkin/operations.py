@@ -126,8 +126,8 @@ _TICKET = (
               _registrations.c.checked_in_at, _registrations.c.checked_in_device,
               sa.func.coalesce(sa.func.nullif(_checker.c.name, ""), _checker.c.email, "").label("checked_in_by"),
               _events.c.id.label("event_id"), _events.c.title, _events.c.timezone, _events.c.campaign_id,
-              _contacts.c.id.label("contact_id"), _contacts.c.organisation_id, _contacts.c.first_name,
-              _contacts.c.last_name, _contacts.c.company, _contacts.c.job_title)
+              _contacts.c.id.label("contact_id"), _contacts.c.organisation_id, _registrations.c.first_name,
+              _registrations.c.last_name, _registrations.c.company, _registrations.c.job_title)
     .join(_contacts, _contacts.c.id == _registrations.c.contact_id)
     .join(_events, _events.c.id == _registrations.c.event_id)
     .outerjoin(_checker, _checker.c.id == _registrations.c.checked_in_by_id))
@@ -419,9 +419,10 @@ def walk_in(event: Event, email, details: dict, scan: Scan, staff) -> dict:
     check_door_open(event, walk_in=True)
     contact = leads.find_contact(event.organisation_id, email)
     registration = registrations.registration_of(event, contact)
-    contact = leads.save_contact(event.organisation_id, email, details, contact)
+    contact = leads.contact_for(event.organisation_id, email, details, contact)
     try:
-        registration, changed = registrations.confirm_walk_in(event, contact, registration)
+        registration, changed = registrations.confirm_walk_in(event, contact, registration,
+                                                              registrations.person_details(email, details))
     except registrations.RegistrationChanged as changed_meanwhile:
         raise DoorRefused("changed", str(changed_meanwhile)) from None
     if changed:
@@ -432,25 +433,26 @@ def walk_in(event: Event, email, details: dict, scan: Scan, staff) -> dict:
 
 
 def search(event: DoorEvent, text: str, limit: int = 20) -> list[dict]:
+    """Registrations of this event by the name, company, email or phone given for them."""
     text = text.lower()[:100]  # % and _ are letters here, not wildcards (autoescape)
     rows = db.session.execute(
-        sa.select(Registration, Contact).join(Contact, Registration.contact_id == Contact.id)
+        sa.select(Registration)
         .where(Registration.event_id == event.id,
                sa.or_(*(column.contains(text, autoescape=True) for column in (
-                   Contact.email_key, sa.func.lower(Contact.first_name), sa.func.lower(Contact.last_name),
-                   sa.func.lower(Contact.company), Contact.phone,
-                   sa.func.lower(Contact.first_name + " " + Contact.last_name)))))
-        .order_by(Contact.last_name, Contact.first_name).limit(limit)).all()
-    return [{"registration_id": r.id, "name": c.name, "company": c.company, "email": c.email, "phone": c.phone,
-             "status": r.status, "checked_in": r.checked_in_at is not None} for r, c in rows]
+                   sa.func.lower(Registration.email), sa.func.lower(Registration.first_name),
+                   sa.func.lower(Registration.last_name), sa.func.lower(Registration.company), Registration.phone,
+                   sa.func.lower(Registration.first_name + " " + Registration.last_name)))))
+        .order_by(Registration.last_name, Registration.first_name).limit(limit)).scalars().all()
+    return [{"registration_id": r.id, "name": r.name, "company": r.company, "email": r.email, "phone": r.phone,
+             "status": r.status, "checked_in": r.checked_in_at is not None} for r in rows]
 
 
 def ticket_list(event: DoorEvent) -> list[dict]:
     """What a phone keeps to validate offline: hashed secrets, names, statuses; no emails, no raw secrets."""
     rows = db.session.execute(
-        sa.select(Registration.ticket_secret, Registration.status, Registration.checked_in_at, Contact.first_name,
-                  Contact.last_name, Contact.company, Contact.job_title)
-        .join(Contact, Registration.contact_id == Contact.id).where(Registration.event_id == event.id)).all()
+        sa.select(Registration.ticket_secret, Registration.status, Registration.checked_in_at,
+                  Registration.first_name, Registration.last_name, Registration.company, Registration.job_title)
+        .where(Registration.event_id == event.id)).all()
     return [{"h": secret_hash(row.ticket_secret), "name": f"{row.first_name} {row.last_name}".strip(),
              "company": row.company, "job_title": row.job_title, "status": row.status,
              "checked_in": row.checked_in_at is not None} for row in rows]

@@ -167,8 +167,8 @@ def decide(registration_id, decision):
         flash(str(refused), "error")
     else:
         db.session.commit()
-        flash(_("Approved; %(name)s gets their ticket.", name=registration.contact.name) if decision == "approve"
-              else _("Declined; %(name)s is told.", name=registration.contact.name), "success")
+        flash(_("Approved; %(name)s gets their ticket.", name=registration.name) if decision == "approve"
+              else _("Declined; %(name)s is told.", name=registration.name), "success")
     return redirect(url_for("events.detail", event_id=registration.event_id), code=303)
 
 

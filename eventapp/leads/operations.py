@@ -21,16 +21,24 @@ _CONTACT_BY_EMAIL = select_all_columns(Contact, Contact.organisation_id == sa.bi
                                        Contact.email_key == sa.bindparam("email_key"))
 
 
-def save_contact(organisation_id: int, email: Email, details: dict, contact: Contact | None = None) -> Contact:
-    """Create the contact, or bring an existing one up to date with what they just told us."""
+def contact_for(organisation_id: int, email: Email, details: dict, contact: Contact | None = None) -> Contact:
+    """The organisation's contact for this address, created with `details` when there is none. An existing contact
+    is left as it is: whoever typed the address proved nothing, so what they typed belongs to what they made (a
+    registration), not to the person's profile (see update_contact for the channels that prove the address)."""
+    if contact is not None:
+        return contact
     given = {name: details[name] for name in CONTACT_DETAILS if details.get(name)}
-    if contact is None:
-        return insert_row(Contact, {"organisation_id": organisation_id, "email": email.address,
-                                    "email_key": email.key, **given})
-    contact.email = email.address
-    for name, value in given.items():
-        setattr(contact, name, value)
-    return contact
+    return insert_row(Contact, {"organisation_id": organisation_id, "email": email.address,
+                                "email_key": email.key, **given})
+
+
+def update_contact(contact: Contact, details: dict) -> list[str]:
+    """Bring the profile up to date with what the person told us through a channel that proves the address (a link
+    mailed to it, the back office); the names of the fields that changed. Empty values do not erase."""
+    changed = [name for name in CONTACT_DETAILS if details.get(name) and details[name] != getattr(contact, name)]
+    for name in changed:
+        setattr(contact, name, details[name])
+    return changed
 
 
 def record_consent(contact: Contact, *, purpose: str, text_version: str, text: str, source: str,

@@ -12,6 +12,7 @@ from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from eventapp.core.tokens import tag
 from eventapp.messaging.email import OutgoingMail, build_mail
 from eventapp.messaging.models import Message, MessageKind
 from eventapp.messaging.tickets import calendar_for
@@ -97,15 +98,16 @@ PLACEHOLDERS = {
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def placeholder_values(registration) -> dict:
+def placeholder_values(registration, mailed: bool = False) -> dict:
     from eventapp.core.templating import local_date, local_time
 
-    event, contact = registration.event, registration.contact
-    return {"first_name": contact.first_name, "last_name": contact.last_name, "company": contact.company,
+    event = registration.event
+    return {"first_name": registration.first_name, "last_name": registration.last_name,
+            "company": registration.company,
             "event_title": event.title, "event_date": local_date(event.starts_at, event.timezone),
             "event_time": local_time(event.starts_at, event.timezone),
             "venue": ", ".join(part for part in (event.venue_name, event.venue_address) if part),
-            "manage_url": manage_url(registration), "ticket_code": registration.ticket_secret}
+            "manage_url": manage_url(registration, mailed), "ticket_code": registration.ticket_secret}
 
 
 def fill(text: str, values: dict) -> str:
@@ -132,7 +134,9 @@ def _organiser_wording(message: Message, known_templates: dict | None) -> tuple[
     """(the kind the message speaks as, the organiser's template for it or None, the placeholder values it fills)."""
     kind = MessageKind(message.meta.get("as_kind", message.kind))
     override = template_for(message.event.id, kind, known_templates)
-    values = placeholder_values(message.registration) if override is not None else {}  # dates cost: only when used
+    values = {}
+    if override is not None:  # dates cost: only when used
+        values = placeholder_values(message.registration, mailed=message.channel == "email")
     return kind, override, values
 
 
@@ -159,8 +163,14 @@ def sms_wording(message: Message, known_templates: dict | None = None) -> str:
     return text
 
 
-def manage_url(registration) -> str:
-    return f"{public_base_url()}/r/{registration.manage_token}"
+# A mailed manage link carries this tag of its token: opened from the mail, the page may update the person's
+# profile, since only the address's owner reads that mail (the link shown after a sign-up proves nothing).
+ADDRESS_PROOF = "address-proof"
+
+
+def manage_url(registration, mailed: bool = False) -> str:
+    url = f"{public_base_url()}/r/{registration.manage_token}"
+    return f"{url}?p={tag(ADDRESS_PROOF, registration.manage_token)}" if mailed else url
 
 
 def public_base_url() -> str:
@@ -247,8 +257,8 @@ def compose(message: Message, known_templates: dict | None = None) -> ComposedEm
     locale = str(get_locale() or "en")
     when, zone = _schedule(event.starts_at, event.ends_at, event.timezone, locale)
     with_ticket = kind in WITH_TICKET and registration.status == "confirmed"
-    context = {"message": message, "registration": registration, "event": event, "contact": registration.contact,
-               "locale": locale, "intro": intro, "manage_url": manage_url(registration), "when": when, "zone": zone,
+    context = {"message": message, "registration": registration, "event": event, "locale": locale, "intro": intro,
+               "manage_url": manage_url(registration, mailed=True), "when": when, "zone": zone,
                "where": ", ".join(part for part in (event.venue_name, event.venue_address) if part),
                "with_ticket": with_ticket, "qr_cid": QR_CID if with_ticket else None,
                **_template_gettext(translations)}

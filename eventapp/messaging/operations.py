@@ -35,9 +35,10 @@ log = logging.getLogger(__name__)
 
 def queue_message(kind: MessageKind, registration, *, channel: str = "email", key: str | None = None,
                   due_at=None, meta: dict | None = None, recipient: str | None = None) -> Message | None:
-    """Add an outbox row unless one with the same idempotency key exists; returns the new row or None."""
+    """Add an outbox row unless one with the same idempotency key exists; returns the new row or None. It goes to
+    the address or phone given for the registration (not whatever the contact's profile holds now)."""
     contact = registration.contact
-    recipient = recipient or (contact.email if channel == "email" else contact.phone)
+    recipient = recipient or (registration.email if channel == "email" else registration.phone)
     if not recipient:
         return None
     if registration.id is None or contact.id is None:

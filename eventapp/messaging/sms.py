@@ -20,6 +20,7 @@ from eventapp.leads.operations import record_activity
 from eventapp.messaging.compose import compose_sms, public_base_url
 from eventapp.messaging.email import PermanentError, TransientError
 from eventapp.messaging.models import EarlySmsStatus, Message, MessageStatus, SmsOptOut
+from eventapp.registration.models import Registration
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,10 @@ def set_sms_opt_out(phone: str, opted_out: bool, keyword: str = "") -> bool:
     if was_opted_out == opted_out:
         return False
     kind = ActivityKind.SMS_OPTED_OUT if opted_out else ActivityKind.SMS_OPTED_IN
-    contacts = db.session.execute(sa.select(Contact).where(Contact.phone == phone)).scalars()
+    # Whoever has the number on their profile or gave it for a registration.
+    given_for = sa.select(Registration.contact_id).where(Registration.phone == phone)
+    contacts = db.session.execute(sa.select(Contact).where(sa.or_(Contact.phone == phone,
+                                                                  Contact.id.in_(given_for)))).scalars()
     for contact in contacts:
         record_activity(contact, kind, channel=Channel.SMS, meta={"keyword": keyword})
     return True

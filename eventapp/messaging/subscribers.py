@@ -18,14 +18,15 @@ KIND_FOR_NEW_STATUS = {"confirmed": MessageKind.CONFIRMATION, "pending": Message
 
 def channels_for(registration) -> list[str]:
     """Email always; SMS too when the event offers it and the person asked for it with a phone number."""
-    wants_sms = registration.sms_opt_in and registration.event.sms_enabled and registration.contact.phone
+    wants_sms = registration.sms_opt_in and registration.event.sms_enabled and registration.phone
     return ["email", "sms"] if wants_sms else ["email"]
 
 
-def _tell(registration, kind: MessageKind, key: str | None = None, meta: dict | None = None):
+def _tell(registration, kind: MessageKind, key: str | None = None, meta: dict | None = None,
+          channels: list[str] | None = None):
     # Each state change is its own intent; the random part keeps a re-registration from reusing an old key.
     intent = key or f"reg:{registration.id}:{kind}:{secrets.token_hex(6)}"
-    for channel in channels_for(registration):
+    for channel in channels or channels_for(registration):
         queue_message(kind, registration, channel=channel, key=f"{intent}:{channel}", meta=meta)
 
 
@@ -37,9 +38,11 @@ def _on_created(registration, **_):
 
 @signals.registration_repeated.connect
 def _on_repeated(registration, **_):
-    # The manage link goes again to the address's owner, at most once a day, whoever typed it.
+    # The manage link goes again to the address's owner, by email only and at most once a day, whoever typed it:
+    # never to a phone number, which whoever typed the address may have typed too.
     day = utcnow().strftime("%Y-%m-%d")
-    _tell(registration, MessageKind.ALREADY_REGISTERED, key=f"reg:{registration.id}:already:{day}")
+    _tell(registration, MessageKind.ALREADY_REGISTERED, key=f"reg:{registration.id}:already:{day}",
+          channels=["email"])
 
 
 @signals.registration_cancelled.connect

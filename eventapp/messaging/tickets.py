@@ -53,13 +53,12 @@ def calendar_for(registration, manage_url: str, sequence: int = 0, method: str =
     lines = [f"UID:{_text(calendar_uid(registration))}", f"DTSTAMP:{utcnow():%Y%m%dT%H%M%SZ}",
              f"DESCRIPTION:{_text(description)}", f"URL:{manage_url}"]
     if method != "PUBLISH":  # RFC 5546: a PUBLISH carries no ATTENDEE; invitations (REQUEST/CANCEL) do
-        contact = registration.contact
         name = Parameters()
-        name["CN"] = contact.name or contact.email  # quoted and escaped by icalendar
+        name["CN"] = registration.name or registration.email  # quoted and escaped by icalendar
         # The other parameters are the same for every attendee, written in icalendar's (sorted) order after CN;
         # RSVP=FALSE: replies are not read, the manage link is how to change.
         lines.append(f"ATTENDEE;{name.to_ical().decode()};PARTSTAT={'DECLINED' if cancelled else 'ACCEPTED'};"
-                     f"ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:{contact.email}")
+                     f"ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:{registration.email}")
     own_lines = b"".join(_folded(line) for line in lines)
     status = "CANCELLED" if cancelled else "TENTATIVE" if tentative else "CONFIRMED"
     frame = _calendar_frame(method, sequence, status, event.title, event.starts_at, event.ends_at, event.timezone,

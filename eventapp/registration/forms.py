@@ -62,6 +62,13 @@ class DetailsForm(Form):
         return result
 
 
+class ManageForm(DetailsForm):
+    """The attendee's own page. `proof`: present when the page was opened from a link mailed to the registration's
+    address, which lets the details update the person's profile too."""
+
+    proof = HiddenField()
+
+
 class SignupForm(DetailsForm):
     email = EmailField(_l("Work email"), filters=[strip_line])
     marketing_consent = BooleanField(default=False)

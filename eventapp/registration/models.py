@@ -44,6 +44,14 @@ class Registration(db.Model):
     manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     ticket_secret: Mapped[str] = mapped_column(sa.String(64), unique=True)
     channel: Mapped[str] = mapped_column(sa.String(40), default="web")
+    # The person as given for this registration (a public form proves nothing about who typed it, so a sign-up
+    # never writes over the organisation's contact): its mails, SMS, ticket, door and export use these.
+    email: Mapped[str] = mapped_column(sa.String(320), default="", server_default="")
+    first_name: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    last_name: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    company: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    job_title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    phone: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")  # E.164
     # The attendee asked for SMS messages as well as email (only offered when the event has SMS on).
     sms_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Check-in state, derived from the check-in log: the earliest accepted scan wins.
@@ -62,6 +70,10 @@ class Registration(db.Model):
 
     event = relationship("Event")
     contact = relationship("Contact")
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
 
     @property
     def status_label(self):

@@ -114,18 +114,17 @@ def _register(event: Event, signup: Signup) -> SignupResult:
         signals.registration_repeated.send(existing)
         return SignupResult(existing, Outcome.ALREADY_REGISTERED)
 
-    contact = leads.save_contact(event.organisation_id, signup.email, signup.details, contact)
+    contact = leads.contact_for(event.organisation_id, signup.email, signup.details, contact)
     status = _claim_place(event)
+    given = dict(person_details(signup.email, signup.details), answers=signup.answers, sms_opt_in=signup.sms_opt_in,
+                 channel=signup.channel, form_nonce=signup.form_nonce)
     if existing is None:
-        registration = new_registration(event, contact, status, channel=signup.channel, answers=signup.answers,
-                                        sms_opt_in=signup.sms_opt_in, form_nonce=signup.form_nonce)
+        registration = new_registration(event, contact, status, **given)
     else:  # signing up again after cancelling (once: a second submit at the same moment finds it active)
+        # A new sign-up, with new links: the old ticket and manage link stay dead.
         registration = existing
-        _change_status(registration, status, cancelled_at=None)
-        registration.answers = signup.answers
-        registration.sms_opt_in = signup.sms_opt_in
-        registration.channel = signup.channel
-        registration.form_nonce = signup.form_nonce
+        _change_status(registration, status, cancelled_at=None, manage_token=url_token(),
+                       ticket_secret=ticket_secret(), **given)
     db.session.flush()
 
     if signup.viewed_at is not None:
@@ -138,6 +137,14 @@ def _register(event: Event, signup: Signup) -> SignupResult:
         signals.consent_given.send(contact, event=event, record=record)
     signals.registration_created.send(registration)
     return SignupResult(registration, Outcome.CREATED)
+
+
+PERSON_DETAILS = ("first_name", "last_name", "company", "job_title", "phone")
+
+
+def person_details(email: Email, details: dict) -> dict:
+    """What a registration keeps of the person as given for it: the address and the details typed with it."""
+    return {"email": email.address, **{name: details.get(name) or "" for name in PERSON_DETAILS}}
 
 
 def registration_of(event: Event, contact) -> Registration | None:
@@ -218,16 +225,18 @@ def can_change(registration: Registration) -> str | None:
 
 
 def update_registration(registration: Registration, details: dict, answers: dict,
-                        sms_opt_in: bool | None = None) -> list[str]:
-    """Change the person's details, answers and (when the event sends SMS) their choice of text messages;
-    returns the names of what changed."""
+                        sms_opt_in: bool | None = None, address_proven: bool = False) -> list[str]:
+    """Change the person's details, answers and (when the event sends SMS) their choice of text messages on this
+    registration; returns the names of what changed. `address_proven`: the page was opened from a link mailed to
+    the registration's address, so the details also bring the person's contact profile up to date."""
     reason = can_change(registration)
     if reason:
         raise RegistrationClosed(reason)
-    contact = registration.contact
-    changed = [name for name in leads.CONTACT_DETAILS if details.get(name, "") != getattr(contact, name)]
+    changed = [name for name in PERSON_DETAILS if (details.get(name) or "") != getattr(registration, name)]
     for name in changed:
-        setattr(contact, name, details.get(name, ""))
+        setattr(registration, name, details.get(name) or "")
+    if address_proven:
+        leads.update_contact(registration.contact, details)
     changed += [f"answer:{key}" for key in sorted(set(answers) | set(registration.answers or {}))
                 if answers.get(key) != (registration.answers or {}).get(key)]
     if sms_opt_in is not None and registration.event.sms_enabled and sms_opt_in != registration.sms_opt_in:
@@ -270,16 +279,22 @@ def decline(registration: Registration) -> None:
     promote_from_waitlist(registration.event)
 
 
-def confirm_walk_in(event: Event, contact, registration: Registration | None) -> tuple[Registration, bool]:
-    """Someone at the door is confirmed on the spot, taking a seat even when full. Returns their registration and
-    whether it changed (False when they were confirmed already)."""
+def confirm_walk_in(event: Event, contact, registration: Registration | None,
+                    person: dict) -> tuple[Registration, bool]:
+    """Someone at the door is confirmed on the spot, taking a seat even when full. `person`: the details staff
+    took down (see person_details), kept on a new registration or one that had been cancelled or declined. Returns
+    their registration and whether it changed (False when they were confirmed already)."""
     if registration is None:
         _take_seat(event, even_when_full=True)
-        return new_registration(event, contact, RegistrationStatus.CONFIRMED, channel="staff", walk_in=True), True
+        return new_registration(event, contact, RegistrationStatus.CONFIRMED, channel="staff", walk_in=True,
+                                **person), True
     if registration.status == RegistrationStatus.CONFIRMED:
         return registration, False
     holds_seat = registration.status in SEAT_HOLDING  # a pending sign-up holds its seat already
-    _change_status(registration, RegistrationStatus.CONFIRMED, walk_in=True, cancelled_at=None)
+    # A registration that had ended starts again with the details given now and new links (its old ticket stays
+    # dead); one still waiting keeps what its holder gave.
+    again = {} if registration.is_active else dict(person, manage_token=url_token(), ticket_secret=ticket_secret())
+    _change_status(registration, RegistrationStatus.CONFIRMED, walk_in=True, cancelled_at=None, **again)
     if not holds_seat:
         _take_seat(event, even_when_full=True)
     return registration, True

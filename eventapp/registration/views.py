@@ -8,13 +8,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from eventapp.core.content import render_markdown
-from eventapp.core.tokens import sign, unsign, url_token
+from eventapp.core.tokens import sign, tag_matches, unsign, url_token
 from eventapp.events import operations as events
 from eventapp.core.ratelimit import rate_limited
 from eventapp.extensions import db
+from eventapp.messaging.compose import ADDRESS_PROOF, public_base_url
 from eventapp.messaging.tickets import calendar_for, ticket_svg
 from eventapp.registration import operations
-from eventapp.registration.forms import (MISSING_QUESTION, DetailsForm, SignupForm, answers_to_missing_questions,
+from eventapp.registration.forms import (MISSING_QUESTION, ManageForm, SignupForm, answers_to_missing_questions,
                                          form_for_event, stored_answer_for)
 from eventapp.registration.models import RegistrationStatus
 from eventapp.registration.operations import Outcome, RegistrationClosed, Signup
@@ -135,14 +136,21 @@ def _manage_page(registration, form, status=200, message=None):
 @bp.get("/r/<token>")
 def manage(token):
     registration = _registration_or_404(token)
-    form = form_for_event(DetailsForm, registration.event, formdata=None,
-                          data=_current_values(registration))
+    form = form_for_event(ManageForm, registration.event, formdata=None, data=_current_values(registration))
+    if _address_proven(registration, request.args.get("p")):
+        form.proof.data = request.args["p"]
     return _manage_page(registration, form)
 
 
+def _address_proven(registration, proof) -> bool:
+    """Was this page opened from the link mailed to the registration's address?"""
+    return tag_matches(ADDRESS_PROOF, registration.manage_token, proof)
+
+
 def _current_values(registration):
-    contact = registration.contact
-    values = {name: getattr(contact, name) for name in ("first_name", "last_name", "company", "job_title", "phone")}
+    """What was given for this registration, never the contact's profile: whoever typed an address at sign-up
+    lands here and must not see what is stored about its owner."""
+    values = {name: getattr(registration, name) for name in operations.PERSON_DETAILS}
     values["sms_opt_in"] = registration.sms_opt_in
     for question in registration.event.questions:
         values[question.field_name] = stored_answer_for(question, (registration.answers or {}).get(str(question.id)))
@@ -152,20 +160,21 @@ def _current_values(registration):
 @bp.post("/r/<token>")
 def update(token):
     registration = _registration_or_404(token)
-    form = form_for_event(DetailsForm, registration.event)
+    form = form_for_event(ManageForm, registration.event)
     if not form.validate_on_submit():
         return _manage_page(registration, form, status=422)
     if answers_to_missing_questions(form, request.form):
         return _manage_page(registration, form, status=422, message=str(MISSING_QUESTION))
+    proven = _address_proven(registration, form.proof.data)
     try:
         changed = operations.update_registration(registration, form.details(), form.answers(registration.event),
-                                                 sms_opt_in=form.wants_sms)
+                                                 sms_opt_in=form.wants_sms, address_proven=proven)
     except RegistrationClosed as closed:
         db.session.rollback()
         return _manage_page(registration, form, status=409, message=str(closed))
     db.session.commit()
     flash(_("Your changes are saved.") if changed else _("Nothing changed."), "success")
-    return redirect(url_for("registration.manage", token=token), code=303)
+    return redirect(url_for("registration.manage", token=token, p=form.proof.data if proven else None), code=303)
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
@@ -191,7 +200,8 @@ def calendar(token):
     if not registration.is_active:
         abort(404, description=_("This registration has been cancelled, so it has no calendar entry."))
     # The event's current version: an entry added after an update mail must not look older than that mail's.
-    body = calendar_for(registration, url_for("registration.manage", token=token, _external=True),
+    # The configured address, not the request's Host header (which whoever sends the request chooses).
+    body = calendar_for(registration, public_base_url() + url_for("registration.manage", token=token),
                         sequence=registration.event.calendar_sequence,
                         tentative=registration.status in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED))
     operations.calendar_downloaded(registration)

@@ -18,8 +18,7 @@ def registration(name: str, summary: str, status: str = "published", number: int
                             starts_at=datetime(2026, 9, 1, 8, tzinfo=timezone.utc),
                             ends_at=datetime(2026, 9, 1, 12, tzinfo=timezone.utc), timezone="Asia/Shanghai",
                             venue_name="Hall 3", venue_address="1 Road, Shanghai")
-    contact = SimpleNamespace(name=name, email=email)
-    return SimpleNamespace(id=number, event_id=event.id, event=event, contact=contact)
+    return SimpleNamespace(id=number, event_id=event.id, event=event, name=name, email=email)
 
 
 @pytest.mark.parametrize("name", AWKWARD_NAMES)

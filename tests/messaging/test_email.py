@@ -220,8 +220,8 @@ def test_line_breaks_in_stored_text_never_become_headers(client, db, make_event,
     """A title, a name and an organiser's subject saved with line breaks (before the forms took them out): the
     mail is still composed and sent, with one Subject line and no header smuggled in, and the preview shows."""
     def rename(email, first_name):
-        contact = db.session.execute(sa.select(Contact).where(Contact.email == email)).scalar_one()
-        contact.first_name = first_name
+        registration = db.session.execute(sa.select(Registration).where(Registration.email == email)).scalar_one()
+        registration.first_name = first_name
         db.session.commit()
 
     def only_header_lines(mail, subject):
@@ -328,9 +328,10 @@ def test_mail_templates_render_the_same_alone_as_with_the_apps_globals(app):
 
     from eventapp.messaging.compose import QR_CID, _render, _template_gettext
 
-    contact = SimpleNamespace(first_name='<b>Ada</b> & "Co"', name="Ada", email="ada@example.com")
-    context = {"message": None, "registration": SimpleNamespace(ticket_secret="k3m9"),
-               "event": SimpleNamespace(title="Q&A <live>"), "contact": contact, "locale": "zh_Hans_CN",
+    registration = SimpleNamespace(ticket_secret="k3m9", first_name='<b>Ada</b> & "Co"', name="Ada",
+                                   email="ada@example.com")
+    context = {"message": None, "registration": registration,
+               "event": SimpleNamespace(title="Q&A <live>"), "locale": "zh_Hans_CN",
                "intro": "Welcome & more", "manage_url": "https://e.example.com/r/x?a=1&b=2", "when": "Monday",
                "zone": "UTC", "where": "Hall", "with_ticket": True, "qr_cid": QR_CID}
     with app.test_request_context():

@@ -62,7 +62,7 @@ def test_sms_choice_is_stored_with_the_phone_in_e164(client, db, make_event):
     response = submit(client, f"/e/{event.slug}", signup_form(phone="+44 7911 123456", sms_opt_in="y"))
     assert response.status_code == 303
     registration = db.session.execute(sa.select(Registration)).scalar_one()
-    assert registration.sms_opt_in is True and registration.contact.phone == "+447911123456"
+    assert registration.sms_opt_in is True and registration.phone == "+447911123456"
     assert sorted(db.session.execute(sa.select(Message.channel)).scalars()) == ["email", "sms"]
 
 
@@ -119,7 +119,7 @@ def test_turning_text_messages_on_needs_a_phone_and_changes_nothing_without_one(
     assert submit(client, url, signup_form(phone="+44 7911 123456", sms_opt_in="y")).status_code == 303
     db.session.expire_all()
     registration = db.session.execute(sa.select(Registration)).scalar_one()
-    assert registration.sms_opt_in is True and registration.contact.phone == "+447911123456"
+    assert registration.sms_opt_in is True and registration.phone == "+447911123456"
 
 
 def test_a_posted_sms_choice_means_nothing_when_the_event_sends_no_sms(client, db, make_event):
