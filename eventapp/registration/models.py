@@ -46,12 +46,12 @@ class Registration(db.Model):
     channel: Mapped[str] = mapped_column(sa.String(40), default="web")
     # The person as given for this registration (a public form proves nothing about who typed it, so a sign-up
     # never writes over the organisation's contact): its mails, SMS, ticket, door and export use these.
-    email: Mapped[str] = mapped_column(sa.String(320), default="", server_default="")
-    first_name: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
-    last_name: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
-    company: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
-    job_title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
-    phone: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")  # E.164
+    email: Mapped[str] = mapped_column(sa.String(320), default="")
+    first_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    last_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    company: Mapped[str] = mapped_column(sa.String(200), default="")
+    job_title: Mapped[str] = mapped_column(sa.String(200), default="")
+    phone: Mapped[str] = mapped_column(sa.String(20), default="")  # E.164
     # The attendee asked for SMS messages as well as email (only offered when the event has SMS on).
     sms_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Check-in state, derived from the check-in log: the earliest accepted scan wins.

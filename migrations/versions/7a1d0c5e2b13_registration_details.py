@@ -34,6 +34,9 @@ def upgrade():
         name: sa.select(sa.func.coalesce(getattr(contacts.c, name), ''))
         .where(contacts.c.id == registrations.c.contact_id).scalar_subquery()
         for name, _ in DETAILS}))
+    with op.batch_alter_table('registrations', schema=None) as batch_op:
+        for name, length in DETAILS:  # the default only filled the rows there were; new ones always say
+            batch_op.alter_column(name, existing_type=sa.String(length=length), server_default=None)
 
 
 def downgrade():

@@ -64,3 +64,38 @@ def test_downgrade_to_base_and_upgrade_to_head_round_trip(throwaway_app):
             assert _schema_differences(connection, _db.metadata) == []
             heads = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
         assert len(heads) == 1
+
+
+def _insert_filled(connection, table_name: str, **values) -> None:
+    """A row as the schema of that revision takes it: the values given, and a plain value for each other required
+    column."""
+    from datetime import datetime, timezone
+
+    table = sa.Table(table_name, sa.MetaData(), autoload_with=connection)
+    plain = {sa.String: "", sa.Text: "", sa.Integer: 0, sa.Boolean: False, sa.JSON: {},
+             sa.DateTime: datetime(2026, 12, 1, 10, tzinfo=timezone.utc)}
+    for column in table.columns:
+        if column.name in values or column.nullable or column.server_default is not None or column.primary_key:
+            continue
+        values[column.name] = next(value for kind, value in plain.items() if isinstance(column.type, kind))
+    connection.execute(table.insert().values(**values))
+
+
+def test_registrations_take_their_contacts_details_when_upgraded(throwaway_app):
+    """A database from before registrations kept their own details: each gets its contact's, so mails, the door and
+    exports of existing registrations read the same after the upgrade."""
+    with throwaway_app.app_context():
+        upgrade(revision="4f0c3e9a7b21")
+        with _db.engine.begin() as connection:
+            _insert_filled(connection, "organisations", id=1, slug="o", name="O")
+            _insert_filled(connection, "contacts", id=1, organisation_id=1, email="ada@example.com",
+                           email_key="ada@example.com", first_name="Ada", last_name="Lovelace", company="Analytical",
+                           job_title="CTO", phone="+447400123456")
+            _insert_filled(connection, "events", id=1, organisation_id=1, slug="e", title="E")
+            _insert_filled(connection, "registrations", id=1, event_id=1, contact_id=1, status="confirmed",
+                           manage_token="m", ticket_secret="t")
+        upgrade()
+        with _db.engine.connect() as connection:
+            row = connection.execute(sa.text("SELECT email, first_name, last_name, company, job_title, phone "
+                                             "FROM registrations")).one()
+    assert tuple(row) == ("ada@example.com", "Ada", "Lovelace", "Analytical", "CTO", "+447400123456")
