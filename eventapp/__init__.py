@@ -6,6 +6,7 @@ from babel import Locale
 from flask import Flask, current_app, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -172,14 +173,30 @@ _SECURITY_HEADERS = (
 )
 
 
+# With secure cookies the site is HTTPS only: browsers are told to go there for a year, subdomains included.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def _security_headers(response):
     # A view may set its own (the dev mailbox's CSP); one pass over the headers instead of a search per name.
     present = {name.lower() for name in response.headers.keys()}
     for name, value in _SECURITY_HEADERS:
         if name.lower() not in present:
             response.headers.add(name, value)
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers["Strict-Transport-Security"] = HSTS
     if request.path.startswith("/r/"):
-        # The manage link is the key to a registration: keep it out of caches and referrers.
-        response.headers["Cache-Control"] = "private, no-store"
+        # The manage link is the key to a registration: keep it out of referrers.
         response.headers["Referrer-Policy"] = "no-referrer"
+    if _shows_personal_data():
+        response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _shows_personal_data() -> bool:
+    """Kept out of every cache (the browser's back button and disk, a shared proxy): the attendee's own pages
+    (/r/<token>, their ticket) and everything a signed-in user is answered (the back office, exports, the message
+    log, the scanner and its API). Static files and public pages seen by visitors stay cacheable."""
+    if request.endpoint == "static":
+        return False
+    return request.path.startswith("/r/") or current_user.is_authenticated

@@ -47,3 +47,94 @@ def test_an_error_page_keeps_what_the_error_says_in_its_headers(client, make_eve
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
     assert "does not accept that kind of request" in response.get_data(as_text=True)
     assert response.headers["Content-Type"].startswith("text/html")
+
+
+# ---- HSTS: with secure cookies, and only then --------------------------------------------------------------------
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def test_secure_cookies_send_hsts_on_every_response(app, client, make_event, login_as, monkeypatch):
+    monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
+    event = make_event()
+    for response in (client.get(f"/e/{event.slug}"), client.get("/healthz"), client.get("/no-such-page"),
+                     client.get("/static/css/app.css"), client.delete(f"/e/{event.slug}")):
+        assert response.headers.getlist("Strict-Transport-Security") == [HSTS], response.request.path
+
+
+def test_plain_http_config_never_sends_hsts(app, client, make_event):
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    event = make_event()
+    for response in (client.get(f"/e/{event.slug}"), client.get("/healthz"), client.get("/no-such-page")):
+        assert "Strict-Transport-Security" not in response.headers
+
+
+def test_secure_cookies_follow_an_https_base_url_unless_switched_off(tmp_path):
+    from eventapp.config import from_environment
+
+    def secure(**env):
+        return from_environment({"EVENTAPP_DATA_DIR": str(tmp_path), **env})["SESSION_COOKIE_SECURE"]
+
+    assert secure(BASE_URL="https://events.example.com") is True
+    assert secure(BASE_URL="https://events.example.com", EVENTAPP_SECURE_COOKIES="0") is False
+    assert secure(BASE_URL="http://127.0.0.1:5000") is False
+    assert secure() is False
+    assert secure(BASE_URL="http://127.0.0.1:5000", EVENTAPP_SECURE_COOKIES="1") is True
+
+
+# ---- Cache-Control: no-store on everything with personal data ------------------------------------------------------
+
+def _no_store(response) -> bool:
+    return "no-store" in response.headers.get("Cache-Control", "")
+
+
+def test_every_back_office_page_and_download_is_kept_out_of_caches(app, client, db, make_event, login_as):
+    """Walks every GET route of the app (so a route added later is covered) as a signed-in organiser, with real
+    rows for the ids: each answer, page, JSON or download, says no-store."""
+    from eventapp.events import operations as event_ops
+    from eventapp.leads.models import Contact
+
+    organiser = login_as()
+    event = make_event()
+    event_ops.save_question(event, {"label": "Diet", "kind": "text", "required": False, "options": []})
+    db.session.commit()
+    manage_url = sign_up(client, event)
+    deliver_due()
+    [registration] = db.session.execute(sa.select(Registration)).scalars()
+    values = {"event_id": event.id, "contact_id": db.session.execute(sa.select(Contact.id)).scalar_one(),
+              "message_id": messages(db)[0].id, "registration_id": registration.id,
+              "question_id": event.questions[0].id, "campaign_id": event.campaign_id or 1, "index": 0,
+              "kind": "confirmation", "file_format": "csv", "slug": event.slug,
+              "token": manage_url.rsplit("/", 1)[-1], "user_id": organiser.id}
+    answered = {}
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        path = rule.build({name: values.get(name, 1) for name in rule.arguments}, append_unknown=False)[1]
+        response = client.get(path)
+        response.close()
+        assert response.status_code < 500, path
+        assert _no_store(response), f"{path} answered {response.headers.get('Cache-Control')!r}"
+        answered[rule.endpoint] = response.status_code
+    for endpoint in ("events.dashboard", "events.detail", "exports.attendance", "exports.checkins", "messaging.log",
+                     "leads.contacts", "leads.contact", "checkin.scanner", "checkin.tickets", "checkin.search",
+                     "checkin.stats", "dev_mailbox.show", "registration.manage", "registration.calendar"):
+        assert answered[endpoint] == 200, endpoint  # the walk saw real pages, not only 404s
+
+
+def test_the_attendees_own_pages_are_kept_out_of_caches_without_a_login(client, db, make_event):
+    event = make_event()
+    manage_url = sign_up(client, event)
+    client.get("/logout")  # nobody is signed in (a visitor's client never was)
+    for path in (manage_url, f"{manage_url}/calendar.ics", f"{manage_url}/cancel"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "private, no-store", path
+
+
+def test_public_pages_and_static_files_seen_by_visitors_stay_cacheable(client, make_event):
+    event = make_event()
+    for path in (f"/e/{event.slug}", "/static/css/app.css"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert not _no_store(response), path
