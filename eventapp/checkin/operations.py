@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from eventapp import signals
 from eventapp.accounts.models import BACK_OFFICE_ROLES, Membership, Role, User
 from eventapp.checkin.models import CheckIn, EventStaff, ScanResult
+from eventapp.checkin.staffing import organises
 from eventapp.core.time import utcnow
 from eventapp.events.models import Event, EventKind, EventStatus
 from eventapp.extensions import db
@@ -44,11 +45,12 @@ class Scan:
 
 
 class DoorRefused(Exception):
-    """A scan or walk-in the door must not act on: `code` tells the phone why, the message tells the person."""
+    """A scan or walk-in the door must not act on: `code` tells the phone why, the message tells the person.
+    `status` is the HTTP status: 409 for the state of things, 403 for who is asking."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, status: int = 409):
         super().__init__(message)
-        self.code = code
+        self.code, self.status = code, status
 
 
 def secret_hash(secret: str) -> str:
@@ -387,16 +389,25 @@ def _keep_earliest(ticket: Ticket, scanned_at, device_id: str, staff) -> Ticket:
     return ticket_of(ticket.id)
 
 
-def undo_last(event: DoorEvent, device_id: str, reason: str, staff) -> dict | None:
-    """Take back this device's most recent check-in that still stands; None when there is none."""
-    last = db.session.execute(
-        sa.select(CheckIn).join(Registration, CheckIn.registration_id == Registration.id)
-        .where(CheckIn.event_id == event.id, CheckIn.device_id == device_id, CheckIn.result == ScanResult.OK,
-               Registration.checked_in_at.is_not(None))
-        .order_by(CheckIn.received_at.desc(), CheckIn.id.desc()).limit(1)).scalar_one_or_none()
-    if last is None:
+def undo_last(event: DoorEvent, device_id: str, reason: str, staff, registration_id: int | None = None
+              ) -> dict | None:
+    """Take back this device's most recent check-in that still stands, or the check-in of the registration with
+    this id; None when there is none. Only the phone and the staff member who checked the person in, or an owner
+    or organiser, may (DoorRefused otherwise, and nothing changes)."""
+    if registration_id is None:
+        last = db.session.execute(
+            sa.select(CheckIn).join(Registration, CheckIn.registration_id == Registration.id)
+            .where(CheckIn.event_id == event.id, CheckIn.device_id == device_id, CheckIn.result == ScanResult.OK,
+                   Registration.checked_in_at.is_not(None))
+            .order_by(CheckIn.received_at.desc(), CheckIn.id.desc()).limit(1)).scalar_one_or_none()
+        registration = last.registration if last is not None else None
+    else:
+        registration = db.session.execute(
+            sa.select(Registration).where(Registration.id == registration_id, Registration.event_id == event.id,
+                                          Registration.checked_in_at.is_not(None))).scalar_one_or_none()
+    if registration is None:
         return None
-    registration = last.registration
+    check_may_undo(registration, device_id, staff, event.organisation_id)
     registration.checked_in_at = None
     registration.checked_in_device = None
     registration.checked_in_by_id = None
@@ -409,6 +420,18 @@ def undo_last(event: DoorEvent, device_id: str, reason: str, staff) -> dict | No
     answer = _answer(undo, ticket_of(registration.id), event)
     db.session.commit()
     return answer
+
+
+def check_may_undo(registration: Registration, device_id: str, staff, organisation_id: int) -> None:
+    """A check-in is taken back from the phone it was made on, by the staff member who made it (a device id alone
+    is only a name the phone gives itself), or by an owner or organiser."""
+    staff_id = getattr(staff, "id", None)
+    mine = registration.checked_in_device == device_id and staff_id is not None \
+        and registration.checked_in_by_id == staff_id
+    if not mine and (staff_id is None or not organises(staff_id, organisation_id)):
+        raise DoorRefused("undo_not_yours", _("This check-in was made on another phone or by another staff member: "
+                                              "only they, or an organiser, can take it back. Nothing was changed."),
+                          status=403)
 
 
 def walk_in(event: Event, email, details: dict, scan: Scan, staff) -> dict:

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from wtforms import EmailField
 
 from eventapp.accounts.views import load_user, load_user_with
-from eventapp.checkin import operations
+from eventapp.checkin import operations, staffing
 from eventapp.checkin.operations import Scan
 from eventapp.core.csrf import check_csrf
 from eventapp.core.forms import strip_line, strip_text
@@ -59,6 +59,12 @@ def _event_for_staff(event_id: int) -> operations.DoorEvent:
     else:
         event = operations.event_for_scanning(current_user, event_id)
     if event is None:
+        if staffing.off_the_door(current_user.id, event_id):  # their own organisation's event: say why
+            message = _("You are not on this event's door: an organiser has to add you on the event's page before "
+                        "you can scan, search or undo here.")
+            if request.endpoint == "checkin.scanner":
+                abort(403, description=message)
+            raise operations.DoorRefused("not_on_door", message, status=403)
         abort(404)  # not 403: event ids are not a lookup service
     return event
 
@@ -70,7 +76,7 @@ def _bad(message: str, status: int = 400, **extra):
 
 @bp.errorhandler(operations.DoorRefused)
 def _refused(refusal):
-    return _bad(str(refusal), 409, error=refusal.code)
+    return _bad(str(refusal), refusal.status, error=refusal.code)
 
 
 def _json_body():
@@ -87,6 +93,16 @@ def _text(payload: dict, name: str, limit: int, required: bool = True) -> str:
     if isinstance(value, str):
         value = " ".join(strip_text(value).split())  # one line of plain text: no NUL or other control characters
     if not isinstance(value, str) or (required and not value) or len(value) > limit:
+        raise ValueError(_("“%(name)s” is missing or not valid.", name=name))
+    return value
+
+
+def _row_id(payload: dict, name: str) -> int | None:
+    """An optional id in the body: absent, or a whole number a row id can be."""
+    value = payload.get(name)
+    if value is None:
+        return None
+    if type(value) is not int or not 0 < value < 2**31:
         raise ValueError(_("“%(name)s” is missing or not valid.", name=name))
     return value
 
@@ -251,11 +267,14 @@ def undo(event_id):
     try:
         device_id = _text(payload, "device_id", 64)
         reason = _text(payload, "reason", 300)
+        registration_id = _row_id(payload, "registration_id")
     except ValueError as error:
         return _bad(str(error))
-    answer = operations.undo_last(event, device_id, reason, current_user)
+    answer = operations.undo_last(event, device_id, reason, current_user, registration_id=registration_id)
     if answer is None:
-        return _bad(_("This device has no check-in to take back."), 409, error="nothing_to_undo")
+        message = _("This device has no check-in to take back.") if registration_id is None \
+            else _("This person is not checked in: there is nothing to take back.")
+        return _bad(message, 409, error="nothing_to_undo")
     return jsonify({**answer, "stats": operations.stats(event)})
 
 

@@ -78,8 +78,10 @@ def detail(event_id):
     registrations = list(db.session.execute(
         sa.select(Registration).where(Registration.event_id == event.id).order_by(Registration.created_at.desc())
     ).scalars())
+    from eventapp.checkin.staffing import door_staff
+
     return render_template("events/detail.html", event=event, registrations=registrations,
-                           closed=closed_reason(event))
+                           closed=closed_reason(event), door_staff=door_staff(event))
 
 
 @bp.post("/events/<int:event_id>/status/<status>")
@@ -175,33 +177,31 @@ def decide(registration_id, decision):
 @bp.post("/events/<int:event_id>/staff")
 def assign_staff(event_id):
     """Give a staff account the door of this event (staff see only the events they are given)."""
-    from eventapp.accounts.operations import find_user
-    from eventapp.checkin.models import EventStaff
+    from eventapp.checkin import staffing
 
     event = own_or_404(Event, event_id)
-    email = (request.form.get("email") or "").strip()[:320]
-    user = find_user(email) if email else None
-    membership = next((m for m in user.memberships if m.organisation_id == event.organisation_id), None) \
-        if user is not None else None
-    if membership is None or membership.role != "staff":
-        flash(_("No staff account with that email in your organisation. Create it with "
-                "`eventapp user create --role staff`."), "error")
+    try:
+        user = staffing.assign_staff(event, (request.form.get("email") or "").strip()[:320])
+    except staffing.StaffingRefused as refused:
+        flash(str(refused), "error")
     else:
-        if not _assigned(event.id, user.id):
-            db.session.add(EventStaff(event_id=event.id, user_id=user.id))
-            try:
-                db.session.commit()
-            except IntegrityError:  # assigned by a double click's other request a moment ago: that is the wish
-                db.session.rollback()
         flash(_("%(email)s can now check people in at this event.", email=user.email), "success")
     return redirect(url_for("events.detail", event_id=event.id), code=303)
 
 
-def _assigned(event_id: int, user_id: int) -> bool:
-    from eventapp.checkin.models import EventStaff
+@bp.post("/events/<int:event_id>/staff/<int:user_id>/remove")
+def remove_staff(event_id, user_id):
+    """Take a staff account off this event's door: their scanner stops working for it at once."""
+    from eventapp.checkin import staffing
 
-    return db.session.execute(sa.select(EventStaff.id).where(EventStaff.event_id == event_id,
-                                                             EventStaff.user_id == user_id)).first() is not None
+    event = own_or_404(Event, event_id)
+    user = staffing.remove_staff(event, user_id)
+    if user is None:  # a double click's other request, or someone already took them off
+        flash(_("That account is not on this event's door."), "info")
+    else:
+        flash(_("%(email)s is off this event's door: their scanner no longer works for it.", email=user.email),
+              "success")
+    return redirect(url_for("events.detail", event_id=event.id), code=303)
 
 
 def _save_once(save, nonce: str | None, model, owned) -> None:

@@ -66,6 +66,14 @@ export async function saveTicketList(eventId, list) {
   await finished(transaction);
 }
 
+export async function forgetTicketList(eventId) {
+  const db = await database();
+  const transaction = db.transaction(["tickets", "lists"], "readwrite");
+  transaction.objectStore("tickets").delete(IDBKeyRange.bound([eventId, ""], [eventId, "\uffff"]));
+  transaction.objectStore("lists").delete(eventId);
+  await finished(transaction);
+}
+
 export async function ticketListInfo(eventId) {
   return done((await store("lists")).get(eventId));
 }

@@ -95,7 +95,16 @@ async function api(url, { body, timeout = 10000, retried = false } = {}) {
   }
   if (response.status >= 500 || !data) throw new NoConnection(`HTTP ${response.status}`);
   loggedOut(false);
+  if (response.status === 403 && data.error === "not_on_door") await offTheDoor(data.message);
   return { status: response.status, data };
+}
+
+async function offTheDoor(message) {
+  // An organiser took this staff member off the event's door: say so until the page reloads, and stop keeping
+  // the event's ticket list (names, companies) on this phone. Scans waiting to upload stay queued.
+  showNotice(message, "error");
+  await offline.forgetTicketList(eventId);
+  renderTicketListInfo();
 }
 
 // ---- counts and connection ------------------------------------------------------------------------------------

@@ -177,8 +177,10 @@ def test_staff_only_reach_the_events_they_are_given(client, db, make_event, make
     page = client.get("/checkin/").get_data(as_text=True)
     assert event.title in page and other.title not in page
     ada = person(other, "ada@example.com")
-    assert Door(client, other).scan(ada.ticket_secret).status_code == 404
-    assert client.get(f"/checkin/{other.id}/tickets").status_code == 404
+    refused = Door(client, other).scan(ada.ticket_secret)  # their own organisation's event: told why
+    assert refused.status_code == 403 and refused.get_json()["error"] == "not_on_door"
+    assert client.get(f"/checkin/{other.id}/tickets").status_code == 403
+    assert checkins(db) == []
     sales = client.application.test_client()
     make_user(Role.SALES, email="sales@acme.example")
     submit(sales, "/login", {"email": "sales@acme.example", "password": PASSWORD})

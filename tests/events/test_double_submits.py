@@ -4,6 +4,7 @@ once, as it does when the other request commits between check and commit."""
 import sqlalchemy as sa
 
 from eventapp.accounts.models import Role
+from eventapp.checkin import staffing
 from eventapp.checkin.models import EventStaff
 from eventapp.events import forms as event_forms
 from eventapp.events import views as event_views
@@ -42,7 +43,7 @@ def test_a_staff_account_assigned_meanwhile_stays_assigned_once(client, db, logi
     staff = make_user(Role.STAFF, email="door@acme.example")
     login_as()
     submit(client, f"/admin/events/{event.id}", {"email": "door@acme.example"}, post_url=f"/admin/events/{event.id}/staff")
-    calls = miss_once(monkeypatch, event_views, "_assigned", False)
+    calls = miss_once(monkeypatch, staffing, "_assigned", False)
     response = submit(client, f"/admin/events/{event.id}", {"email": "door@acme.example"},
                       post_url=f"/admin/events/{event.id}/staff", follow_redirects=True)
     assert calls and response.status_code == 200
