@@ -70,7 +70,8 @@ class ManageForm(DetailsForm):
 
 
 class SignupForm(DetailsForm):
-    email = EmailField(_l("Work email"), filters=[strip_line])
+    email = EmailField(_l("Work email"), filters=[strip_line],
+                       validators=[DataRequired(message=_l("Enter your email address."))])
     marketing_consent = BooleanField(default=False)
     view_token = HiddenField()
 
@@ -153,5 +154,6 @@ def form_for_event(base, event, **kwargs):
         form_class = _FORM_CLASSES[key] = type(f"{base.__name__}ForEvent", (base,), fields)
     form = form_class(**kwargs)
     form.phone_required = event.phone_required
+    form.phone.flags.required = event.phone_required  # marked as required on the page (validate_phone checks it)
     form.sms_offered = event.sms_enabled
     return form
