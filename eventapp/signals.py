@@ -15,8 +15,11 @@ landing_page_viewed = _signals.signal("landing-page-viewed")
 calendar_downloaded = _signals.signal("calendar-downloaded")
 # sender: the Event; kwargs: old_status
 event_status_changed = _signals.signal("event-status-changed")
-# sender: the Contact; kwargs: event, record (the ConsentRecord)
-consent_given = _signals.signal("consent-given")
+# sender: the Contact; kwargs: event, record (the ConsentRecord), registration (the sign-up it was given with).
+# Someone ticked the marketing box with this address; it waits for the owner's confirmation.
+consent_requested = _signals.signal("consent-requested")
+# sender: the Contact; kwargs: record (the ConsentRecord). The address's owner confirmed it (double opt-in).
+consent_confirmed = _signals.signal("consent-confirmed")
 # sender: the Message (outbox row)
 message_queued = _signals.signal("message-queued")
 message_sent = _signals.signal("message-sent")

@@ -17,6 +17,7 @@ class ActivityKind(enum.StrEnum):
     ANSWERS_CHANGED = "answers_changed"
     CANCELLED = "cancelled"
     CALENDAR_DOWNLOADED = "calendar_downloaded"
+    CONSENT_REQUESTED = "consent_requested"
     CONSENT_GIVEN = "consent_given"
     PROMOTED = "promoted"
     APPROVED = "approved"
@@ -47,7 +48,8 @@ ACTIVITY_LABELS = {
     ActivityKind.ANSWERS_CHANGED: _l("Changed their answers"),
     ActivityKind.CANCELLED: _l("Cancelled"),
     ActivityKind.CALENDAR_DOWNLOADED: _l("Downloaded the calendar entry"),
-    ActivityKind.CONSENT_GIVEN: _l("Agreed to marketing email"),
+    ActivityKind.CONSENT_REQUESTED: _l("Ticked the box for marketing email (asked to confirm by email)"),
+    ActivityKind.CONSENT_GIVEN: _l("Confirmed marketing email (followed the link mailed to them)"),
     ActivityKind.PROMOTED: _l("Got a seat from the waiting list"),
     ActivityKind.APPROVED: _l("Sign-up approved by the organisers"),
     ActivityKind.DECLINED: _l("Sign-up declined by the organisers"),
@@ -113,6 +115,10 @@ class ConsentRecord(db.Model):
     ip_address: Mapped[str] = mapped_column(sa.String(64), default="")
     user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
     recorded_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # Double opt-in: when the address's owner followed the link mailed to it (None: not yet, no marketing mail).
+    confirmed_at = mapped_column(UTCDateTime)
+    # The sign-up it was given with (its address is where the confirmation goes).
+    registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registrations.id", ondelete="SET NULL"))
     contact: Mapped[Contact] = relationship()
 
 

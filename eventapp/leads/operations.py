@@ -42,13 +42,26 @@ def update_contact(contact: Contact, details: dict) -> list[str]:
 
 
 def record_consent(contact: Contact, *, purpose: str, text_version: str, text: str, source: str,
-                   language: str, ip_address: str, user_agent: str) -> ConsentRecord:
-    record = ConsentRecord(contact=contact, purpose=purpose,
+                   language: str, ip_address: str, user_agent: str, registration_id: int | None = None
+                   ) -> ConsentRecord:
+    """What was agreed to, when and where (GDPR Art. 7(1)). It counts once the address's owner confirms it (see
+    confirm_consent): a ticked box on a public form proves nothing about who ticked it."""
+    record = ConsentRecord(contact=contact, purpose=purpose, registration_id=registration_id,
                            granted=True, text_version=text_version, text=text, source=source, language=language,
                            ip_address=ip_address[:64], user_agent=user_agent[:300])
-    contact.marketing_consent = True
     db.session.add(record)
+    db.session.flush()  # its id goes into the confirmation link
     return record
+
+
+def confirm_consent(record: ConsentRecord) -> bool:
+    """The address's owner followed the link mailed to it: from now on they may get marketing mail. False when it
+    was confirmed already (a second click, a mail scanner after the person)."""
+    if record.confirmed_at is not None:
+        return False
+    record.confirmed_at = utcnow()
+    record.contact.marketing_consent = True
+    return True
 
 
 def record_activity(contact: Contact, kind: ActivityKind, *, event=None, channel: str = Channel.WEB,

@@ -47,10 +47,16 @@ def _calendar_downloaded(registration, **_):
                     meta={"registration_id": registration.id})
 
 
-@signals.consent_given.connect
-def _consent_given(contact, event, record, **_):
-    record_activity(contact, ActivityKind.CONSENT_GIVEN, event=event,
-                    meta={"purpose": record.purpose, "text_version": record.text_version})
+@signals.consent_requested.connect
+def _consent_requested(contact, event, record, **_):
+    record_activity(contact, ActivityKind.CONSENT_REQUESTED, event=event,
+                    meta={"purpose": record.purpose, "text_version": record.text_version, "record_id": record.id})
+
+
+@signals.consent_confirmed.connect
+def _consent_confirmed(contact, record, **_):
+    record_activity(contact, ActivityKind.CONSENT_GIVEN, channel=Channel.EMAIL,
+                    meta={"purpose": record.purpose, "text_version": record.text_version, "record_id": record.id})
 
 
 @signals.registration_promoted.connect

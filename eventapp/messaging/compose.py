@@ -12,7 +12,7 @@ from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from eventapp.core.tokens import tag
+from eventapp.core.tokens import sign, tag
 from eventapp.messaging.email import OutgoingMail, build_mail
 from eventapp.messaging.models import Message, MessageKind
 from eventapp.messaging.tickets import calendar_for
@@ -45,6 +45,7 @@ SUBJECTS = {
     MessageKind.EVENT_UPDATED: N_("Updated: %(title)s"),
     MessageKind.EVENT_CANCELLED: N_("Cancelled: %(title)s"),
     MessageKind.TEST: N_("Test message: %(title)s"),
+    MessageKind.CONSENT_CONFIRMATION: N_("Please confirm: news of future events like %(title)s"),
 }
 
 INTROS = {
@@ -66,6 +67,10 @@ INTROS = {
     MessageKind.EVENT_CANCELLED: N_("We are sorry: this event has been cancelled. The attached calendar entry "
                                     "removes it from your calendar."),
     MessageKind.TEST: N_("This is a test of how this message looks."),
+    MessageKind.CONSENT_CONFIRMATION: N_("When you signed up for the event below, you asked to hear about future "
+                                         "events by email. Please confirm with the button below: until you do, we "
+                                         "send you no such mail. If it was not you, ignore this message and nothing "
+                                         "more will come."),
 }
 
 SMS_TEXTS = {
@@ -168,6 +173,14 @@ def sms_wording(message: Message, known_templates: dict | None = None) -> str:
 ADDRESS_PROOF = "address-proof"
 
 
+# The double opt-in link: a signed consent record id (the page asks first; only its POST confirms).
+CONSENT_LINK_PURPOSE = "consent-confirm"
+
+
+def consent_url(record_id: int) -> str:
+    return f"{public_base_url()}/consent/{sign(CONSENT_LINK_PURPOSE, record_id)}"
+
+
 def manage_url(registration, mailed: bool = False) -> str:
     url = f"{public_base_url()}/r/{registration.manage_token}"
     return f"{url}?p={tag(ADDRESS_PROOF, registration.manage_token)}" if mailed else url
@@ -262,6 +275,9 @@ def compose(message: Message, known_templates: dict | None = None) -> ComposedEm
                "where": ", ".join(part for part in (event.venue_name, event.venue_address) if part),
                "with_ticket": with_ticket, "qr_cid": QR_CID if with_ticket else None,
                **_template_gettext(translations)}
+    if kind == MessageKind.CONSENT_CONFIRMATION:  # the mail's one button confirms, instead of the manage link
+        context["action_url"] = consent_url(message.meta["consent_record_id"])
+        context["action_label"] = translations.gettext("Yes, email me about future events")
     text = _render("emails/registration.txt", context)
     html = _render("emails/registration.html", context)
     calendar = None

@@ -30,6 +30,7 @@ class MessageKind(enum.StrEnum):
     EVENT_UPDATED = "event_updated"
     EVENT_CANCELLED = "event_cancelled"
     TEST = "test"
+    CONSENT_CONFIRMATION = "consent_confirmation"  # double opt-in: "may we email you about future events?"
 
 
 class Message(db.Model):

@@ -87,3 +87,10 @@ def _on_status_changed(event, old_status, **_):
     # has nobody to tell).
     if event.status == "cancelled":
         _tell_everyone(event, MessageKind.EVENT_CANCELLED)
+
+
+@signals.consent_requested.connect
+def _on_consent_requested(contact, record, registration, **_):
+    # Double opt-in: the address's owner is asked, by email only, once per ticked box.
+    _tell(registration, MessageKind.CONSENT_CONFIRMATION, key=f"consent:{record.id}", channels=["email"],
+          meta={"consent_record_id": record.id})

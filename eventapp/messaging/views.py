@@ -23,7 +23,8 @@ bp.before_request(require_back_office)
 
 dev = Blueprint("dev_mailbox", __name__, url_prefix="/dev/mailbox")
 
-EDITABLE_KINDS = [kind for kind in MessageKind if kind is not MessageKind.TEST]
+# The consent confirmation keeps our wording: it is the proof of what the person agreed to.
+EDITABLE_KINDS = [kind for kind in MessageKind if kind not in (MessageKind.TEST, MessageKind.CONSENT_CONFIRMATION)]
 
 
 @bp.get("/events/<int:event_id>/messages")

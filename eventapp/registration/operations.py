@@ -12,10 +12,11 @@ from eventapp import signals
 from eventapp.core.people import Email
 from eventapp.core.persistence import insert_row
 from eventapp.core.time import utcnow
-from eventapp.core.tokens import ticket_secret, url_token
+from eventapp.core.tokens import ticket_secret, unsign, url_token
 from eventapp.events.models import Event, EventStatus
 from eventapp.extensions import db
 from eventapp.leads import operations as leads
+from eventapp.messaging.compose import CONSENT_LINK_PURPOSE
 from eventapp.registration.models import SEAT_HOLDING, Registration, RegistrationStatus
 
 # Bump when the consent sentence changes; every ConsentRecord keeps the version it was given under.
@@ -129,12 +130,13 @@ def _register(event: Event, signup: Signup) -> SignupResult:
 
     if signup.viewed_at is not None:
         signals.landing_page_viewed.send(event, contact=contact, viewed_at=signup.viewed_at)
-    if signup.marketing_consent:
+    if signup.marketing_consent and not contact.marketing_consent:
+        # Recorded, and confirmed only by the address's owner through the mail this queues (double opt-in).
         record = leads.record_consent(
             contact, purpose="marketing_email", text_version=MARKETING_CONSENT_VERSION, text=signup.consent_text,
             source=f"signup:{event.slug}", language=signup.language, ip_address=signup.ip_address,
-            user_agent=signup.user_agent)
-        signals.consent_given.send(contact, event=event, record=record)
+            user_agent=signup.user_agent, registration_id=registration.id)
+        signals.consent_requested.send(contact, event=event, record=record, registration=registration)
     signals.registration_created.send(registration)
     return SignupResult(registration, Outcome.CREATED)
 
@@ -333,6 +335,34 @@ def _change_status(registration: Registration, status: RegistrationStatus, **val
                                     "is now."))
     for name, value in {"status": status, **values}.items():
         set_committed_value(registration, name, value)
+
+
+CONSENT_LINK_MAX_AGE = 30 * 24 * 3600  # a month to confirm; after that, tick the box again at a next sign-up
+
+
+class ConsentLinkInvalid(Exception):
+    """The confirmation link is forged, broken or too old; str() is the sentence to show."""
+
+
+def consent_record_for_link(token: str):
+    """The consent record a confirmation link names; ConsentLinkInvalid when there is none to confirm."""
+    from eventapp.leads.models import ConsentRecord
+
+    record_id = unsign(CONSENT_LINK_PURPOSE, token or "", max_age=CONSENT_LINK_MAX_AGE)
+    record = db.session.get(ConsentRecord, record_id) if isinstance(record_id, int) and 0 < record_id < 2**31 \
+        else None
+    if record is None:
+        raise ConsentLinkInvalid(_("This confirmation link is not valid or has expired. Links work for 30 days; "
+                                   "tick the box again the next time you sign up to get a new one."))
+    return record
+
+
+def confirm_marketing_consent(record) -> bool:
+    """The address's owner confirmed; False when it was confirmed already."""
+    if not leads.confirm_consent(record):
+        return False
+    signals.consent_confirmed.send(record.contact, record=record)
+    return True
 
 
 def calendar_downloaded(registration: Registration) -> None:

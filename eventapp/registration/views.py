@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from eventapp.accounts.models import Organisation
 from eventapp.core.content import render_markdown
 from eventapp.core.tokens import sign, tag_matches, unsign, url_token
 from eventapp.events import operations as events
@@ -210,3 +211,19 @@ def calendar(token):
         "Content-Disposition": f'attachment; filename="{registration.event.slug}.ics"',
         "Cache-Control": "private, no-store",
     })
+
+
+@bp.route("/consent/<token>", methods=["GET", "POST"])
+def confirm_consent(token):
+    """Double opt-in: the link mailed to the address. GET asks (mail scanners open links); POST confirms."""
+    try:
+        record = operations.consent_record_for_link(token)
+    except operations.ConsentLinkInvalid as invalid:
+        abort(404, description=str(invalid))
+    confirmed_before = record.confirmed_at is not None
+    if request.method == "POST" and not confirmed_before:
+        operations.confirm_marketing_consent(record)
+        db.session.commit()
+    return render_template("registration/consent.html", record=record, token=token,
+                           organisation_name=db.session.get(Organisation, record.contact.organisation_id).name,
+                           confirmed=record.confirmed_at is not None, confirmed_before=confirmed_before)

@@ -6,8 +6,10 @@ import pytest
 import zxingcpp
 from icalendar import Calendar
 from PIL import Image
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from eventapp.leads.models import ConsentRecord
 from tests.browser.signup_page import contact_count, event_with_questions, fill_signup, registrations, submit_signup
 
 
@@ -77,7 +79,10 @@ def sign_up_and_check_ticket(context, live_server, db, event):
     assert registration.answers == {str(questions["What brings you here?"].id): "Brand",
                                     str(questions["Would you like a product demo?"].id): "yes"}
     assert registration.contact.phone == "+4930901820"
-    assert registration.contact.marketing_consent is True
+    # the ticked box is recorded, and counts once the address's owner confirms it by email
+    [consent] = db.session.execute(sa.select(ConsentRecord)).scalars()
+    assert consent.contact_id == registration.contact_id and consent.confirmed_at is None
+    assert registration.contact.marketing_consent is False
 
     qr = page.locator(".qr-code")
     expect(qr).to_be_visible()

@@ -23,6 +23,7 @@ from eventapp.events import operations as event_ops
 from eventapp.events.models import EventStatus
 from eventapp.extensions import db
 from eventapp.registration import operations as registration_ops
+from eventapp.leads.models import ConsentRecord
 from eventapp.registration.models import Registration
 from eventapp.registration.operations import Signup
 from tests.conftest import PASSWORD, submit
@@ -84,7 +85,9 @@ def test_attendance_csv_has_the_golden_header_and_one_row_per_registration(clien
     goal, topics = (str(q.id) for q in event.questions)
     ada = attendee(event, "ada@example.com", answers={goal: "More leads", topics: ["CRM", "AI"]},
                    marketing_consent=True, channel="partner:uni", phone="+442079460958")
-    attendee(event, "bob@example.com", first_name="Bob")
+    # Ada confirmed the ticked box through the mail (double opt-in); Bob ticked it and did not.
+    registration_ops.confirm_marketing_consent(db.session.execute(sa.select(ConsentRecord)).scalar_one())
+    attendee(event, "bob@example.com", first_name="Bob", marketing_consent=True)
     db.session.refresh(organiser)
     organiser.name = "Olga Organiser"
     db.session.commit()

@@ -106,9 +106,11 @@ def test_marketing_consent_is_recorded_with_its_text_version(client, db, make_ev
     assert "Acme Events may email me" in record.text
     assert record.source == f"signup:{event.slug}"
     assert record.user_agent == "pytest-agent"
+    assert record.registration_id == registrations(db)[0].id and record.confirmed_at is None
+    # A ticked box proves nothing about who ticked it: no marketing until the address's owner confirms.
     contact = db.session.execute(sa.select(Contact)).scalar_one()
-    assert contact.marketing_consent is True
-    assert ActivityKind.CONSENT_GIVEN in activity_kinds(db)
+    assert contact.marketing_consent is False
+    assert ActivityKind.CONSENT_REQUESTED in activity_kinds(db) and ActivityKind.CONSENT_GIVEN not in activity_kinds(db)
 
 
 def test_without_the_box_ticked_no_consent_is_recorded(client, db, make_event):
