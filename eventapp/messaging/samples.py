@@ -19,12 +19,9 @@ def sample_registration(event, email: str) -> Registration:
     """A confirmed registration of the sample person at `event`, with `email` as their address (the organiser's
     own for a test send). Transient: never added to the session, so never saved."""
     contact = Contact(organisation_id=event.organisation_id, email=email, email_key=email.lower(), **SAMPLE_PERSON)
-    registration = Registration(event=event, event_id=event.id, contact=contact, status=RegistrationStatus.CONFIRMED,
-                                manage_token=SAMPLE_MANAGE_TOKEN, ticket_secret=SAMPLE_TICKET_CODE, answers={},
-                                channel="web", sms_opt_in=False)
-    for name, value in {**SAMPLE_PERSON, "email": email}.items():
-        setattr(registration, name, value)  # the details a registration keeps of its own person
-    return registration
+    return Registration(event=event, event_id=event.id, contact=contact, status=RegistrationStatus.CONFIRMED,
+                        manage_token=SAMPLE_MANAGE_TOKEN, ticket_secret=SAMPLE_TICKET_CODE, answers={},
+                        channel="web", sms_opt_in=False, email=email, **SAMPLE_PERSON)
 
 
 def preview(event, kind: str, email: str) -> dict:
