@@ -166,9 +166,42 @@ def create_user_command(email, role, org_slug, name, password_stdin):
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 8:
-        raise click.BadParameter("use at least 8 characters", param_hint="password")
+    from eventapp.accounts.passwords import password_problem
+
+    if problem := password_problem(password, address):
+        raise click.BadParameter(problem, param_hint="password")
     organisation = ensure_organisation(org_slug, org_slug.replace("-", " ").title())
     create_user(address, password, Role(role), organisation, name=name)
     db.session.commit()
     click.echo(f"User {address} is {role} of organisation '{org_slug}'.")
+
+
+@user.command("deactivate")
+@click.option("--email", required=True)
+@with_appcontext
+def deactivate_user_command(email):
+    """Refuse the user's logins and end every session they have, on every device."""
+    _set_active(email, False)
+
+
+@user.command("activate")
+@click.option("--email", required=True)
+@with_appcontext
+def activate_user_command(email):
+    """Let a deactivated user log in again."""
+    _set_active(email, True)
+
+
+def _set_active(email: str, active: bool) -> None:
+    from eventapp.accounts.operations import find_user, set_active
+    from eventapp.extensions import db
+
+    found = find_user(email)
+    if found is None:
+        raise click.BadParameter(f"there is no user with the email {email.strip()!r}", param_hint="--email")
+    set_active(found, active)
+    db.session.commit()
+    if active:
+        click.echo(f"User {found.email} is active and can log in.")
+    else:
+        click.echo(f"User {found.email} is deactivated: their sessions have ended and they cannot log in.")

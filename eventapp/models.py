@@ -1,5 +1,5 @@
 """Imports every feature's models, so the metadata (and Alembic) sees all tables."""
-from eventapp.accounts.models import Membership, Organisation, User  # noqa: F401
+from eventapp.accounts.models import LoginAttempt, Membership, Organisation, User  # noqa: F401
 from eventapp.checkin.models import CheckIn, EventStaff  # noqa: F401
 from eventapp.events.models import Campaign, Event, Question  # noqa: F401
 from eventapp.leads.models import ConsentRecord, Contact, LeadActivity  # noqa: F401

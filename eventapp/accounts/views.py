@@ -1,15 +1,16 @@
 import functools
+import hmac
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.exceptions import TooManyRequests
 
-from eventapp.accounts.forms import LoginForm
+from eventapp.accounts import operations
+from eventapp.accounts.forms import ChangePasswordForm, LoginForm
 from eventapp.accounts.models import BACK_OFFICE_ROLES, User
-from eventapp.accounts.operations import authenticate
-from eventapp.core.ratelimit import rate_limited
 from eventapp.extensions import db, login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -20,13 +21,19 @@ _user_loaders = {}
 
 
 @login_manager.user_loader
-def _load_user(user_id):
-    if not str(user_id).isdigit():
+def _load_user(session_id):
+    """The user of a session id "<user id>:<session token>" (User.get_id), while the token is still the user's and
+    the user is active: a new token (logout, password change, deactivation) ends every session at once. The
+    blueprint's loader may be a plain-values user (the door's); it carries session_token and is_active too."""
+    user_id, _colon, token = str(session_id).partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and token):
+        return None  # no token: a session from before tokens, or not ours
+    user = _user_loaders.get(request.blueprint, load_user)(int(user_id))
+    if user is None or not user.is_active:
         return None
-    loader = _user_loaders.get(request.blueprint)
-    if loader is not None:
-        return loader(int(user_id))
-    return load_user(int(user_id))
+    if not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
 
 
 def load_user(user_id: int) -> User | None:
@@ -83,16 +90,30 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _start_session(user: User) -> None:
+    """This browser's session is the user's, under their current session token, with a new CSRF secret: a form
+    token seen before (on the login page, or by whoever shared the browser) is no good after."""
+    _new_csrf_secret()
+    login_user(user)
+
+
+def _new_csrf_secret() -> None:
+    # Flask-WTF keeps the secret its tokens are signed for in the session; without it, the next page makes one.
+    session.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@rate_limited("10 per minute")
 def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        try:
+            user = operations.log_in(form.email.data, form.password.data, request.remote_addr or "")
+        except operations.TooManyLogins as refusal:
+            raise TooManyRequests(description=str(refusal), retry_after=refusal.retry_after) from None
         if user is not None:
-            login_user(user)
+            _start_session(user)
             return redirect(_safe_next(form.next.data) or url_for("core.home"), code=303)
         flash(_("That email and password do not match an account."), "error")
         return render_template("accounts/login.html", form=form), 401
@@ -102,6 +123,32 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Logging out here logs the user out everywhere: a copy of the session cookie is worth nothing after."""
+    operations.end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
+    _new_csrf_secret()
     flash(_("You are logged out."), "success")
     return redirect(url_for("accounts.login"), code=303)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The signed-in user's own account: change the password (which ends every other session)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            operations.change_password(user, form.current_password.data, form.new_password.data,
+                                       request.remote_addr or "")
+        except operations.TooManyLogins as refusal:
+            raise TooManyRequests(description=str(refusal), retry_after=refusal.retry_after) from None
+        except operations.PasswordRefused as refusal:
+            form[refusal.field].errors.append(str(refusal))
+        else:
+            db.session.commit()
+            _start_session(user)  # this browser goes on under the new token; every other session has ended
+            flash(_("Your password is changed. You are logged out everywhere else."), "success")
+            return redirect(url_for("accounts.account"), code=303)
+    return render_template("accounts/account.html", form=form), (422 if form.errors else 200)

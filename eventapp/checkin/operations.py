@@ -185,6 +185,7 @@ class DoorStaff(UserMixin):
     email: str
     name: str
     active: bool
+    session_token: str  # compared with the session's by the user loader (accounts.views), as for a User
 
     @property
     def is_active(self) -> bool:
@@ -197,8 +198,9 @@ def staff_with_event(user_id: int, event_id: int) -> tuple[DoorStaff | None, Doo
     row = _execute(_STAFF_WITH_EVENT, {"event_id": event_id, "user_id": user_id}).first()
     if row is None:
         return None, None
-    event_end = 4 + len(DoorEvent._fields)
-    staff, event = DoorStaff(*row[:4]), DoorEvent(*row[4:event_end])
+    staff_end = len(DoorStaff.__dataclass_fields__)
+    event_end = staff_end + len(DoorEvent._fields)
+    staff, event = DoorStaff(*row[:staff_end]), DoorEvent(*row[staff_end:event_end])
     role, assignment = row[event_end:]
     if event.id is not None and (role in BACK_OFFICE_ROLES or (role == Role.STAFF and assignment is not None)):
         return staff, event

@@ -70,7 +70,7 @@ def test_user_create_without_org_joins_the_only_organisation_and_asks_when_there
 @pytest.mark.parametrize("args, text, message", [
     (["--email", "not-an-email", "--role", "owner"], "long-enough-pw\n", "email address"),
     (["--email", "a@b.example", "--role", "emperor"], "long-enough-pw\n", "emperor"),
-    (["--email", "a@b.example", "--role", "staff"], "short\n", "at least 8 characters"),
+    (["--email", "a@b.example", "--role", "staff"], "short\n", "at least 10 characters"),
 ])
 def test_user_create_refuses_bad_input(app, db, args, text, message):
     result = app.test_cli_runner().invoke(args=["user", "create", *args, "--password-stdin"], input=text)
