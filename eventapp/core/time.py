@@ -1,5 +1,6 @@
 """Time is stored in UTC and shown in the event's time zone."""
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, available_timezones
 
 import sqlalchemy as sa
@@ -56,3 +57,32 @@ def local(value: datetime, zone: str) -> datetime:
 def from_local(naive: datetime, zone: str) -> datetime:
     """A wall-clock time typed by an organiser, read in the event's zone."""
     return naive.replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class ClockChange:
+    """Where a wall-clock time falls in a change of the zone's clocks: skipped (clocks go forward, the time does
+    not exist) or shown twice (clocks go back). `before` and `after` are the wall clock at the change, e.g. 02:00
+    and 03:00 going forward; `offset` is the UTC offset before the change."""
+    skipped: bool
+    before: datetime
+    after: datetime
+    offset: timedelta
+
+
+def clock_change_at(naive: datetime, zone: str) -> ClockChange | None:
+    """The change of clocks this wall-clock time falls into in the zone, or None for an ordinary time (PEP 495:
+    only then do both readings, fold=0 and fold=1, have different offsets)."""
+    tz = ZoneInfo(zone)
+    first, second = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    # The change happens between the two readings' instants: find its second by halving.
+    early, late = sorted((first.astimezone(timezone.utc), second.astimezone(timezone.utc)))
+    old = early.astimezone(tz).utcoffset()
+    while late - early > timedelta(seconds=1):
+        middle = early + timedelta(seconds=(late - early).total_seconds() // 2)
+        early, late = (middle, late) if middle.astimezone(tz).utcoffset() == old else (early, middle)
+    new = late.astimezone(tz).utcoffset()
+    return ClockChange(skipped=new > old, before=(late + old).replace(tzinfo=None),
+                       after=(late + new).replace(tzinfo=None), offset=old)

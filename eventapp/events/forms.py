@@ -1,13 +1,16 @@
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField,
                      TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from eventapp.core.forms import Form, NoMarkup, strip_line, strip_text
-from eventapp.core.time import common_time_zones, from_local, is_time_zone, local
+from eventapp.core.time import clock_change_at, common_time_zones, from_local, is_time_zone, local
 from eventapp.events.models import EventKind, QuestionKind
-from eventapp.events.operations import SLUG_PATTERN, slug_taken
+from eventapp.events.operations import SLUG_PATTERN, seats_held, slug_taken
 
 MARKDOWN_MAX = 20000
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -23,6 +26,35 @@ class PlausibleDate:
         if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
             raise ValidationError(_l("Enter a date between the years %(first)d and %(last)d.",
                                      first=FIRST_YEAR, last=LAST_YEAR))
+
+
+class OnTheZonesClock:
+    """A wall-clock time the event's zone has. One the clocks skip (going forward) is refused with a sentence; one
+    they show twice (going back) is read as the first of the two, as from_local reads it, and the organiser is
+    told so (form.clock_notes)."""
+
+    def __call__(self, form, field):
+        zone = form.timezone.data or ""
+        if not field.data or not is_time_zone(zone) or not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            return  # nothing to check, or another validator explains what is wrong
+        change = clock_change_at(field.data, zone)
+        if change is None:
+            return
+        values = {"time": field.data.strftime("%H:%M"), "date": format_date(field.data.date(), "long"), "zone": zone,
+                  "before": change.before.strftime("%H:%M"), "after": change.after.strftime("%H:%M")}
+        if change.skipped:
+            raise ValidationError(_("%(time)s does not exist on %(date)s in %(zone)s: clocks go forward from "
+                                    "%(before)s to %(after)s. Choose a time before %(before)s or from %(after)s.",
+                                    **values))
+        form.clock_notes.append(_("%(field)s: %(time)s happens twice on %(date)s in %(zone)s, as clocks go back from "
+                                  "%(before)s to %(after)s. We took the first %(time)s (UTC%(offset)s), before the "
+                                  "clocks go back.", field=field.label.text, offset=_utc_offset(change.offset),
+                                  **values))
+
+
+def _utc_offset(offset) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 class CampaignForm(Form):
@@ -44,9 +76,10 @@ class EventForm(Form):
     timezone = SelectField(_l("Time zone"), default="UTC")
     starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL_FORMAT,
                                    validators=[DataRequired(message=_l("Enter when the event starts.")),
-                                               PlausibleDate()])
+                                               PlausibleDate(), OnTheZonesClock()])
     ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL_FORMAT,
-                                 validators=[DataRequired(message=_l("Enter when the event ends.")), PlausibleDate()])
+                                 validators=[DataRequired(message=_l("Enter when the event ends.")), PlausibleDate(),
+                                             OnTheZonesClock()])
     venue_name = StringField(_l("Venue"), filters=[strip_line], validators=[Length(max=200), NoMarkup()])
     venue_address = StringField(_l("Venue address"), filters=[strip_line], validators=[Length(max=500), NoMarkup()])
     capacity = IntegerField(_l("Capacity (seats)"), validators=[
@@ -58,9 +91,9 @@ class EventForm(Form):
     sms_enabled = BooleanField(_l("Offer SMS messages"), description=_l(
         "Attendees can choose to get their confirmation and reminders by text message too."))
     registration_opens_at = DateTimeLocalField(_l("Sign-up opens"), format=LOCAL_FORMAT,
-                                               validators=[Optional(), PlausibleDate()])
+                                               validators=[Optional(), PlausibleDate(), OnTheZonesClock()])
     registration_closes_at = DateTimeLocalField(_l("Sign-up closes"), format=LOCAL_FORMAT,
-                                                validators=[Optional(), PlausibleDate()])
+                                                validators=[Optional(), PlausibleDate(), OnTheZonesClock()])
     summary = TextAreaField(_l("Summary (Markdown)"), filters=[strip_text], validators=[Length(max=MARKDOWN_MAX)])
     agenda_md = TextAreaField(_l("Agenda (Markdown)"), filters=[strip_text], validators=[Length(max=MARKDOWN_MAX)])
     speakers_md = TextAreaField(_l("Speakers (Markdown)"), filters=[strip_text],
@@ -71,6 +104,7 @@ class EventForm(Form):
     def __init__(self, *args, campaigns=(), event=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
+        self.clock_notes = []  # times read as the first of two (clocks going back), for the organiser to know
         self.campaign_id.choices = [SelectChoice(None, _l("No campaign")),
                                     *(SelectChoice(c.id, c.name) for c in campaigns)]
         self.timezone.choices = [SelectChoice(z) for z in ["UTC"] + common_time_zones()]
@@ -93,6 +127,19 @@ class EventForm(Form):
     def validate_timezone(self, field):
         if not is_time_zone(field.data):
             raise ValidationError(_l("Choose a time zone from the list."))
+
+    def validate_capacity(self, field):
+        """Fewer seats than people holding one would leave them without a seat the page promised: say so. An
+        unchanged limit stays allowed (walk-ins may have filled the room past it)."""
+        event = self.event
+        if field.data is None or event is None or event.id is None or field.data == event.capacity:
+            return
+        held = seats_held(event)
+        if field.data < held:
+            raise ValidationError(ngettext(
+                "%(num)d person already holds a seat; set at least %(num)d or cancel some registrations first.",
+                "%(num)d people already hold a seat; set at least %(num)d or cancel some registrations first.",
+                held))
 
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:

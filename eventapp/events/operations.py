@@ -108,6 +108,14 @@ class StatusRefused(Exception):
     """A status change that cannot happen; str() is the sentence for the organiser."""
 
 
+def seats_held(event: Event) -> int:
+    """Registrations holding a seat now (confirmed, or awaiting approval), counted whether or not a limit is set."""
+    from eventapp.registration.models import SEAT_HOLDING, Registration
+
+    return db.session.execute(sa.select(sa.func.count()).select_from(Registration).where(
+        Registration.event_id == event.id, Registration.status.in_(SEAT_HOLDING))).scalar()
+
+
 def set_status(event: Event, status: EventStatus) -> None:
     """Publish or unpublish. Cancelling goes through cancel_event (after the organiser has seen who is told), and a
     cancellation is final: its attendees were told and their calendar entries removed."""

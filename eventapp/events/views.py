@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from eventapp.accounts.views import own_or_404, require_back_office
@@ -12,6 +13,7 @@ from eventapp.events import operations
 from eventapp.events.forms import CampaignForm, EventForm, QuestionForm
 from eventapp.events.models import Campaign, Event, EventStatus, Question
 from eventapp.extensions import db
+from eventapp.messaging import reminders
 from eventapp.registration.models import Registration
 from eventapp.registration.operations import closed_reason
 
@@ -58,6 +60,7 @@ def edit_event(event_id=None):
     form = EventForm(campaigns=campaigns, event=event)
     if form.is_submitted():
         if form.validate():
+            had_sms = event is not None and event.sms_enabled
             saved = operations.save_event(_organisation_id(), form.values(), event)
             try:
                 db.session.commit()
@@ -66,6 +69,15 @@ def edit_event(event_id=None):
                 form.slug.errors = [_("Another event already uses this web address.")]
             else:
                 flash(_("Event saved."), "success")
+                for note in form.clock_notes:
+                    flash(note, "info")
+                paused = reminders.paused_sms_rules(saved) if had_sms else 0
+                if paused:
+                    flash(ngettext("SMS is off for this event now, so its SMS reminder is paused: it sends nothing "
+                                   "until you offer SMS again (or remove it under Messages and reminders).",
+                                   "SMS is off for this event now, so its %(num)d SMS reminders are paused: they "
+                                   "send nothing until you offer SMS again (or remove them under Messages and "
+                                   "reminders).", paused), "info")
                 return redirect(url_for("events.detail", event_id=saved.id), code=303)
     elif event is not None:
         form = EventForm.for_event(event, campaigns)

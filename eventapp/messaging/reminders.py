@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from eventapp.core.time import utcnow
@@ -9,6 +10,7 @@ from eventapp.events.models import Event, EventStatus
 from eventapp.extensions import db
 from eventapp.messaging.models import DEFAULT_REMINDERS_MINUTES, Message, MessageKind, ReminderRule
 from eventapp.messaging.operations import queue_message
+from eventapp.messaging.subscribers import channels_for
 from eventapp.registration.models import Registration, RegistrationStatus
 
 LONGEST_LEAD = timedelta(days=60)
@@ -19,9 +21,16 @@ def add_default_rules(event: Event) -> None:
         db.session.add(ReminderRule(event=event, minutes_before=minutes, channel="email"))
 
 
+class ReminderRefused(Exception):
+    """A reminder that cannot work; str() is the sentence for the organiser."""
+
+
 def add_rule(event: Event, minutes_before: int, channel: str) -> ReminderRule | None:
     """An organiser's new reminder, or None when the event already has it. A double-click's second request can
     pass the check before the first commits: the unique constraint then refuses its row, and it is undone."""
+    if channel == "sms" and not event.sms_enabled:
+        raise ReminderRefused(_("This event does not offer SMS, so an SMS reminder would reach nobody. Turn on "
+                                "“Offer SMS messages” in the event's settings first, or choose email."))
     wanted = (event.id, minutes_before, channel)
     if _already_set(*wanted):
         return None
@@ -43,6 +52,14 @@ def _already_set(event_id: int, minutes_before: int, channel: str) -> bool:
         ReminderRule.channel == channel)).first() is not None
 
 
+def paused_sms_rules(event: Event) -> int:
+    """SMS reminders kept on an event that no longer offers SMS: they send nothing until SMS is on again."""
+    if event.sms_enabled:
+        return 0
+    return db.session.execute(sa.select(sa.func.count()).select_from(ReminderRule).where(
+        ReminderRule.event_id == event.id, ReminderRule.channel == "sms")).scalar()
+
+
 def reminder_key(registration_id: int, rule: ReminderRule) -> str:
     return f"reg:{registration_id}:reminder:{rule.id}:{rule.channel}"
 
@@ -56,13 +73,15 @@ def queue_due_reminders(now=None) -> int:
     queued = 0
     for rule, event in upcoming:
         send_from = event.starts_at - timedelta(minutes=rule.minutes_before)
-        if now < send_from:
+        if now < send_from or (rule.channel == "sms" and not event.sms_enabled):  # SMS off: the rule waits
             continue
         # Only people confirmed before the reminder's time: a later sign-up just got its confirmation.
         registrations = db.session.execute(
             sa.select(Registration).where(Registration.event_id == event.id,
                                           Registration.status == RegistrationStatus.CONFIRMED,
                                           Registration.created_at <= send_from)).scalars().all()
+        if rule.channel == "sms":  # texts only to those who chose them, as every other message
+            registrations = [r for r in registrations if "sms" in channels_for(r)]
         if not registrations:
             continue
         keys = {reminder_key(r.id, rule): r for r in registrations}

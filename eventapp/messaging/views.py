@@ -103,11 +103,17 @@ def add_reminder(event_id):
     form = ReminderForm()
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-    elif reminders.add_rule(event, form.minutes(), form.channel.data) is None:
-        flash(_("This reminder is already set: choose another time or channel."), "error")
+        return redirect(url_for("messaging.log", event_id=event.id), code=303)
+    try:
+        rule = reminders.add_rule(event, form.minutes(), form.channel.data)
+    except reminders.ReminderRefused as refused:
+        flash(str(refused), "error")
     else:
-        db.session.commit()
-        flash(_("Reminder added."), "success")
+        if rule is None:
+            flash(_("This reminder is already set: choose another time or channel."), "error")
+        else:
+            db.session.commit()
+            flash(_("Reminder added."), "success")
     return redirect(url_for("messaging.log", event_id=event.id), code=303)
 
 

@@ -22,7 +22,7 @@ def add_reminder(client, event, amount, unit, channel):
 
 
 def test_the_same_reminder_twice_is_refused_and_changes_nothing(client, db, make_event, login_as):
-    event = make_event()
+    event = make_event(sms_enabled=True)
     login_as()
     defaults = rules_of(db, event)
     assert defaults == [(120, "email"), (1440, "email")]
@@ -34,7 +34,7 @@ def test_the_same_reminder_twice_is_refused_and_changes_nothing(client, db, make
     assert rules_of(db, event) == [(120, "email"), (180, "sms"), (1440, "email")]
     # the same time by another channel, or at another event, is another reminder
     assert "Reminder added." in add_reminder(client, event, 2, "hours", "sms").get_data(as_text=True)
-    other = make_event()
+    other = make_event(sms_enabled=True)
     assert "Reminder added." in add_reminder(client, other, 3, "hours", "sms").get_data(as_text=True)
 
 
