@@ -404,7 +404,7 @@ def bench_database(kind: str, database_url: str, work_dir: Path, sink: Sink, arg
     data_dir = work_dir / kind
     data_dir.mkdir()
     env = {"EVENTAPP_DATA_DIR": str(data_dir), "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32),
-           "SMTP_URL": f"smtp://127.0.0.1:{sink.port}"}
+           "SMTP_URL": f"smtp://127.0.0.1:{sink.port}", "BASE_URL": "https://events.example.test"}
     print(f"[{kind}] setup: {args.count} sign-ups with their confirmations queued, no worker running ...",
           flush=True)
     setup = prepare(env, args.count)

@@ -42,6 +42,8 @@ def serve(host, port, with_demo, no_worker, threads):
     import waitress
 
     app = current_app._get_current_object()
+    if not no_worker:  # this process sends: its mail must not point at a host and port only this machine knows
+        _refuse_links_nobody_can_open(app.config, "eventapp serve")
     if not app.config.get("BASE_URL"):
         app.config["BASE_URL"] = f"http://{host}:{port}"  # links in mail point back at this server
     migrate_to_head()
@@ -98,10 +100,31 @@ def _exit_on_sigterm(_signum, _frame):
 def worker(workers):
     """Run the queue consumer alone (for deployments with separate web and worker processes)."""
     app = current_app._get_current_object()
+    _refuse_links_nobody_can_open(app.config, "eventapp worker")
     consumer = app.extensions["huey"].create_consumer(workers=workers, worker_type="thread", periodic=True,
                                                       max_delay=IDLE_POLL_SECONDS)
     _schedule_recovery(app)
     consumer.run()
+
+
+class NotConfigured(click.ClickException):
+    exit_code = 2  # as a file that cannot be read: the command cannot do its work as set up
+
+
+def _refuse_links_nobody_can_open(config, command: str) -> None:
+    """Mail and SMS that really go out need BASE_URL: without it their manage, ticket and unsubscribe links point
+    at 127.0.0.1 (or the host serve was given), which no recipient can open. The dev mailbox (no SMTP_URL and no
+    Twilio) is read on this machine, where such links work."""
+    if config.get("BASE_URL"):
+        return
+    sending = [name for name, key in (("SMTP_URL", "SMTP_URL"), ("TWILIO_ACCOUNT_SID", "TWILIO_ACCOUNT_SID"))
+               if config.get(key)]
+    if sending:
+        raise NotConfigured(
+            f"{' and '.join(sending)} {'are' if len(sending) > 1 else 'is'} set, so mail and SMS really go out, but "
+            f"BASE_URL is not: their links would point at 127.0.0.1, which no recipient can open. Set BASE_URL to "
+            f"the address people reach this site at (e.g. BASE_URL=https://events.example.com) and start "
+            f"{command} again.")
 
 
 def _schedule_recovery(app) -> None:

@@ -21,7 +21,8 @@ BATCH = 30
 def start_worker(app, smtp_port):
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "EVENTAPP_DATA_DIR": app.config["DATA_DIR"], "SECRET_KEY": app.config["SECRET_KEY"],
-           "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "EVENTAPP_OUTBOX_LEASE_SECONDS": "2"}
+           "SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "BASE_URL": "https://events.example.test",
+           "EVENTAPP_OUTBOX_LEASE_SECONDS": "2"}
     if app.config.get("REDIS_URL"):
         env["REDIS_URL"] = app.config["REDIS_URL"]
     return subprocess.Popen([sys.executable, "-c", "from eventapp.cli import main; main()", "worker", "--workers", "2"],
