@@ -6,7 +6,6 @@ from babel import Locale
 from flask import Flask, current_app, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -193,10 +192,12 @@ def _security_headers(response):
     return response
 
 
+# What anyone may keep a copy of: nothing in them is about a person. Every other answer (the back office, exports,
+# the message log, the scanner and its API, the attendee's own /r/ pages with their ticket, a route added later)
+# is kept out of caches. Deciding by the signed-in user instead would read the session on every request, and
+# Flask-Login then writes a session cookie to anonymous visitors who had none to write (a sign-up's redirect).
+_CACHEABLE_ENDPOINTS = frozenset({"static", "registration.landing"})
+
+
 def _shows_personal_data() -> bool:
-    """Kept out of every cache (the browser's back button and disk, a shared proxy): the attendee's own pages
-    (/r/<token>, their ticket) and everything a signed-in user is answered (the back office, exports, the message
-    log, the scanner and its API). Static files and public pages seen by visitors stay cacheable."""
-    if request.endpoint == "static":
-        return False
-    return request.path.startswith("/r/") or current_user.is_authenticated
+    return request.endpoint not in _CACHEABLE_ENDPOINTS

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from eventapp.messaging.operations import deliver_due
 from eventapp.registration.models import Registration
+from tests.conftest import signup_form, submit
 from tests.messaging.test_email import messages, sign_up
 
 POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
@@ -88,9 +89,12 @@ def _no_store(response) -> bool:
     return "no-store" in response.headers.get("Cache-Control", "")
 
 
+CACHEABLE = {"static", "registration.landing"}  # nothing about a person in them
+
+
 def test_every_back_office_page_and_download_is_kept_out_of_caches(app, client, db, make_event, login_as):
     """Walks every GET route of the app (so a route added later is covered) as a signed-in organiser, with real
-    rows for the ids: each answer, page, JSON or download, says no-store."""
+    rows for the ids: each answer, page, JSON or download, says no-store; only public pages may be kept."""
     from eventapp.events import operations as event_ops
     from eventapp.leads.models import Contact
 
@@ -108,7 +112,7 @@ def test_every_back_office_page_and_download_is_kept_out_of_caches(app, client, 
               "token": manage_url.rsplit("/", 1)[-1], "user_id": organiser.id}
     answered = {}
     for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.endpoint == "static":
+        if "GET" not in rule.methods or rule.endpoint in CACHEABLE:
             continue
         path = rule.build({name: values.get(name, 1) for name in rule.arguments}, append_unknown=False)[1]
         response = client.get(path)
@@ -118,7 +122,8 @@ def test_every_back_office_page_and_download_is_kept_out_of_caches(app, client, 
         answered[rule.endpoint] = response.status_code
     for endpoint in ("events.dashboard", "events.detail", "exports.attendance", "exports.checkins", "messaging.log",
                      "leads.contacts", "leads.contact", "checkin.scanner", "checkin.tickets", "checkin.search",
-                     "checkin.stats", "dev_mailbox.show", "registration.manage", "registration.calendar"):
+                     "checkin.stats", "dev_mailbox.show", "registration.manage", "registration.calendar",
+                     "core.healthz"):
         assert answered[endpoint] == 200, endpoint  # the walk saw real pages, not only 404s
 
 
@@ -132,9 +137,19 @@ def test_the_attendees_own_pages_are_kept_out_of_caches_without_a_login(client, 
         assert response.headers["Cache-Control"] == "private, no-store", path
 
 
-def test_public_pages_and_static_files_seen_by_visitors_stay_cacheable(client, make_event):
+def test_public_pages_and_static_files_stay_cacheable(client, make_event):
     event = make_event()
     for path in (f"/e/{event.slug}", "/static/css/app.css"):
         response = client.get(path)
         assert response.status_code == 200, path
         assert not _no_store(response), path
+
+
+def test_a_sign_up_sets_no_cookie_for_the_cache_rule(client, make_event):
+    """The rule reads nothing of the session: a visitor's sign-up answer (a redirect) writes no session cookie,
+    and its error page, which shows what they typed, is kept out of caches."""
+    event = make_event()
+    response = submit(client, f"/e/{event.slug}", signup_form())
+    assert response.status_code == 303 and "session=" not in response.headers.get("Set-Cookie", "")
+    page = submit(client, f"/e/{event.slug}", signup_form(email="not an address"))
+    assert page.status_code == 422 and page.headers["Cache-Control"] == "private, no-store"
