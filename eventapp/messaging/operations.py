@@ -204,8 +204,9 @@ def _give_back(message_ids: list[int]) -> None:
 def _deliver_claimed(message: Message, known_templates: dict | None = None) -> str:
     """Send a message this worker holds the claim on, and record the outcome in one commit."""
     told = None  # the signal that tells the rest of the app what happened, with its arguments
-    if message.kind == MessageKind.REMINDER and message.registration.status != "confirmed":
-        message.status = MessageStatus.CANCELLED  # cancelled (or moved off the list) since it was queued
+    if message.kind == MessageKind.REMINDER and (message.registration.status != "confirmed"
+                                                 or message.event.status != "published"):
+        message.status = MessageStatus.CANCELLED  # the person or the event cancelled (or moved) since it was queued
     elif reason := (backend := current_app.extensions["message_backends"][message.channel]).refusal(message):
         message.status = MessageStatus.SUPPRESSED
         message.last_error = reason
