@@ -284,6 +284,7 @@ class SmtpSink:
 
     def __init__(self):
         self.messages = []
+        self.raw = []  # the bytes of each message as received (envelope.content), for judging them as a receiver
         self.reply = None  # e.g. "451 try later" or "550 no such user" to make the server refuse
         self.delay = 0.0  # seconds per message, to make a batch take a while
 
@@ -297,6 +298,7 @@ class SmtpSink:
         import email
         import email.policy
 
+        self.raw.append(envelope.content)
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 
