@@ -43,7 +43,8 @@ def load_user(user_id: int) -> User | None:
 
 def load_user_with(blueprint_name: str, loader) -> None:
     """Let `loader(user_id) -> User | None` load the signed-in user for this blueprint's requests, so that it can
-    fetch what they all need in the same query. Flask-Login's checks around the loader stay as they are."""
+    fetch what they all need in the same query. Flask-Login's checks around the loader stay as they are, and so
+    do ours: what it returns has the user's session_token and is_active, which _load_user compares."""
     _user_loaders[blueprint_name] = loader
 
 
