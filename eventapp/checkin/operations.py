@@ -273,6 +273,13 @@ MESSAGES = {
 }
 
 
+def ticket_answer(status: str) -> ScanResult:
+    """What the door answers for a ticket of a registration in this status, before it looks at check-ins: OK, or
+    why not. The online redeem asks it, and the offline list (ticket_list) carries its answer for each ticket, so
+    a phone without a connection answers by the same rule (checkin.js keeps no copy)."""
+    return REFUSALS.get(status, ScanResult.OK)
+
+
 def message_for(checkin, ticket: Ticket | None) -> str:
     result = ScanResult(checkin.result)
     if result == ScanResult.ALREADY_CHECKED_IN:
@@ -335,8 +342,8 @@ def _redeem(event: DoorEvent, scan: Scan, staff, registration_id: int | None) ->
         result = ScanResult.INVALID
     elif ticket.event_id != event.id:
         result = ScanResult.WRONG_EVENT
-    elif ticket.status in REFUSALS:
-        result = REFUSALS[ticket.status]
+    elif (refusal := ticket_answer(ticket.status)) != ScanResult.OK:
+        result = refusal
     elif scan.direction == "out":
         if ticket.checked_in_at is None:
             result = ScanResult.NOT_CHECKED_IN
@@ -473,14 +480,18 @@ def search(event: DoorEvent, text: str, limit: int = 20) -> list[dict]:
 
 
 def ticket_list(event: DoorEvent) -> list[dict]:
-    """What a phone keeps to validate offline: hashed secrets, names, statuses; no emails, no raw secrets."""
+    """What a phone keeps to validate offline: hashed secrets, names, statuses, and the answer a scan of each
+    ticket gets (ticket_answer: its status code and sentence); no emails, no raw secrets. The phone adds only what
+    it saw itself: a ticket already scanned on it, an exit scan."""
     rows = db.session.execute(
         sa.select(Registration.ticket_secret, Registration.status, Registration.checked_in_at,
                   Registration.first_name, Registration.last_name, Registration.company, Registration.job_title)
         .where(Registration.event_id == event.id)).all()
+    answers = {status: {"status": ticket_answer(status).value, "message": str(MESSAGES[ticket_answer(status)])}
+               for status in RegistrationStatus}
     return [{"h": secret_hash(row.ticket_secret), "name": f"{row.first_name} {row.last_name}".strip(),
              "company": row.company, "job_title": row.job_title, "status": row.status,
-             "checked_in": row.checked_in_at is not None} for row in rows]
+             "answer": answers[row.status], "checked_in": row.checked_in_at is not None} for row in rows]
 
 
 def record_no_shows(now: datetime | None = None) -> int:

@@ -195,17 +195,18 @@ async function renderTicketListInfo() {
   document.body.dataset.ticketsSaved = info ? String(info.count) : "";
 }
 
-const LOCAL_REFUSALS = { pending: "not_approved", waitlisted: "waitlisted", cancelled: "cancelled", declined: "cancelled" };
-
+// The ticket list carries the server's answer for each ticket (ok, or why not: the rules of the online scan);
+// this phone adds only what it saw itself: a ticket checked in already, an exit scan.
 function localAnswer(ticket, scanDirection) {
   if (!ticket) return { status: "invalid", message: T.local.invalid };
-  let status = LOCAL_REFUSALS[ticket.status];
-  if (!status) {
+  let { status, message } = ticket.answer;
+  if (status === "ok") {
     if (scanDirection === "out") status = "checked_out";
-    else status = ticket.checked_in ? "already_checked_in" : "ok";
+    else if (ticket.checked_in) status = "already_checked_in";
+    message = T.local[status];
   }
   return {
-    status, message: T.local[status], checked_in_at: null, checked_in_by: null,
+    status, message, checked_in_at: null, checked_in_by: null,
     attendee: { name: ticket.name, company: ticket.company, job_title: ticket.job_title, ticket_type: "" },
   };
 }
