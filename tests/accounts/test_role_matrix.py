@@ -1,0 +1,396 @@
+"""Who may use which route: every rule of `app.url_map` (each method but HEAD and OPTIONS), tried by a visitor, each
+role of the organisation, staff on and off the event's door, and an owner of another organisation, with the ids and
+tokens of real rows in the URL. What each route allows comes from ROUTES below, and a route without a line there
+fails the suite, so a route added later gets an access rule before it lands.
+
+Refused means: a visitor is sent to /login (the door's JSON API may answer 401), a signed-in user with the wrong role
+gets 403, a user of another organisation gets 404 for its rows (ids are not a lookup service); nobody ever gets a
+500, and a refused request changes no row of any table. Allowed means the page (200), its redirect, or for a POST
+with an empty form the answer to bad input (400, 409, 422): never 401, 403 or 404.
+
+The users, their signed-in clients and one set of rows are made once for the module; a POST, which may change what it
+names (cancel, delete, approve, take staff off the door), gets rows of its own.
+"""
+import dataclasses
+import email
+import email.policy
+import enum
+import itertools
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from twilio.request_validator import RequestValidator
+
+from eventapp.accounts.models import Role
+from eventapp.accounts.operations import create_user, ensure_organisation
+from eventapp.core.time import utcnow
+from eventapp.events import operations as event_ops
+from eventapp.events.models import EventStatus
+from eventapp.extensions import db as _db
+from eventapp.messaging.operations import deliver_due
+from tests.conftest import PASSWORD, hidden_fields, signup_form, submit
+from tests.fake_twilio import AUTH_TOKEN
+
+
+class Access(enum.Enum):
+    PUBLIC = "anyone, signed in or not"
+    SIGNED_IN = "any signed-in user"
+    BACK_OFFICE = "owners and organisers of the organisation"
+    DOOR = "owners and organisers of the organisation, and staff on the event's door"
+    TWILIO = "requests signed by Twilio (X-Twilio-Signature), whoever sends them"
+
+
+PUBLIC, SIGNED_IN, BACK_OFFICE, DOOR, TWILIO = Access
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    access: Access
+    ok: frozenset = frozenset({200})  # what an allowed user gets with the rows below and an empty form
+    args: tuple = ()  # (argument, key of the rows) where the argument's name alone does not say which value
+    changes: bool = False  # the first allowed request changes a row (proves the rows in the URL are the real ones)
+    ends_session: bool = False  # an allowed request signs the user out: they sign in again after it
+    lands_on_login: bool = False  # an allowed request is sent on to /login (the home page of the signed-out)
+
+
+def rule(access, *ok, **options) -> Rule:
+    return Rule(access, frozenset(ok or {200}), **options)
+
+
+REDIRECT, BAD_FORM = 303, 422  # a form post's answer; an empty form that does not validate
+BAD_JSON = frozenset({400, 422})  # the door's API, sent an empty JSON object
+
+# Every route of the app: rule → {method: what it allows}. A new route needs a line here.
+ROUTES = {
+    "/": {"GET": rule(PUBLIC, 302, lands_on_login=True)},
+    "/healthz": {"GET": rule(PUBLIC)},
+    "/static/<path:filename>": {"GET": rule(PUBLIC)},
+    "/login": {"GET": rule(PUBLIC), "POST": rule(PUBLIC, BAD_FORM)},
+    "/logout": {"POST": rule(SIGNED_IN, REDIRECT, ends_session=True, lands_on_login=True)},
+    "/account": {"GET": rule(SIGNED_IN), "POST": rule(SIGNED_IN, BAD_FORM)},
+    # the attendee's side: the landing page, the manage link, the consent link
+    "/e/<slug>": {"GET": rule(PUBLIC), "POST": rule(PUBLIC, BAD_FORM)},
+    "/r/<token>": {"GET": rule(PUBLIC), "POST": rule(PUBLIC, BAD_FORM)},
+    "/r/<token>/calendar.ics": {"GET": rule(PUBLIC)},
+    "/r/<token>/cancel": {"GET": rule(PUBLIC), "POST": rule(PUBLIC, REDIRECT, changes=True)},
+    "/consent/<token>": {"GET": rule(PUBLIC, args=(("token", "consent_token"),)),
+                         "POST": rule(PUBLIC, args=(("token", "consent_token"),), changes=True)},
+    "/twilio/inbound": {"POST": rule(TWILIO)},
+    "/twilio/status": {"POST": rule(TWILIO, 204)},
+    # the back office
+    "/admin/": {"GET": rule(BACK_OFFICE)},
+    "/admin/campaigns/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/campaigns/<int:campaign_id>/edit": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, REDIRECT)},
+    "/admin/contacts/": {"GET": rule(BACK_OFFICE)},
+    "/admin/contacts/<int:contact_id>": {"GET": rule(BACK_OFFICE)},
+    "/admin/events/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/events/<int:event_id>": {"GET": rule(BACK_OFFICE)},
+    "/admin/events/<int:event_id>/edit": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/events/<int:event_id>/attendance.<any(csv, xlsx):file_format>": {"GET": rule(BACK_OFFICE)},
+    "/admin/events/<int:event_id>/checkins.<any(csv, xlsx):file_format>": {"GET": rule(BACK_OFFICE)},
+    "/admin/events/<int:event_id>/cancel": {"GET": rule(BACK_OFFICE),
+                                            "POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
+    "/admin/events/<int:event_id>/status/<status>": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
+    "/admin/events/<int:event_id>/questions/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/questions/<int:question_id>/edit": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/questions/<int:question_id>/delete": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
+    "/admin/registrations/<int:registration_id>/<decision>": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
+    "/admin/events/<int:event_id>/staff": {"POST": rule(BACK_OFFICE, REDIRECT)},
+    "/admin/events/<int:event_id>/staff/<int:user_id>/remove": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
+    "/admin/events/<int:event_id>/messages": {"GET": rule(BACK_OFFICE)},
+    "/admin/events/<int:event_id>/messages/<kind>": {"GET": rule(BACK_OFFICE),
+                                                     "POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
+    "/admin/events/<int:event_id>/messages/<kind>/test": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
+    "/admin/events/<int:event_id>/reminders": {"POST": rule(BACK_OFFICE, REDIRECT)},
+    "/admin/reminders/<int:rule_id>/delete": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
+    "/admin/messages/<int:message_id>/retry": {"POST": rule(BACK_OFFICE, REDIRECT)},
+    # the dev mailbox: the back office's, and only without an SMTP server (test_the_dev_mailbox_is_gone_with_smtp)
+    "/dev/mailbox/": {"GET": rule(BACK_OFFICE)},
+    "/dev/mailbox/<int:message_id>": {"GET": rule(BACK_OFFICE)},
+    "/dev/mailbox/<int:message_id>/html": {"GET": rule(BACK_OFFICE)},
+    "/dev/mailbox/<int:message_id>/part/<int:index>": {"GET": rule(BACK_OFFICE)},
+    # the door
+    "/checkin/": {"GET": rule(SIGNED_IN)},
+    "/checkin/sw.js": {"GET": rule(SIGNED_IN)},
+    "/checkin/qr-worker.js": {"GET": rule(SIGNED_IN)},
+    "/checkin/<int:event_id>": {"GET": rule(DOOR)},
+    "/checkin/<int:event_id>/tickets": {"GET": rule(DOOR)},
+    "/checkin/<int:event_id>/stats": {"GET": rule(DOOR)},
+    "/checkin/<int:event_id>/search": {"GET": rule(DOOR)},
+    "/checkin/<int:event_id>/redeem": {"POST": Rule(DOOR, BAD_JSON)},
+    "/checkin/<int:event_id>/sync": {"POST": Rule(DOOR, BAD_JSON)},
+    "/checkin/<int:event_id>/undo": {"POST": Rule(DOOR, BAD_JSON)},
+    "/checkin/<int:event_id>/walk-in": {"POST": Rule(DOOR, BAD_JSON)},
+    "/checkin/<int:event_id>/registrations/<int:registration_id>/checkin": {"POST": Rule(DOOR, BAD_JSON)},
+}
+
+IDENTITIES = ("anonymous", "owner", "organiser", "staff_on", "staff_off", "partner", "sales", "other_owner")
+ROLES = {"owner": Role.OWNER, "organiser": Role.ORGANISER, "staff_on": Role.STAFF, "staff_off": Role.STAFF,
+         "partner": Role.PARTNER, "sales": Role.SALES}
+
+
+class Outcome(enum.Enum):
+    ALLOWED = "allowed"
+    LOGIN = "sent to /login"
+    FORBIDDEN = "403"
+    NOT_FOUND = "404"
+
+
+def expected(access: Access, who: str, names_a_row: bool) -> Outcome:
+    if access is PUBLIC:
+        return Outcome.ALLOWED
+    if access is TWILIO:
+        return Outcome.FORBIDDEN  # unsigned, as every identity's request here is
+    if who == "anonymous":
+        return Outcome.LOGIN
+    if access is SIGNED_IN or who in ("owner", "organiser"):
+        return Outcome.ALLOWED
+    if who == "other_owner":  # allowed in their own organisation; our rows do not exist for them
+        return Outcome.NOT_FOUND if names_a_row else Outcome.ALLOWED
+    if access is BACK_OFFICE:
+        return Outcome.FORBIDDEN
+    # the door: staff on it scan; staff of the organisation off it are told why; anyone else finds no such door
+    return {"staff_on": Outcome.ALLOWED, "staff_off": Outcome.FORBIDDEN}.get(who, Outcome.NOT_FOUND)
+
+
+def routes():
+    return [(path, method) for path, methods in ROUTES.items() for method in methods]
+
+
+# ---- the world: an organisation, its people, their rows; another organisation --------------------------------------
+
+class World:
+    def __init__(self, app):
+        self.app = app
+        self.emails = itertools.count(1)
+        with app.app_context():
+            organisation = ensure_organisation("acme", "Acme Events")
+            other = ensure_organisation("rival", "Rival Events")
+            users = {who: create_user(f"{who}@acme.example", PASSWORD, role, organisation)
+                     for who, role in ROLES.items()}
+            users["other_owner"] = create_user("owner@rival.example", PASSWORD, Role.OWNER, other)
+            _db.session.commit()
+            self.organisation_id = organisation.id
+            self.user_ids = {who: user.id for who, user in users.items()}
+            self.user_emails = {who: user.email for who, user in users.items()}
+        self.clients, self.csrf = {}, {}
+        for who in IDENTITIES:
+            self.sign_in(who)
+        self.shared = self.make_rows()
+
+    def sign_in(self, who: str) -> None:
+        """A client of its own for this identity (signed in unless anonymous), and its CSRF token."""
+        client = self.app.test_client()
+        if who != "anonymous":
+            response = submit(client, "/login", {"email": self.user_emails[who], "password": PASSWORD})
+            assert response.status_code == 303, (who, response.status_code)
+        page = client.get("/login")  # any page with a form gives this session's token
+        self.clients[who], self.csrf[who] = client, hidden_fields(page.get_data(as_text=True))["csrf_token"]
+
+    def make_rows(self, approval_required: bool = False) -> dict:
+        """A campaign, a published event with a question, reminder rules and a staff member on its door, and one
+        person signed up through the landing page (with marketing consent), their mails delivered."""
+        number = next(self.emails)
+        with self.app.app_context():
+            campaign = event_ops.save_campaign(self.organisation_id, {"name": f"Roadshow {number}"})
+            _db.session.flush()
+            starts = utcnow().replace(microsecond=0) + timedelta(days=10)
+            event = event_ops.save_event(self.organisation_id, {
+                "title": f"Access seminar {number}", "slug": f"access-seminar-{number}", "kind": "seminar",
+                "timezone": "Europe/Berlin", "starts_at": starts, "ends_at": starts + timedelta(hours=3),
+                "venue_name": "Hall A", "venue_address": "Alexanderplatz 1, 10178 Berlin", "capacity": 50,
+                "waitlist_enabled": True, "approval_required": approval_required, "campaign_id": campaign.id})
+            _db.session.flush()
+            question = event_ops.save_question(event, {"label": "Diet", "kind": "text", "required": False,
+                                                       "options": []})
+            event.status = EventStatus.PUBLISHED
+            _db.session.commit()
+            rows = {"campaign_id": campaign.id, "event_id": event.id, "question_id": question.id,
+                    "slug": event.slug}
+        owner = self.clients["owner"]
+        assigned = owner.post(f"/admin/events/{rows['event_id']}/staff",
+                              data={"email": self.user_emails["staff_on"], "csrf_token": self.csrf["owner"]})
+        assert assigned.status_code == 303
+        visitor = self.app.test_client()
+        signed_up = submit(visitor, f"/e/{rows['slug']}",
+                           signup_form(email=f"person{number}@example.com", marketing_consent="y"))
+        assert signed_up.status_code == 303, signed_up.status_code
+        rows["token"] = urlsplit(signed_up.headers["Location"]).path.rsplit("/", 1)[-1]
+        with self.app.app_context():
+            deliver_due()
+            rows.update(self._ids_of(rows["event_id"]))
+        rows.update(user_id=self.user_ids["staff_on"], kind="confirmation", decision="approve", status="draft",
+                    file_format="csv", filename="css/app.css")
+        return rows
+
+    @staticmethod
+    def _ids_of(event_id: int) -> dict:
+        """The registration, contact, a delivered mail, a mail part, a reminder rule and the consent link of the
+        event's one sign-up, found by table (the schema is the contract; the models move between packages)."""
+        tables = _db.metadata.tables
+        registrations, messages, rules = tables["registrations"], tables["messages"], tables["reminder_rules"]
+        registration_id, contact_id = _db.session.execute(
+            sa.select(registrations.c.id, registrations.c.contact_id)
+            .where(registrations.c.event_id == event_id)).one()
+        mails = _db.session.execute(sa.select(messages.c.id, messages.c.raw).where(
+            messages.c.contact_id == contact_id, messages.c.raw.is_not(None)).order_by(messages.c.id)).all()
+        message_id, raw = mails[0]
+        parts = list(email.message_from_bytes(raw, policy=email.policy.default).walk())
+        consent_tokens = [found.group(1) for _id, raw in mails
+                          for found in [re.search(r"/consent/([\w.-]+)", _plain_text(raw))] if found]
+        assert consent_tokens, "the sign-up with marketing consent mailed no consent link"
+        return {"registration_id": registration_id, "contact_id": contact_id, "message_id": message_id,
+                "index": next(index for index, part in enumerate(parts) if not part.is_multipart()),
+                "rule_id": _db.session.execute(sa.select(rules.c.id).where(rules.c.event_id == event_id)
+                                               .order_by(rules.c.id).limit(1)).scalar_one(),
+                "consent_token": consent_tokens[0]}
+
+    def request(self, who: str, method: str, path: str, **kwargs):
+        client, token = self.clients[who], self.csrf[who]
+        if method == "GET":
+            return client.get(path, **kwargs)
+        if path.startswith("/checkin/"):  # the door's JSON API
+            return client.post(path, json={}, headers={"X-CSRFToken": token}, **kwargs)
+        return client.post(path, data={"csrf_token": token}, **kwargs)
+
+
+def _plain_text(raw: bytes) -> str:
+    body = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",))
+    return body.get_content() if body is not None else ""
+
+
+def everything() -> dict:
+    """Every row of every table, to compare before and after a refused request."""
+    with _db.engine.connect() as connection:
+        return {table.name: connection.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+                for table in _db.metadata.sorted_tables}
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+@pytest.fixture(scope="module")
+def world(app):
+    previous_token = app.config.get("TWILIO_AUTH_TOKEN")
+    app.config["TWILIO_AUTH_TOKEN"] = AUTH_TOKEN
+    try:
+        yield World(app)
+    finally:
+        app.config["TWILIO_AUTH_TOKEN"] = previous_token
+        with app.app_context(), _db.engine.begin() as connection:
+            for table in reversed(_db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """This module's rows live as long as the module (the world fixture empties the tables at its end)."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+
+
+# ---- the matrix --------------------------------------------------------------------------------------------------
+
+def test_every_route_has_an_access_rule(app):
+    routed = {(rule.rule, method) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    missing = sorted(f"add an access rule for {method} {path}" for path, method in routed - set(routes()))
+    gone = sorted(f"{method} {path} is no route any more: remove its access rule"
+                  for path, method in set(routes()) - routed)
+    assert not missing + gone, "\n".join(missing + gone)
+
+
+def _url_rule(app, path: str, method: str):
+    for url_rule in app.url_map.iter_rules():
+        if url_rule.rule == path and method in url_rule.methods:
+            return url_rule
+    pytest.fail(f"{method} {path} is no route any more: remove its access rule")
+
+
+def _outcome_problem(response, outcome: Outcome, access_rule: Rule) -> str | None:
+    """Why the response is not the expected outcome, or None."""
+    status, location = response.status_code, urlsplit(response.headers.get("Location", "")).path
+    if outcome is Outcome.ALLOWED:
+        if status in (401, 403, 404) or (location == "/login" and not access_rule.lands_on_login):
+            return f"refused ({status})"
+        body = response.get_data(as_text=True)
+        if status == 400 and ('"csrf"' in body or "This form has expired" in body):
+            return "refused its CSRF token"
+        if status not in access_rule.ok:
+            return f"answered {status}, expected one of {sorted(access_rule.ok)}"
+        return None
+    if outcome is Outcome.LOGIN:
+        if status in (302, 303) and location == "/login" or (access_rule.access is DOOR and status == 401):
+            return None
+        return f"answered {status} {location}, expected a redirect to /login"
+    wanted = 403 if outcome is Outcome.FORBIDDEN else 404
+    return None if status == wanted else f"answered {status}, expected {wanted}"
+
+
+def _url(url_rule, access_rule: Rule, rows: dict) -> str:
+    """The rule's address with the ids and tokens of these rows."""
+    values = {**rows, **{argument: rows[key] for argument, key in access_rule.args}}
+    return url_rule.build({name: values[name] for name in url_rule.arguments}, append_unknown=False)[1]
+
+
+@pytest.mark.parametrize("path, method", routes(), ids=[f"{m} {p}" for p, m in routes()])
+def test_route_allows_exactly_its_users(world, path, method):
+    access_rule = ROUTES[path][method]
+    url_rule = _url_rule(world.app, path, method)
+    url = _url(url_rule, access_rule, world.shared if method == "GET" else world.make_rows(approval_required=True))
+    names_a_row = any(name.endswith("_id") for name in url_rule.arguments)
+    plan = {who: expected(access_rule.access, who, names_a_row) for who in IDENTITIES}
+    problems, first_allowed = [], True
+    # The refused go first: what they try must find the rows as they were.
+    for who in sorted(IDENTITIES, key=lambda who: plan[who] is Outcome.ALLOWED):
+        allowed = plan[who] is Outcome.ALLOWED
+        if allowed and access_rule.changes and not first_allowed:  # the first one used up the rows: new ones
+            url = _url(url_rule, access_rule, world.make_rows(approval_required=True))
+        watch = not allowed or access_rule.changes
+        before = everything() if watch else None
+        response = world.request(who, method, url)
+        response.close()
+        changed = changed_tables(before, everything()) if watch else []
+        if response.status_code >= 500:
+            problems.append(f"{who}: {response.status_code}")
+        elif problem := _outcome_problem(response, plan[who], access_rule):
+            problems.append(f"{who} ({plan[who].value}): {problem}")
+        if not allowed and changed:
+            problems.append(f"{who} was refused but changed {', '.join(changed)}")
+        if allowed and access_rule.changes and not changed:
+            problems.append(f"{who}'s request changed nothing: are the rows in {url} the real ones?")
+        if allowed:
+            first_allowed = False
+            if access_rule.ends_session and who != "anonymous":
+                world.sign_in(who)
+    assert not problems, f"{method} {url}:\n" + "\n".join(problems)
+
+
+def test_twilio_webhooks_take_a_signed_request_from_anyone(world):
+    """The webhooks' refusal above is of unsigned requests; Twilio's own, signed with the auth token, get through."""
+    validator = RequestValidator(AUTH_TOKEN)
+    for path, form, status in (("/twilio/status", {"MessageSid": "SM" + "1" * 32, "MessageStatus": "delivered"}, 204),
+                               ("/twilio/inbound", {"From": "+15005550006", "Body": "HELP"}, 200)):
+        signature = validator.compute_signature(f"http://localhost{path}", form)
+        response = world.clients["anonymous"].post(path, data=form, headers={"X-Twilio-Signature": signature})
+        assert response.status_code == status, (path, response.status_code)
+
+
+def test_the_dev_mailbox_is_gone_with_smtp(world, app, monkeypatch):
+    """With an SMTP server configured the mailbox does not exist, for owners too."""
+    from eventapp.messaging.backends import EmailBackend
+    from eventapp.messaging.email import SmtpSender, SmtpSettings
+
+    sender = SmtpSender(SmtpSettings("127.0.0.1", 25, "plain", "", ""))  # never used: nothing is sent here
+    monkeypatch.setitem(app.extensions["message_backends"], "email", EmailBackend(sender))
+    rows = world.shared
+    for url in ("/dev/mailbox/", f"/dev/mailbox/{rows['message_id']}", f"/dev/mailbox/{rows['message_id']}/html",
+                f"/dev/mailbox/{rows['message_id']}/part/{rows['index']}"):
+        for who in ("owner", "organiser", "anonymous"):
+            assert world.request(who, "GET", url).status_code == 404, (who, url)
+
