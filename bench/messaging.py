@@ -217,7 +217,7 @@ def prepare(env: dict, count: int) -> dict:
     os.environ.update(env)  # create_app reads its settings from the environment
     from eventapp import create_app
     from eventapp.accounts.operations import ensure_organisation
-    from eventapp.core.people import normalise_email
+    from eventapp.contacts.normalisation import normalise_email
     from eventapp.core.time import utcnow
     from eventapp.events import operations as events
     from eventapp.events.models import EventKind, EventStatus
@@ -358,7 +358,7 @@ def profile_in_process(app, sink: Sink, count: int) -> dict:
 
     import sqlalchemy as sa
 
-    from eventapp.core.people import normalise_email
+    from eventapp.contacts.normalisation import normalise_email
     from eventapp.events.models import Event
     from eventapp.extensions import db
     from eventapp.messaging.operations import deliver_due

@@ -106,7 +106,8 @@ def floor_app():
     from eventapp.core.tokens import ticket_secret, url_token
     from eventapp.events.models import Event, Question
     from eventapp.extensions import db
-    from eventapp.leads.models import Contact, LeadActivity
+    from eventapp.contacts.models import Contact
+    from eventapp.leads.models import LeadActivity
     from eventapp.messaging.models import Message
     from eventapp.registration.forms import SignupForm, form_for_event
     from eventapp.registration.models import Registration

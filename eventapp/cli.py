@@ -173,7 +173,7 @@ def create_user_command(email, role, org_slug, name, password_stdin):
 
     from eventapp.accounts.models import Organisation
     from eventapp.accounts.operations import create_user, ensure_organisation
-    from eventapp.core.people import InvalidInput, normalise_email
+    from eventapp.contacts.normalisation import InvalidInput, normalise_email
     from eventapp.extensions import db
 
     try:

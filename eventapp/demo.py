@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 
 from eventapp.accounts.models import Role
 from eventapp.accounts.operations import create_user, ensure_organisation, find_user
-from eventapp.core.people import normalise_email
+from eventapp.contacts.normalisation import normalise_email
 from eventapp.core.time import from_local, utcnow
 from eventapp.events import operations as events
 from eventapp.events.models import EventKind, EventStatus, QuestionKind

@@ -1,4 +1,7 @@
 """Every domain event the features emit. Subscribers run in the transaction of the action."""
+from dataclasses import dataclass
+from datetime import datetime
+
 from blinker import Namespace
 
 _signals = Namespace()
@@ -42,3 +45,16 @@ check_in_undone = _signals.signal("check-in-undone")
 walked_in = _signals.signal("walked-in")
 # sender: the Registration; the event ended and they never came
 no_show = _signals.signal("no-show")
+
+
+@dataclass(frozen=True)
+class SuppressionChange:
+    channel: str  # SuppressionChannel: "email" or "sms"
+    address: str  # the email key or the E.164 number
+    suppressed: bool  # True: put on the list (STOP, unsubscribe, 21610); False: taken off it (START)
+    keyword: str  # what the person sent, or the provider's error code
+    changed_at: datetime
+
+
+suppression_changed = _signals.signal("suppression-changed", doc="""An address or number went on the suppression
+list or came off it (only when that changed). Sender: a SuppressionChange.""")

@@ -12,7 +12,7 @@ from eventapp.checkin.models import CheckIn
 from eventapp.core.spreadsheet import Table, iso_time, yes_no
 from eventapp.events.models import Event
 from eventapp.extensions import db
-from eventapp.leads.models import Contact
+from eventapp.contacts.models import Contact
 from eventapp.registration.models import Registration, RegistrationStatus
 
 BATCH = 1000

@@ -16,10 +16,10 @@ from eventapp import signals
 from eventapp.accounts.models import BACK_OFFICE_ROLES, Membership, Role, User
 from eventapp.checkin.models import CheckIn, EventStaff, ScanResult
 from eventapp.checkin.staffing import organises
+from eventapp.contacts.models import Contact
 from eventapp.core.time import utcnow
 from eventapp.events.models import Event, EventKind, EventStatus
 from eventapp.extensions import db
-from eventapp.leads.models import Contact
 from eventapp.registration.models import Registration, RegistrationStatus
 
 MAX_SECRET = 200
@@ -445,13 +445,13 @@ def check_may_undo(registration: Registration, device_id: str, staff, organisati
 
 def walk_in(event: Event, email, details: dict, scan: Scan, staff) -> dict:
     """Someone at the door without a registration: contact, confirmed registration and check-in in one go."""
-    from eventapp.leads import operations as leads
+    from eventapp.contacts import operations as contacts
     from eventapp.registration import operations as registrations
 
     check_door_open(event, walk_in=True)
-    contact = leads.find_contact(event.organisation_id, email)
+    contact = contacts.find_contact(event.organisation_id, email)
     registration = registrations.registration_of(event, contact)
-    contact = leads.contact_for(event.organisation_id, email, details, contact)
+    contact = contacts.contact_for(event.organisation_id, email, details, contact)
     try:
         registration, changed = registrations.confirm_walk_in(event, contact, registration,
                                                               registrations.person_details(email, details))

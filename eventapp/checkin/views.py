@@ -230,7 +230,7 @@ class WalkInForm(DetailsForm):
     def validate_email(self, field):
         from wtforms.validators import ValidationError
 
-        from eventapp.core.people import InvalidInput, normalise_email
+        from eventapp.contacts.normalisation import InvalidInput, normalise_email
 
         try:
             self.normalised_email = normalise_email(field.data or "")

@@ -4,67 +4,37 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventapp.contacts.models import Contact
+from eventapp.core.enums import LabelledEnum
 from eventapp.core.time import UTCDateTime, utcnow
 from eventapp.extensions import db
 
 
-class ActivityKind(enum.StrEnum):
-    PAGE_VIEWED = "page_viewed"
-    REGISTERED = "registered"
-    WAITLISTED = "waitlisted"
-    PENDING_APPROVAL = "pending_approval"
-    SIGNED_UP_AGAIN = "signed_up_again"
-    ANSWERS_CHANGED = "answers_changed"
-    CANCELLED = "cancelled"
-    CALENDAR_DOWNLOADED = "calendar_downloaded"
-    CONSENT_REQUESTED = "consent_requested"
-    CONSENT_GIVEN = "consent_given"
-    PROMOTED = "promoted"
-    APPROVED = "approved"
-    DECLINED = "declined"
-    MESSAGE_QUEUED = "message_queued"
-    MESSAGE_SENT = "message_sent"
-    MESSAGE_DELIVERED = "message_delivered"
-    MESSAGE_FAILED = "message_failed"
-    CHECKED_IN = "checked_in"
-    CHECKED_OUT = "checked_out"
-    CHECK_IN_UNDONE = "check_in_undone"
-    WALK_IN = "walk_in"
-    NO_SHOW = "no_show"
-    SMS_OPTED_OUT = "sms_opted_out"
-    SMS_OPTED_IN = "sms_opted_in"
-
-    @property
-    def label(self):
-        return ACTIVITY_LABELS.get(self, self.value)
-
-
-ACTIVITY_LABELS = {
-    ActivityKind.PAGE_VIEWED: _l("Viewed the landing page"),
-    ActivityKind.REGISTERED: _l("Registered"),
-    ActivityKind.WAITLISTED: _l("Joined the waiting list"),
-    ActivityKind.PENDING_APPROVAL: _l("Signed up, waiting for approval"),
-    ActivityKind.SIGNED_UP_AGAIN: _l("Tried to sign up again"),
-    ActivityKind.ANSWERS_CHANGED: _l("Changed their answers"),
-    ActivityKind.CANCELLED: _l("Cancelled"),
-    ActivityKind.CALENDAR_DOWNLOADED: _l("Downloaded the calendar entry"),
-    ActivityKind.CONSENT_REQUESTED: _l("Ticked the box for marketing email (asked to confirm by email)"),
-    ActivityKind.CONSENT_GIVEN: _l("Confirmed marketing email (followed the link mailed to them)"),
-    ActivityKind.PROMOTED: _l("Got a seat from the waiting list"),
-    ActivityKind.APPROVED: _l("Sign-up approved by the organisers"),
-    ActivityKind.DECLINED: _l("Sign-up declined by the organisers"),
-    ActivityKind.MESSAGE_QUEUED: _l("Message queued"),
-    ActivityKind.MESSAGE_SENT: _l("Message sent"),
-    ActivityKind.MESSAGE_DELIVERED: _l("Message delivered"),
-    ActivityKind.MESSAGE_FAILED: _l("Message failed"),
-    ActivityKind.CHECKED_IN: _l("Attended (checked in)"),
-    ActivityKind.CHECKED_OUT: _l("Left (checked out)"),
-    ActivityKind.CHECK_IN_UNDONE: _l("Check-in taken back"),
-    ActivityKind.WALK_IN: _l("Walked in without registering"),
-    ActivityKind.NO_SHOW: _l("Did not come (no-show)"),
-    ActivityKind.SMS_OPTED_OUT: _l("Opted out of text messages (STOP)"),
-    ActivityKind.SMS_OPTED_IN: _l("Opted back in to text messages (START)"),
-}
+class ActivityKind(LabelledEnum):
+    PAGE_VIEWED = "page_viewed", _l("Viewed the landing page")
+    REGISTERED = "registered", _l("Registered")
+    WAITLISTED = "waitlisted", _l("Joined the waiting list")
+    PENDING_APPROVAL = "pending_approval", _l("Signed up, waiting for approval")
+    SIGNED_UP_AGAIN = "signed_up_again", _l("Tried to sign up again")
+    ANSWERS_CHANGED = "answers_changed", _l("Changed their answers")
+    CANCELLED = "cancelled", _l("Cancelled")
+    CALENDAR_DOWNLOADED = "calendar_downloaded", _l("Downloaded the calendar entry")
+    CONSENT_REQUESTED = "consent_requested", _l("Ticked the box for marketing email (asked to confirm by email)")
+    CONSENT_GIVEN = "consent_given", _l("Confirmed marketing email (followed the link mailed to them)")
+    PROMOTED = "promoted", _l("Got a seat from the waiting list")
+    APPROVED = "approved", _l("Sign-up approved by the organisers")
+    DECLINED = "declined", _l("Sign-up declined by the organisers")
+    MESSAGE_QUEUED = "message_queued", _l("Message queued")
+    MESSAGE_SENT = "message_sent", _l("Message sent")
+    MESSAGE_DELIVERED = "message_delivered", _l("Message delivered")
+    MESSAGE_FAILED = "message_failed", _l("Message failed")
+    CHECKED_IN = "checked_in", _l("Attended (checked in)")
+    CHECKED_OUT = "checked_out", _l("Left (checked out)")
+    CHECK_IN_UNDONE = "check_in_undone", _l("Check-in taken back")
+    WALK_IN = "walk_in", _l("Walked in without registering")
+    NO_SHOW = "no_show", _l("Did not come (no-show)")
+    SMS_OPTED_OUT = "sms_opted_out", _l("Opted out of text messages (STOP)")
+    SMS_OPTED_IN = "sms_opted_in", _l("Opted back in to text messages (START)")
 
 
 class Channel(enum.StrEnum):
@@ -74,52 +44,31 @@ class Channel(enum.StrEnum):
     STAFF = "staff"
 
 
-class Contact(db.Model):
-    """The person, and the lead."""
+class LeadStage(LabelledEnum):
+    NEW = "new", _l("New")
+    ENGAGED = "engaged", _l("Engaged")
+    QUALIFIED = "qualified", _l("Qualified")
+    HANDED_OFF = "handed_off", _l("Handed to sales")
+    DISQUALIFIED = "disqualified", _l("Disqualified")
 
-    __tablename__ = "contacts"
-    # The unique (organisation, email key) index also serves lookups by organisation: no index of its own, which
-    # every new contact would pay for.
-    __table_args__ = (sa.UniqueConstraint("organisation_id", "email_key"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"))
-    # email as the person typed it (normalised); email_key is what two spellings of one address share.
-    email: Mapped[str] = mapped_column(sa.String(320))
-    email_key: Mapped[str] = mapped_column(sa.String(320))
-    first_name: Mapped[str] = mapped_column(sa.String(100), default="")
-    last_name: Mapped[str] = mapped_column(sa.String(100), default="")
-    company: Mapped[str] = mapped_column(sa.String(200), default="")
-    job_title: Mapped[str] = mapped_column(sa.String(200), default="")
-    phone: Mapped[str] = mapped_column(sa.String(20), default="")  # E.164
-    marketing_consent: Mapped[bool] = mapped_column(default=False)
-    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+class LeadState(db.Model):
+    """Where a contact stands as a lead: one row per contact, leads' own (not columns on Contact), made with the
+    defaults the first time it is asked for (see operations.lead_state)."""
+
+    __tablename__ = "lead_states"
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[int] = mapped_column(default=0)
+    stage: Mapped[str] = mapped_column(sa.String(20), default=LeadStage.NEW)
+    owner_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
-    @property
-    def name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
-
-
-class ConsentRecord(db.Model):
-    """Proof of consent (GDPR Art. 7(1)): what text, when, where from."""
-
-    __tablename__ = "consent_records"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[str] = mapped_column(sa.String(40))
-    granted: Mapped[bool] = mapped_column()
-    text_version: Mapped[str] = mapped_column(sa.String(40))
-    text: Mapped[str] = mapped_column(sa.Text)
-    source: Mapped[str] = mapped_column(sa.String(200))
-    language: Mapped[str] = mapped_column(sa.String(10), default="en")
-    ip_address: Mapped[str] = mapped_column(sa.String(64), default="")
-    user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
-    recorded_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    # Double opt-in: when the address's owner followed the link mailed to it (None: not yet, no marketing mail).
-    confirmed_at = mapped_column(UTCDateTime)
-    # The sign-up it was given with (its address is where the confirmation goes).
-    registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registrations.id", ondelete="SET NULL"))
     contact: Mapped[Contact] = relationship()
+    owner = relationship("User")
+
+    @property
+    def stage_label(self):
+        return LeadStage(self.stage).label
 
 
 class LeadActivity(db.Model):
@@ -144,7 +93,7 @@ class LeadActivity(db.Model):
     def kind_label(self):
         try:
             return ActivityKind(self.kind).label
-        except ValueError:
+        except ValueError:  # a kind from a later version, read by an older one
             return self.kind
 
 

@@ -1,8 +1,12 @@
 """Every action becomes a lead activity, written in the transaction of the action."""
+import sqlalchemy as sa
+
 from eventapp import signals
+from eventapp.contacts.models import Contact, SuppressionChannel
+from eventapp.extensions import db
 from eventapp.leads.models import ActivityKind, Channel
 from eventapp.leads.operations import record_activity
-from eventapp.registration.models import RegistrationStatus
+from eventapp.registration.models import Registration, RegistrationStatus
 
 KIND_FOR_NEW_STATUS = {
     RegistrationStatus.CONFIRMED: ActivityKind.REGISTERED,
@@ -131,3 +135,17 @@ def _walked_in(registration, **_):
 def _no_show(registration, **_):
     record_activity(registration.contact, ActivityKind.NO_SHOW, event=registration.event, channel="staff",
                     occurred_at=registration.event.ends_at, meta={"registration_id": registration.id})
+
+
+@signals.suppression_changed.connect
+def _sms_opt_out_changed(change, **_):
+    if change.channel != SuppressionChannel.SMS:
+        return
+    kind = ActivityKind.SMS_OPTED_OUT if change.suppressed else ActivityKind.SMS_OPTED_IN
+    # Whoever has the number on their profile or gave it for a registration.
+    given_for = sa.select(Registration.contact_id).where(Registration.phone == change.address)
+    contacts = db.session.execute(sa.select(Contact).where(sa.or_(Contact.phone == change.address,
+                                                                  Contact.id.in_(given_for)))).scalars()
+    for contact in contacts:
+        record_activity(contact, kind, channel=Channel.SMS, occurred_at=change.changed_at,
+                        meta={"keyword": change.keyword})

@@ -4,10 +4,11 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from eventapp.accounts.views import own_or_404, require_back_office
+from eventapp.contacts.models import ConsentRecord, Contact
 from eventapp.core.forms import strip_line
 from eventapp.extensions import db
-from eventapp.leads.models import ConsentRecord, Contact
-from eventapp.leads.operations import timeline
+from eventapp.leads.operations import lead_state, timeline
+from eventapp.messaging.models import Message, MessageStatus
 from eventapp.registration.models import Registration
 
 bp = Blueprint("leads", __name__, url_prefix="/admin/contacts")
@@ -37,9 +38,8 @@ def contact(contact_id):
                                        .order_by(Registration.created_at.desc())).scalars()
     consents = db.session.execute(sa.select(ConsentRecord).where(ConsentRecord.contact_id == person.id)
                                   .order_by(ConsentRecord.recorded_at.desc())).scalars()
-    from eventapp.messaging.models import Message
-
     messages = db.session.execute(sa.select(Message).where(Message.contact_id == person.id)
                                   .order_by(Message.created_at.desc(), Message.id.desc()).limit(200)).scalars()
-    return render_template("leads/contact.html", contact=person, activities=timeline(person),
-                           registrations=list(registrations), consents=list(consents), messages=list(messages))
+    return render_template("leads/contact.html", contact=person, state=lead_state(person), activities=timeline(person),
+                           registrations=list(registrations), consents=list(consents), messages=list(messages),
+                           MessageStatus=MessageStatus)

@@ -86,17 +86,6 @@ class ReminderRule(db.Model):
 DEFAULT_REMINDERS_MINUTES = (24 * 60, 120)  # one day and two hours before
 
 
-class SmsOptOut(db.Model):
-    """A phone number that sent STOP (or 退订): no SMS to it until it sends START."""
-
-    __tablename__ = "sms_opt_outs"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(sa.String(20), unique=True)  # E.164
-    opted_out: Mapped[bool] = mapped_column(default=True)
-    keyword: Mapped[str] = mapped_column(sa.String(40), default="")
-    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
-
-
 class EarlySmsStatus(db.Model):
     """A Twilio status callback that came before the worker had recorded the message's SID (Twilio can answer a
     send and call back within milliseconds); it is applied as soon as the SID is recorded."""

@@ -1,6 +1,6 @@
 """The made-up attendee that previews and test sends are filled in with: an organiser sees how a message reads,
 ticket and calendar entry included, without anyone's registration being read, mailed or put on a timeline."""
-from eventapp.leads.models import Contact
+from eventapp.contacts.models import Contact
 from eventapp.messaging.compose import WITH_TICKET, compose, compose_sms
 from eventapp.messaging.models import Message
 from eventapp.messaging.sms import sms_segments

@@ -13,14 +13,13 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from eventapp import signals
+from eventapp.contacts.models import SuppressionChannel, SuppressionReason
+from eventapp.contacts.operations import is_suppressed, lift_suppression, suppress
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
-from eventapp.leads.models import ActivityKind, Channel, Contact
-from eventapp.leads.operations import record_activity
 from eventapp.messaging.compose import compose_sms, public_base_url
 from eventapp.messaging.email import PermanentError, TransientError
-from eventapp.messaging.models import EarlySmsStatus, Message, MessageStatus, SmsOptOut
-from eventapp.registration.models import Registration
+from eventapp.messaging.models import EarlySmsStatus, Message, MessageStatus
 
 log = logging.getLogger(__name__)
 
@@ -143,38 +142,15 @@ def send_error(status: int, code: int | None, text: str) -> Exception:
 # ---- opt-outs --------------------------------------------------------------------------------------------------
 
 def is_opted_out(phone: str) -> bool:
-    return bool(db.session.execute(
-        sa.select(SmsOptOut.opted_out).where(SmsOptOut.phone == phone)).scalar_one_or_none())
+    return is_suppressed(SuppressionChannel.SMS, phone)
 
 
 def set_sms_opt_out(phone: str, opted_out: bool, keyword: str = "") -> bool:
-    """Record that this number opted out (or back in) at once; every contact with the number gets it on their
-    timeline when the choice changed. Returns whether it changed."""
-    was_opted_out = is_opted_out(phone)
-    _upsert_opt_out(phone, opted_out, keyword[:40])
-    if was_opted_out == opted_out:
-        return False
-    kind = ActivityKind.SMS_OPTED_OUT if opted_out else ActivityKind.SMS_OPTED_IN
-    # Whoever has the number on their profile or gave it for a registration.
-    given_for = sa.select(Registration.contact_id).where(Registration.phone == phone)
-    contacts = db.session.execute(sa.select(Contact).where(sa.or_(Contact.phone == phone,
-                                                                  Contact.id.in_(given_for)))).scalars()
-    for contact in contacts:
-        record_activity(contact, kind, channel=Channel.SMS, meta={"keyword": keyword})
-    return True
-
-
-def _upsert_opt_out(phone: str, opted_out: bool, keyword: str) -> None:
-    """One atomic statement, so two STOPs arriving together cannot collide on the unique phone."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    values = {"phone": phone, "opted_out": opted_out, "keyword": keyword, "updated_at": utcnow()}
-    statement = insert(SmsOptOut).values(**values)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=[SmsOptOut.phone], set_={k: v for k, v in values.items() if k != "phone"}))
+    """Put the number on the suppression list (or take it off) at once; whether that changed. The contacts with
+    the number hear of it through signals.suppression_changed."""
+    if opted_out:
+        return suppress(SuppressionChannel.SMS, phone, SuppressionReason.STOP, keyword)
+    return lift_suppression(SuppressionChannel.SMS, phone, keyword)
 
 
 def keyword_of(body: str) -> str:

@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from eventapp.core.forms import Form, MultiCheckboxField, NoMarkup, strip_line, strip_text
-from eventapp.core.people import InvalidInput, normalise_email, normalise_phone
+from eventapp.contacts.normalisation import InvalidInput, normalise_email, normalise_phone
 from eventapp.events.models import QUESTION_FIELD_PREFIX, QuestionKind
 
 ANSWER_MAX = 2000

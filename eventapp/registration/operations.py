@@ -9,13 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eventapp import signals
-from eventapp.core.people import Email
+from eventapp.contacts import operations as contacts
+from eventapp.contacts.models import ConsentRecord
+from eventapp.contacts.normalisation import Email
 from eventapp.core.persistence import insert_row
 from eventapp.core.time import utcnow
 from eventapp.core.tokens import ticket_secret, unsign, url_token
 from eventapp.events.models import Event, EventStatus
 from eventapp.extensions import db
-from eventapp.leads import operations as leads
 from eventapp.messaging.compose import CONSENT_LINK_PURPOSE
 from eventapp.registration.models import SEAT_HOLDING, Registration, RegistrationStatus
 
@@ -107,7 +108,7 @@ def _register(event: Event, signup: Signup) -> SignupResult:
     reason = closed_reason(event)
     if reason:
         raise RegistrationClosed(reason)
-    contact = leads.find_contact(event.organisation_id, signup.email)
+    contact = contacts.find_contact(event.organisation_id, signup.email)
     existing = registration_of(event, contact)
     if existing is not None and existing.is_active:
         if signup.form_nonce and existing.form_nonce == signup.form_nonce:
@@ -115,7 +116,7 @@ def _register(event: Event, signup: Signup) -> SignupResult:
         signals.registration_repeated.send(existing)
         return SignupResult(existing, Outcome.ALREADY_REGISTERED)
 
-    contact = leads.contact_for(event.organisation_id, signup.email, signup.details, contact)
+    contact = contacts.contact_for(event.organisation_id, signup.email, signup.details, contact)
     status = _claim_place(event)
     given = dict(person_details(signup.email, signup.details), answers=signup.answers, sms_opt_in=signup.sms_opt_in,
                  channel=signup.channel, form_nonce=signup.form_nonce)
@@ -132,7 +133,7 @@ def _register(event: Event, signup: Signup) -> SignupResult:
         signals.landing_page_viewed.send(event, contact=contact, viewed_at=signup.viewed_at)
     if signup.marketing_consent and not contact.marketing_consent:
         # Recorded, and confirmed only by the address's owner through the mail this queues (double opt-in).
-        record = leads.record_consent(
+        record = contacts.record_consent(
             contact, purpose="marketing_email", text_version=MARKETING_CONSENT_VERSION, text=signup.consent_text,
             source=f"signup:{event.slug}", language=signup.language, ip_address=signup.ip_address,
             user_agent=signup.user_agent, registration_id=registration.id)
@@ -238,7 +239,7 @@ def update_registration(registration: Registration, details: dict, answers: dict
     for name in changed:
         setattr(registration, name, details.get(name) or "")
     if address_proven:
-        leads.update_contact(registration.contact, details)
+        contacts.update_contact(registration.contact, details)
     changed += [f"answer:{key}" for key in sorted(set(answers) | set(registration.answers or {}))
                 if answers.get(key) != (registration.answers or {}).get(key)]
     if sms_opt_in is not None and registration.event.sms_enabled and sms_opt_in != registration.sms_opt_in:
@@ -346,8 +347,6 @@ class ConsentLinkInvalid(Exception):
 
 def consent_record_for_link(token: str):
     """The consent record a confirmation link names; ConsentLinkInvalid when there is none to confirm."""
-    from eventapp.leads.models import ConsentRecord
-
     record_id = unsign(CONSENT_LINK_PURPOSE, token or "", max_age=CONSENT_LINK_MAX_AGE)
     record = db.session.get(ConsentRecord, record_id) if isinstance(record_id, int) and 0 < record_id < 2**31 \
         else None
@@ -359,7 +358,7 @@ def consent_record_for_link(token: str):
 
 def confirm_marketing_consent(record) -> bool:
     """The address's owner confirmed; False when it was confirmed already."""
-    if not leads.confirm_consent(record):
+    if not contacts.confirm_consent(record):
         return False
     signals.consent_confirmed.send(record.contact, record=record)
     return True

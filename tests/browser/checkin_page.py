@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from eventapp.accounts.models import Role
 from eventapp.checkin.models import CheckIn, EventStaff
-from eventapp.core.people import normalise_email
+from eventapp.contacts.normalisation import normalise_email
 from eventapp.registration.operations import Signup, register
 from tests.browser.fake_camera import camera_args, show
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD

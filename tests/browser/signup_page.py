@@ -1,7 +1,7 @@
 """What the browser tests share: an event with questions, filling the sign-up form by its labels, reading the DB."""
 import sqlalchemy as sa
 
-from eventapp.leads.models import Contact
+from eventapp.contacts.models import Contact
 from eventapp.registration.models import Registration
 
 QUESTIONS = [

@@ -9,7 +9,7 @@ from PIL import Image
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from eventapp.leads.models import ConsentRecord
+from eventapp.contacts.models import ConsentRecord
 from tests.browser.signup_page import contact_count, event_with_questions, fill_signup, registrations, submit_signup
 
 

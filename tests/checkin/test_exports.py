@@ -16,14 +16,14 @@ from eventapp.accounts.models import Role
 from eventapp.accounts.operations import create_user, ensure_organisation
 from eventapp.checkin import operations as door
 from eventapp.checkin.operations import Scan
-from eventapp.core.people import normalise_email
+from eventapp.contacts.normalisation import normalise_email
 from eventapp.core.spreadsheet import safe_cell
 from eventapp.core.time import utcnow
 from eventapp.events import operations as event_ops
 from eventapp.events.models import EventStatus
 from eventapp.extensions import db
 from eventapp.registration import operations as registration_ops
-from eventapp.leads.models import ConsentRecord
+from eventapp.contacts.models import ConsentRecord
 from eventapp.registration.models import Registration
 from eventapp.registration.operations import Signup
 from tests.conftest import PASSWORD, submit

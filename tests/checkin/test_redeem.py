@@ -11,7 +11,7 @@ from eventapp.accounts.models import Role
 from eventapp.accounts.operations import ensure_organisation
 from eventapp.checkin.models import CheckIn, EventStaff
 from eventapp.checkin.operations import record_no_shows, secret_hash
-from eventapp.core.people import normalise_email
+from eventapp.contacts.normalisation import normalise_email
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.leads.models import ActivityKind, LeadActivity

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from eventapp import create_app
 from eventapp.accounts.models import Membership, User
 from eventapp.events.models import Event
-from eventapp.leads.models import Contact, LeadActivity
+from eventapp.contacts.models import Contact
+from eventapp.leads.models import LeadActivity
 from eventapp.registration.models import Registration
 
 

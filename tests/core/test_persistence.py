@@ -5,7 +5,7 @@ from sqlalchemy.orm import object_session
 
 from eventapp.core.persistence import insert_row
 from eventapp.core.time import utcnow
-from eventapp.leads.models import Contact
+from eventapp.contacts.models import Contact
 
 
 def test_the_row_comes_back_whole_and_persistent(db, org):

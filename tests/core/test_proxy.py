@@ -11,7 +11,7 @@ import requests
 import sqlalchemy as sa
 
 from eventapp import create_app
-from eventapp.leads.models import ConsentRecord
+from eventapp.contacts.models import ConsentRecord
 from tests.conftest import free_port, hidden_fields, signup_form
 
 pytestmark = pytest.mark.slow
@@ -76,7 +76,7 @@ def serve(app, db, tmp_path):
 
 
 def consent_address(db, email: str) -> str:
-    from eventapp.leads.models import Contact
+    from eventapp.contacts.models import Contact
 
     db.session.expire_all()
     return db.session.execute(sa.select(ConsentRecord.ip_address).join(Contact)

@@ -96,7 +96,7 @@ def test_every_back_office_page_and_download_is_kept_out_of_caches(app, client, 
     """Walks every GET route of the app (so a route added later is covered) as a signed-in organiser, with real
     rows for the ids: each answer, page, JSON or download, says no-store; only public pages may be kept."""
     from eventapp.events import operations as event_ops
-    from eventapp.leads.models import Contact
+    from eventapp.contacts.models import Contact
 
     organiser = login_as()
     event = make_event()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
 
-from eventapp.core.people import normalise_email
+from eventapp.contacts.normalisation import normalise_email
 from eventapp.messaging import operations
 from eventapp.messaging.compose import qr_png
 from eventapp.messaging.email import SmtpSender, SmtpSettings

@@ -9,7 +9,8 @@ from icalendar import Calendar
 from PIL import Image
 
 from eventapp.core.time import utcnow
-from eventapp.leads.models import ActivityKind, Contact, LeadActivity
+from eventapp.contacts.models import Contact
+from eventapp.leads.models import ActivityKind, LeadActivity
 from eventapp.messaging.models import Message, MessageStatus, MessageTemplate
 from eventapp.messaging.operations import deliver_due
 from eventapp.registration.models import Registration

@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
+from eventapp.contacts.models import Suppression, SuppressionChannel
 from eventapp.core.time import utcnow
 from eventapp.leads.models import ActivityKind, LeadActivity
-from eventapp.messaging.models import Message, MessageStatus, SmsOptOut
+from eventapp.messaging.models import Message, MessageStatus
 from eventapp.messaging.operations import deliver_due
 from eventapp.messaging.sms import SmsBackend, TwilioSettings, sms_segments
 from eventapp.registration.models import Registration
@@ -65,8 +66,10 @@ def inbound(client, body, phone=MOBILE, **kwargs):
 
 
 def opted_out(db, phone=MOBILE):
+    """Whether the number is on the suppression list for SMS."""
     db.session.expire_all()
-    return db.session.execute(sa.select(SmsOptOut.opted_out).where(SmsOptOut.phone == phone)).scalar_one_or_none()
+    return db.session.execute(sa.select(sa.func.count()).select_from(Suppression).where(
+        Suppression.channel == SuppressionChannel.SMS, Suppression.address == phone)).scalar() == 1
 
 
 # ---- sending ---------------------------------------------------------------------------------------------------
@@ -190,7 +193,7 @@ def test_other_refusals_fail_for_good(client, db, make_event, fake_twilio, statu
     [sms] = rows(db, "sms")
     assert sms.status == MessageStatus.FAILED and sms.attempts == 1
     assert str(code) in sms.last_error and words in sms.last_error
-    assert opted_out(db) is None  # only 21610 means the person opted out
+    assert opted_out(db) is False  # only 21610 means the person opted out
 
 
 @pytest.mark.parametrize("status, code", [(500, None), (503, None), (429, 20429)])
@@ -308,7 +311,7 @@ def test_unsigned_or_badly_signed_webhooks_are_refused(client, db, make_event, f
     inbound_response = client.post("/twilio/inbound", data={"From": MOBILE, "Body": "STOP"}, headers=headers)
     assert inbound_response.status_code == 403
     assert rows(db, "sms")[0].status == MessageStatus.SENT
-    assert opted_out(db) is None and activities(db, ActivityKind.MESSAGE_DELIVERED) == []
+    assert opted_out(db) is False and activities(db, ActivityKind.MESSAGE_DELIVERED) == []
 
 
 def test_signature_is_checked_against_the_public_url(client, db, app, make_event, fake_twilio, monkeypatch):
@@ -378,7 +381,7 @@ def test_start_opts_back_in_and_texts_flow_again(client, db, make_event, fake_tw
 def test_a_stop_from_an_address_that_is_not_a_phone_number_changes_nothing(client, db, fake_twilio, sender):
     response = inbound(client, "STOP", phone=sender)
     assert response.status_code == 200
-    assert db.session.execute(sa.select(sa.func.count()).select_from(SmsOptOut)).scalar() == 0
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Suppression)).scalar() == 0
 
 
 @pytest.mark.parametrize("body", ["YES", "unstop"])
@@ -407,13 +410,13 @@ def test_help_gets_a_short_answer(client, db, fake_twilio, body):
     assert response.status_code == 200 and response.content_type.startswith("text/xml")
     xml = response.get_data(as_text=True)
     assert "<Response><Message>" in xml and "STOP" in xml and "START" in xml
-    assert opted_out(db) is None
+    assert opted_out(db) is False
 
 
 def test_any_other_text_gets_an_empty_answer(client, db, fake_twilio):
     response = inbound(client, "Will there be parking?")
     assert response.status_code == 200 and "<Message>" not in response.get_data(as_text=True)
-    assert opted_out(db) is None
+    assert opted_out(db) is False
 
 
 # ---- segments --------------------------------------------------------------------------------------------------

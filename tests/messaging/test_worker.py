@@ -10,7 +10,7 @@ import time
 
 import sqlalchemy as sa
 
-from eventapp.core.people import normalise_email
+from eventapp.contacts.normalisation import normalise_email
 from eventapp.messaging.models import Message, MessageStatus
 from eventapp.registration import operations as registration
 from eventapp.registration.operations import Signup

@@ -5,7 +5,7 @@ import secrets
 import sqlalchemy as sa
 
 from eventapp.core.time import utcnow
-from eventapp.leads.models import Contact
+from eventapp.contacts.models import Contact
 from eventapp.registration.models import Registration, RegistrationStatus
 
 BATCH = 5000

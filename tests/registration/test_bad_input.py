@@ -5,7 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from eventapp.core.time import utcnow
-from eventapp.leads.models import ConsentRecord, Contact, LeadActivity
+from eventapp.contacts.models import ConsentRecord, Contact
+from eventapp.leads.models import LeadActivity
 from eventapp.registration.models import Registration
 from tests.conftest import hidden_fields, signup_form, submit
 

@@ -11,7 +11,7 @@ import requests
 import sqlalchemy as sa
 
 from eventapp.events.models import Event
-from eventapp.leads.models import Contact
+from eventapp.contacts.models import Contact
 from eventapp.registration.models import Registration, RegistrationStatus
 from tests.conftest import hidden_fields, signup_form
 

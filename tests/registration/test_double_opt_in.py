@@ -5,7 +5,8 @@ import re
 import sqlalchemy as sa
 
 from eventapp.core.tokens import sign
-from eventapp.leads.models import ActivityKind, ConsentRecord, Contact, LeadActivity
+from eventapp.contacts.models import ConsentRecord, Contact
+from eventapp.leads.models import ActivityKind, LeadActivity
 from eventapp.messaging.models import Message
 from eventapp.messaging.operations import deliver_due
 from tests.conftest import hidden_fields, signup_form, submit

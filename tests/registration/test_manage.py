@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from icalendar import Calendar
 
 from eventapp.core.time import utcnow
-from eventapp.leads.models import ActivityKind, Contact, LeadActivity
+from eventapp.contacts.models import Contact
+from eventapp.leads.models import ActivityKind, LeadActivity
 from eventapp.registration.models import Registration, RegistrationStatus
 from tests.conftest import hidden_fields, signup_form, submit
 

@@ -6,7 +6,7 @@ registration and its write, which is the moment a real race hits.
 import pytest
 import sqlalchemy as sa
 
-from eventapp.core.people import normalise_email
+from eventapp.contacts.normalisation import normalise_email
 from eventapp.events.models import Event
 from eventapp.leads.models import ActivityKind, LeadActivity
 from eventapp.messaging.models import Message

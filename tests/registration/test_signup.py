@@ -5,7 +5,8 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
-from eventapp.leads.models import ActivityKind, ConsentRecord, Contact, LeadActivity
+from eventapp.contacts.models import ConsentRecord, Contact
+from eventapp.leads.models import ActivityKind, LeadActivity
 from eventapp.registration.models import Registration, RegistrationStatus
 from tests.conftest import hidden_fields, signup_form, submit
 

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 
 from eventapp.accounts.models import Role
 from eventapp.events.models import Event
-from eventapp.leads.models import Contact, LeadActivity
+from eventapp.contacts.models import Contact
+from eventapp.leads.models import LeadActivity
 from eventapp.messaging.models import Message
 from eventapp.registration.models import Registration
 from tests.conftest import signup_form, submit

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from eventapp.checkin import exports
 from eventapp.checkin.operations import find_by_secret
-from eventapp.leads.models import Contact
+from eventapp.contacts.models import Contact
 from eventapp.messaging.models import Message
 from eventapp.messaging.operations import deliver_due
 from eventapp.registration.models import Registration

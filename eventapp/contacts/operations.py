@@ -1,0 +1,97 @@
+"""Finding and making contacts, their consents, and the suppression list."""
+import sqlalchemy as sa
+
+from eventapp import signals
+from eventapp.contacts.models import ConsentRecord, Contact, Suppression, SuppressionChannel, SuppressionReason
+from eventapp.contacts.normalisation import Email
+from eventapp.core.persistence import insert_row, load_rows, select_all_columns
+from eventapp.core.statements import dialect_insert
+from eventapp.core.time import utcnow
+from eventapp.extensions import db
+
+CONTACT_DETAILS = ("first_name", "last_name", "company", "job_title", "phone")
+
+
+def find_contact(organisation_id: int, email: Email) -> Contact | None:
+    """The organisation's one contact for this address (two spellings of one mailbox find the same one)."""
+    found = load_rows(Contact, _CONTACT_BY_EMAIL, {"organisation_id": organisation_id, "email_key": email.key})
+    return found[0] if found else None
+
+
+_CONTACT_BY_EMAIL = select_all_columns(Contact, Contact.organisation_id == sa.bindparam("organisation_id"),
+                                       Contact.email_key == sa.bindparam("email_key"))
+
+
+def contact_for(organisation_id: int, email: Email, details: dict, contact: Contact | None = None) -> Contact:
+    """The organisation's contact for this address, created with `details` when there is none. An existing contact
+    is left as it is: whoever typed the address proved nothing, so what they typed belongs to what they made (a
+    registration), not to the person's profile (see update_contact for the channels that prove the address)."""
+    if contact is not None:
+        return contact
+    given = {name: details[name] for name in CONTACT_DETAILS if details.get(name)}
+    return insert_row(Contact, {"organisation_id": organisation_id, "email": email.address,
+                                "email_key": email.key, **given})
+
+
+def update_contact(contact: Contact, details: dict) -> list[str]:
+    """Bring the profile up to date with what the person told us through a channel that proves the address (a link
+    mailed to it, the back office); the names of the fields that changed. Empty values do not erase."""
+    changed = [name for name in CONTACT_DETAILS if details.get(name) and details[name] != getattr(contact, name)]
+    for name in changed:
+        setattr(contact, name, details[name])
+    return changed
+
+
+def record_consent(contact: Contact, *, purpose: str, text_version: str, text: str, source: str,
+                   language: str, ip_address: str, user_agent: str, registration_id: int | None = None
+                   ) -> ConsentRecord:
+    """What was agreed to, when and where (GDPR Art. 7(1)). It counts once the address's owner confirms it (see
+    confirm_consent): a ticked box on a public form proves nothing about who ticked it."""
+    record = ConsentRecord(contact=contact, purpose=purpose, registration_id=registration_id,
+                           granted=True, text_version=text_version, text=text, source=source, language=language,
+                           ip_address=ip_address[:64], user_agent=user_agent[:300])
+    db.session.add(record)
+    db.session.flush()  # its id goes into the confirmation link
+    return record
+
+
+def confirm_consent(record: ConsentRecord) -> bool:
+    """The address's owner followed the link mailed to it: from now on they may get marketing mail. False when it
+    was confirmed already (a second click, a mail scanner after the person)."""
+    if record.confirmed_at is not None:
+        return False
+    record.confirmed_at = utcnow()
+    record.contact.marketing_consent = True
+    return True
+
+
+# ---- the suppression list --------------------------------------------------------------------------------------
+
+def is_suppressed(channel: SuppressionChannel, address: str) -> bool:
+    """Whether nothing may go to this address (an email key) or E.164 number on this channel."""
+    return db.session.execute(sa.select(Suppression.id).where(
+        Suppression.channel == channel, Suppression.address == address)).first() is not None
+
+
+def suppress(channel: SuppressionChannel, address: str, reason: SuppressionReason, keyword: str = "") -> bool:
+    """Put the address on the list at once; whether it was not on it before. One atomic statement, so two STOPs
+    arriving together cannot collide on the unique (channel, address)."""
+    now = utcnow()
+    values = {"channel": channel, "address": address, "reason": reason, "keyword": keyword[:40], "created_at": now}
+    added = db.session.execute(
+        dialect_insert(Suppression).values(**values)
+        .on_conflict_do_nothing(index_elements=[Suppression.channel, Suppression.address])).rowcount == 1
+    if added:
+        signals.suppression_changed.send(signals.SuppressionChange(
+            channel=channel, address=address, suppressed=True, keyword=keyword[:40], changed_at=now))
+    return added
+
+
+def lift_suppression(channel: SuppressionChannel, address: str, keyword: str = "") -> bool:
+    """The person asked to hear from us again (an SMS START); whether the address was on the list."""
+    lifted = db.session.execute(sa.delete(Suppression).where(
+        Suppression.channel == channel, Suppression.address == address)).rowcount == 1
+    if lifted:
+        signals.suppression_changed.send(signals.SuppressionChange(
+            channel=channel, address=address, suppressed=False, keyword=keyword[:40], changed_at=utcnow()))
+    return lifted
