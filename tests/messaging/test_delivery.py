@@ -3,6 +3,7 @@ reused and reopened when the server drops it, and a QR code that always decodes 
 import io
 import threading
 from email.message import EmailMessage
+from email.policy import SMTP
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from PIL import Image
 from eventapp.contacts.normalisation import normalise_email
 from eventapp.messaging import operations
 from eventapp.messaging.compose import qr_png
-from eventapp.messaging.email import SmtpSender, SmtpSettings
+from eventapp.messaging.email import OutgoingMail, SmtpSender, SmtpSettings
 from eventapp.messaging.models import Message, MessageStatus
 from eventapp.registration import operations as registration
 from eventapp.registration.operations import Signup
@@ -115,12 +116,13 @@ def test_a_message_that_cannot_be_composed_does_not_stop_the_batch(db, make_even
     assert broken.status == MessageStatus.QUEUED and "template bug" in broken.last_error  # retried later
 
 
-def mail(number: int) -> EmailMessage:
-    message = EmailMessage()
+def mail(number: int) -> OutgoingMail:
+    message = EmailMessage(policy=SMTP)
     message["From"], message["To"], message["Subject"] = "a@example.com", f"r{number}@example.com", f"n{number}"
     message["Message-ID"] = f"<n{number}@example.com>"
     message.set_content("hello")
-    return message
+    return OutgoingMail(sender="a@example.com", recipients=(f"r{number}@example.com",),
+                        message_id=message["Message-ID"], data=message.as_bytes())
 
 
 class Peers:
