@@ -14,12 +14,12 @@ from eventapp.events import operations as events
 from eventapp.core.ratelimit import rate_limited
 from eventapp.extensions import db
 from eventapp.messaging.compose import ADDRESS_PROOF, public_base_url
-from eventapp.messaging.tickets import calendar_for, ticket_svg
 from eventapp.registration import operations
 from eventapp.registration.forms import (MISSING_QUESTION, ManageForm, SignupForm, answers_to_missing_questions,
                                          form_for_event, stored_answer_for)
 from eventapp.registration.models import RegistrationStatus
 from eventapp.registration.operations import Outcome, RegistrationClosed, Signup
+from eventapp.registration.tickets import calendar_for, ticket_svg
 
 bp = Blueprint("registration", __name__)
 

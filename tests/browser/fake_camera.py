@@ -3,10 +3,11 @@
 Chromium reads the file given by --use-file-for-fake-video-capture each time a page opens the camera, so a test can
 swap what the camera sees with `show()` and then make the page reopen the camera (reload, or stop and start it).
 """
+import io
 import os
 from pathlib import Path
 
-import qrcode
+import segno
 from PIL import Image
 
 WIDTH, HEIGHT = 640, 480
@@ -25,10 +26,9 @@ def frame_showing(text: str | None) -> Image.Image:
     """A grey-scale camera frame: a QR code of `text` held in the middle of a light background, or no code."""
     frame = Image.new("L", (WIDTH, HEIGHT), 235)
     if text is not None:
-        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=1)
-        code.add_data(text)
-        code.make(fit=True)
-        matrix = code.make_image(fill_color="black", back_color="white").convert("L")
+        png = io.BytesIO()
+        segno.make_qr(text, error="m", boost_error=False).save(png, kind="png", scale=1, border=4)
+        matrix = Image.open(png).convert("L")
         box = (HEIGHT * 3 // 4) // matrix.width  # the code fills about three quarters of the frame's height
         matrix = matrix.resize((matrix.width * box, matrix.height * box), Image.NEAREST)
         frame.paste(matrix, ((WIDTH - matrix.width) // 2, (HEIGHT - matrix.height) // 2))

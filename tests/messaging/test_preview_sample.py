@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from eventapp.messaging.models import Message
 from eventapp.messaging.operations import deliver_due
 from eventapp.messaging.samples import SAMPLE_TICKET_CODE
-from eventapp.messaging.tickets import ticket_svg
 from eventapp.registration.models import Registration
+from eventapp.registration.tickets import ticket_svg
 from tests.conftest import submit
 from tests.messaging.test_email import messages, sign_up
 from tests.messaging.test_test_send_sample import activities
