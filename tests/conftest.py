@@ -7,10 +7,14 @@ real migrations (so every test run also proves `eventapp db upgrade` from empty)
 after each test.
 """
 import contextvars
+import errno
 import os
 import re
 import shutil
+import socket
+import subprocess
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -271,12 +275,66 @@ def phone(browser, playwright_instance):
 
 # ---- outgoing mail -----------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    import socket
+def on_a_free_port(start, attempts: int = 10):
+    """(port, start(port)) for a port that was free a moment ago. Another process can take it between our probe and
+    the bind in start(), which then raises OSError EADDRINUSE: the next free port is tried."""
+    for _attempt in range(attempts):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        try:
+            return port, start(port)
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+    raise AssertionError(f"{attempts} free ports were each taken before they could be bound")
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+
+def serve_process(command, *, env: dict, log: Path, timeout: float = 60, **popen) -> tuple[subprocess.Popen, str]:
+    """A server process (`command(port)` is its argv, e.g. `eventapp serve --port PORT`) on a free port, and its
+    base URL, once its /healthz answers 200 while it runs; its output goes to `log`. A port taken by someone else
+    between our probe and the server's bind makes it exit with "Address already in use": then another is tried."""
+
+    def start(port):
+        with open(log, "w") as output:
+            process = subprocess.Popen(command(port), env=env, stdin=subprocess.DEVNULL, stdout=output,
+                                       stderr=subprocess.STDOUT, **popen)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                process.wait(timeout=0.1)  # the poll's pace: returns at once when the server ends
+            except subprocess.TimeoutExpired:
+                if _answers_health(url) and process.poll() is None:
+                    return process, url
+                continue
+            text = log.read_text()
+            if "Address already in use" in text:
+                raise OSError(errno.EADDRINUSE, f"port {port} was taken")
+            raise AssertionError(f"{command(port)} exited with {process.returncode}:\n{text[-4000:]}")
+        process.kill()
+        process.wait()
+        raise AssertionError(f"{url}/healthz did not answer 200 within {timeout}s:\n{log.read_text()[-4000:]}")
+
+    return on_a_free_port(start)[1]
+
+
+def _answers_health(url: str) -> bool:
+    import requests
+
+    try:
+        return requests.get(f"{url}/healthz", timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+@pytest.fixture
+def refused_port():
+    """A port where nothing listens and nothing can start listening while the test runs: ours, bound and never
+    listening, so a connection to it is refused at once."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield holder.getsockname()[1]
 
 
 class SmtpSink:
@@ -312,9 +370,13 @@ def smtp_sink(app):
     from eventapp.messaging.email import SmtpSender, SmtpSettings
 
     sink = SmtpSink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+
+    def start(port):
+        controller = Controller(sink, hostname="127.0.0.1", port=port)
+        controller.start()  # raises the bind's OSError when the port was taken meanwhile
+        return controller
+
+    port, controller = on_a_free_port(start)
     sink.port = port
     backends = app.extensions["message_backends"]
     previous = backends["email"]

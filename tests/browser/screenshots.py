@@ -3,43 +3,26 @@
 Not a test; it drives the same Chromium the browser tests use and writes static/screenshots/*.png.
 """
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_process
 
 OUT = Path(__file__).resolve().parents[2] / "static" / "screenshots"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as data_dir:
         env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
         env.update(EVENTAPP_DATA_DIR=data_dir, EVENTAPP_RATE_LIMITS="0")
-        server = subprocess.Popen([sys.executable, "-c", "from eventapp.cli import main; main()", "serve", "--demo",
-                                   "--port", str(port)], env=env, stdout=subprocess.DEVNULL)
+        server, base = serve_process(lambda port: [sys.executable, "-c", "from eventapp.cli import main; main()",
+                                                   "serve", "--demo", "--port", str(port)],
+                                     env=env, log=Path(data_dir) / "serve.log")
         try:
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.2)
             _shoot(base)
         finally:
             server.terminate()

@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -155,24 +154,13 @@ def test_lead_activities_are_append_only(client, db, make_event):
 @pytest.mark.slow
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_serve_with_its_worker_stops_on_ctrl_c_and_sigterm(tmp_path, stop_signal):
-    import urllib.request
+    from tests.conftest import serve_process
 
-    from tests.conftest import free_port
-
-    port = free_port()
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
     env["EVENTAPP_DATA_DIR"] = str(tmp_path)
-    server = subprocess.Popen([sys.executable, "-c", "from eventapp.cli import main; main()", "serve", "--port",
-                               str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, _url = serve_process(lambda port: [sys.executable, "-c", "from eventapp.cli import main; main()", "serve",
+                                               "--port", str(port)], env=env, log=tmp_path / "serve.log")
     try:
-        for _ in range(150):
-            try:
-                assert urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).status == 200
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server did not come up")
         server.send_signal(stop_signal)
         assert server.wait(timeout=15) in (0, 1, -stop_signal)
     finally:

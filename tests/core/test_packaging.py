@@ -8,17 +8,17 @@ import html
 import importlib.util
 import json
 import os
-import socket
 import site
 import subprocess
 import sys
-import time
 import venv
 import zipfile
 from pathlib import Path
 
 import pytest
 import requests
+
+from tests.conftest import serve_process
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -31,12 +31,6 @@ def _run(command, **kwargs):
         f"{' '.join(map(str, command))} exited {result.returncode}\n"
         f"--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}")
     return result
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _build_wheel(outdir: Path) -> Path:
@@ -61,23 +55,6 @@ def _clean_environment(data_dir: Path) -> dict:
                           "VIRTUAL_ENV", "FLASK_APP"}}
     env.update({"EVENTAPP_DATA_DIR": str(data_dir), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"})
     return env
-
-
-def _wait_for_health(base: str, server: subprocess.Popen, log: Path, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"eventapp serve exited with {server.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            response = requests.get(f"{base}/healthz", timeout=2)
-            if response.status_code == 200:
-                return response.json()
-            last = f"{response.status_code} {response.text[:200]}"
-        except requests.ConnectionError as error:
-            last = repr(error)
-        time.sleep(0.2)
-    pytest.fail(f"/healthz not healthy after {timeout}s (last: {last}):\n{log.read_text()[-4000:]}")
 
 
 def test_wheel_installs_into_a_fresh_venv_and_serves_the_demo(tmp_path):
@@ -117,15 +94,11 @@ def test_wheel_installs_into_a_fresh_venv_and_serves_the_demo(tmp_path):
     for path in where:
         assert Path(path).resolve().is_relative_to(env_dir.resolve()), f"{path} is not inside the venv"
 
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path / "serve.log"
-    with open(log, "w") as log_file:
-        server = subprocess.Popen([eventapp_cli, "serve", "--demo", "--port", str(port), "--no-worker"],
-                                  cwd=outside, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
-                                  stderr=subprocess.STDOUT)
+    server, base = serve_process(lambda port: [eventapp_cli, "serve", "--demo", "--port", str(port), "--no-worker"],
+                                 env=env, log=tmp_path / "serve.log", cwd=outside)
     try:
-        assert _wait_for_health(base, server, log) == {"status": "ok", "database": "ok", "queue": "ok"}
+        health = requests.get(f"{base}/healthz", timeout=10).json()
+        assert health == {"status": "ok", "database": "ok", "queue": "ok"}
 
         landing = requests.get(f"{base}/e/demo-seminar", timeout=10)
         assert landing.status_code == 200, landing.text[:500]

@@ -4,7 +4,6 @@ its consent record says where it came from. Without the setting a forged X-Forwa
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -12,33 +11,21 @@ import sqlalchemy as sa
 
 from eventapp import create_app
 from eventapp.contacts.models import ConsentRecord
-from tests.conftest import free_port, hidden_fields, signup_form
+from tests.conftest import hidden_fields, serve_process, signup_form
 
 pytestmark = pytest.mark.slow
 
 
 class Server:
     def __init__(self, app, tmp_path, **env):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         environment = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL",
                                                                                    "EVENTAPP_PROXY_COUNT")}
         environment.update({"EVENTAPP_DATA_DIR": str(tmp_path), "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                             "EVENTAPP_RATE_LIMITS": "1", "EVENTAPP_SIGNUP_RATE_LIMIT": "2 per minute", **env})
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", "from eventapp.cli import main; main()", "serve", "--no-worker", "--port",
-             str(self.port)], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise AssertionError(f"eventapp serve did not come up: {self.process.stderr.read().decode()}")
-            time.sleep(0.1)
+        log = tmp_path / f"serve{len(list(tmp_path.glob('serve*.log')))}.log"
+        self.process, self.url = serve_process(
+            lambda port: [sys.executable, "-c", "from eventapp.cli import main; main()", "serve", "--no-worker",
+                          "--port", str(port)], env=environment, log=log)
 
     def sign_up(self, event, email: str, forwarded_for: str | None = None) -> int:
         """A visitor (their own cookies) loads the landing page and signs up, with marketing consent."""
@@ -59,7 +46,6 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self.process.stderr.close()
 
 
 @pytest.fixture

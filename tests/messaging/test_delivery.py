@@ -71,7 +71,7 @@ def test_a_batch_sends_each_message_once_and_counts_one_attempt(db, make_event, 
     assert operations.deliver_batch(3) == 3
     assert operations.deliver_batch(3) == 2
     assert operations.deliver_batch(3) == 0
-    assert sorted(mail["To"] for mail in smtp_sink.messages) == [f"b{number}@example.com" for number in range(5)]
+    assert sorted(mail["To"].addresses[0].addr_spec for mail in smtp_sink.messages) == [f"b{number}@example.com" for number in range(5)]
     db.session.expire_all()
     rows = db.session.execute(sa.select(Message)).scalars().all()
     assert {(row.status, row.attempts, row.locked_until) for row in rows} == {(MessageStatus.SENT, 1, None)}
@@ -105,7 +105,7 @@ def test_a_message_that_cannot_be_composed_does_not_stop_the_batch(db, make_even
 
     monkeypatch.setattr(backends, "compose", compose)
     assert operations.deliver_batch(3) == 3
-    assert sorted(mail["To"] for mail in smtp_sink.messages) == ["b0@example.com", "b2@example.com"]
+    assert sorted(mail["To"].addresses[0].addr_spec for mail in smtp_sink.messages) == ["b0@example.com", "b2@example.com"]
     db.session.expire_all()
     broken = db.session.execute(sa.select(Message).where(Message.recipient == "b1@example.com")).scalar_one()
     assert broken.status == MessageStatus.QUEUED and "template bug" in broken.last_error  # retried later
@@ -121,32 +121,43 @@ def mail(number: int) -> OutgoingMail:
 
 
 class Peers:
-    """Which client connection (its port) each message arrived on."""
+    """Which client connection (its port) each message arrived on, and the server's end of each."""
 
     def __init__(self):
-        self.ports = []
+        self.ports, self.connections = [], []
 
     async def handle_DATA(self, server, session, envelope):
         self.ports.append(session.peer[1])
+        self.connections.append(server.transport)
         return "250 OK"
 
 
 def test_one_connection_is_reused_and_reopened_after_the_server_drops_it():
     from aiosmtpd.controller import Controller
 
-    from tests.conftest import free_port
+    from tests.conftest import on_a_free_port
 
-    port, peers = free_port(), Peers()
+    peers = Peers()
+
+    def start(port):
+        controller = Controller(peers, hostname="127.0.0.1", port=port)
+        controller.start()
+        return controller
+
+    port, controller = on_a_free_port(start)
     sender = SmtpSender(SmtpSettings("127.0.0.1", port, "plain", "", ""), timeout=5)
-    controller = Controller(peers, hostname="127.0.0.1", port=port)
-    controller.start()
     try:
         for number in range(3):
             sender.send(mail(number))
         assert len(peers.ports) == 3 and len(set(peers.ports)) == 1  # one connection for all three
-        controller.stop()  # the server goes away: our pooled connection is now dead
-        controller = Controller(peers, hostname="127.0.0.1", port=port)
-        controller.start()
+        dropped = threading.Event()
+
+        def drop():  # as a server ends an idle connection: our pooled one is now dead
+            peers.connections[-1].close()
+            controller.loop.call_soon(dropped.set)  # after the close's own callbacks, which shut the socket
+
+        controller.loop.call_soon_threadsafe(drop)
+        assert dropped.wait(5)
         assert sender.send(mail(3)) == "<n3@example.com>"  # reconnected, not a failure
         assert len(peers.ports) == 4 and peers.ports[3] != peers.ports[0]
     finally:

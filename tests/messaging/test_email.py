@@ -161,15 +161,14 @@ def test_smtp_down_retries_with_backoff_then_delivers_once(client, db, make_even
     assert row.status == MessageStatus.SENT and row.attempts == 2 and row.last_error == ""
 
 
-def test_smtp_server_unreachable_is_a_retry_not_a_failure(client, db, make_event, smtp_sink, app):
+def test_smtp_server_unreachable_is_a_retry_not_a_failure(client, db, make_event, smtp_sink, app, refused_port):
     from eventapp.messaging.backends import EmailBackend
     from eventapp.messaging.email import SmtpSender, SmtpSettings
-    from tests.conftest import free_port
 
     event = make_event()
     sign_up(client, event)
     app.extensions["message_backends"]["email"] = EmailBackend(
-        SmtpSender(SmtpSettings("127.0.0.1", free_port(), "plain", "", ""), timeout=2))
+        SmtpSender(SmtpSettings("127.0.0.1", refused_port, "plain", "", ""), timeout=2))
     deliver_due()
     [row] = messages(db)
     assert row.status == MessageStatus.QUEUED and row.attempts == 1 and row.last_error

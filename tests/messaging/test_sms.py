@@ -15,7 +15,7 @@ from eventapp.messaging.models import Message, MessageStatus
 from eventapp.messaging.operations import deliver_due
 from eventapp.messaging.sms import SmsBackend, TwilioSettings, sms_segments
 from eventapp.registration.models import Registration
-from tests.conftest import free_port, signup_form, submit
+from tests.conftest import signup_form, submit
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
 
 MOBILE = "+447911123456"
@@ -92,7 +92,7 @@ def test_sign_up_with_sms_sends_one_text_through_twilio_and_the_email_too(client
     assert text["StatusCallback"] == "http://127.0.0.1:5000/twilio/status"  # BASE_URL unset: the dev default
 
     [mail] = smtp_sink.messages
-    assert mail["To"] == "ada@example.com"
+    assert mail["To"].addresses[0].addr_spec == "ada@example.com"
     [sms] = rows(db, "sms")
     assert sms.status == MessageStatus.SENT and sms.attempts == 1 and sms.recipient == MOBILE
     assert sms.provider_id.startswith("SM") and sms.body_text == text["Body"]
@@ -216,9 +216,9 @@ def test_server_errors_are_retried_later(client, db, make_event, fake_twilio, st
     assert len(fake_twilio.messages) == 2
 
 
-def test_twilio_unreachable_is_retried_later(client, db, app, make_event, monkeypatch):
+def test_twilio_unreachable_is_retried_later(client, db, app, make_event, monkeypatch, refused_port):
     backend = SmsBackend(TwilioSettings(ACCOUNT_SID, AUTH_TOKEN, from_number=FROM_NUMBER),
-                         api_base_url=f"http://127.0.0.1:{free_port()}", timeout=2)  # nothing listens there
+                         api_base_url=f"http://127.0.0.1:{refused_port}", timeout=2)
     monkeypatch.setitem(app.extensions["message_backends"], "sms", backend)
     sign_up_for_sms(client, make_event(sms_enabled=True))
     deliver_due()
