@@ -15,12 +15,40 @@ from tests.browser.checkin_page import (  # noqa: F401  (fixtures)
 from tests.browser.fake_camera import show
 from tests.browser.test_landing_quality import assert_accessible
 
+# What the scanner does, counted from the page's start: the camera frames it reads (each is decoded, and a code in
+# view reaches the page's scan handler before the next frame is read) and the nonces it takes (every scan, tap or
+# walk-in takes one as it starts). "Nothing more happens" is checked after the frames that would have made it happen.
+WATCH_SCANNER = """
+window.scanner = { frames: 0, nonces: 0 };
+const drawImage = CanvasRenderingContext2D.prototype.drawImage;
+CanvasRenderingContext2D.prototype.drawImage = function (source, ...rest) {
+  if (source instanceof HTMLVideoElement) window.scanner.frames += 1;
+  return drawImage.call(this, source, ...rest);
+};
+const randomUUID = crypto.randomUUID?.bind(crypto);  // secure contexts only: the scanner's page is one
+if (randomUUID) crypto.randomUUID = () => { window.scanner.nonces += 1; return randomUUID(); };
+"""
+
+
+def nonces_after_more_frames(page, frames: int = 5) -> tuple[int, int]:
+    """(nonces taken before, nonces taken after) the scanner read `frames` more frames from the camera; the first
+    of them may have been read before we looked, so at least frames - 1 were decoded whole after it."""
+    before = page.evaluate("[window.scanner.frames, window.scanner.nonces]")
+    page.wait_for_function("n => window.scanner.frames >= n", arg=before[0] + frames)
+    return before[1], page.evaluate("window.scanner.nonces")
+
+
+def queued_on_the_phone(page, event_id: int) -> int:
+    """The scans this phone keeps for upload, read from its own store."""
+    return page.evaluate("async id => (await import('/static/js/checkin-offline.js')).countQueued(id)", event_id)
+
 
 def test_a_scanned_ticket_checks_the_person_in_once_and_a_second_scan_says_already_checked_in(
         staff_phone, live_server, db, door, camera):
     event, staff, people = door
     ada = people["Ada"]
     show(camera, ada.ticket_secret)
+    staff_phone.add_init_script(WATCH_SCANNER)
     page = open_scanner(staff_phone, live_server, staff, event)
 
     expect(answer(page)).to_be_visible()
@@ -40,7 +68,8 @@ def test_a_scanned_ticket_checks_the_person_in_once_and_a_second_scan_says_alrea
 
     # the code stays in front of the camera: the answer goes away by itself and nothing is counted twice
     expect(answer(page)).to_be_hidden(timeout=4000)
-    page.wait_for_timeout(500)
+    before, after = nonces_after_more_frames(page)  # the code in view is decoded again and again
+    assert after == before  # and starts no second scan
     assert len(checkins(db, registration_id=ada.id)) == 1
     expect(page.locator("#recent-list li")).to_have_count(1)
 
@@ -75,6 +104,7 @@ def test_scans_made_offline_are_validated_on_the_phone_queued_and_uploaded_once(
     event, staff, people = door
     grace = people["Grace"]
     show(camera, None)  # nothing in front of the camera yet
+    staff_phone.add_init_script(WATCH_SCANNER)
     page = open_scanner(staff_phone, live_server, staff, event)
     # online first: the phone keeps the ticket list for when the network is gone
     expect(page.locator("body")).to_have_attribute("data-tickets-saved", "3")
@@ -82,6 +112,7 @@ def test_scans_made_offline_are_validated_on_the_phone_queued_and_uploaded_once(
 
     staff_phone.set_offline(True)
     expect(page.locator("#connection")).to_have_text("Offline — no scans waiting")
+    nonces = page.evaluate("window.scanner.nonces")
     show(camera, grace.ticket_secret)
     page.get_by_role("button", name="Pause camera").click()
     page.get_by_role("button", name="Start camera").click()  # the camera reopens and sees the new code
@@ -93,7 +124,9 @@ def test_scans_made_offline_are_validated_on_the_phone_queued_and_uploaded_once(
         "Offline: saved on this phone, uploaded when the connection is back.")
     expect(page.locator("#connection")).to_have_text("Offline — 1 scan waiting")
     expect(page.locator("#count-checked-in")).to_have_text("1 of 3 checked in")
-    page.wait_for_timeout(800)  # the code is still in view: it stays one scan
+    assert page.evaluate("window.scanner.nonces") > nonces  # the count sees a scan start
+    before, after = nonces_after_more_frames(page)  # the code is still in view: it stays one scan
+    assert after == before and queued_on_the_phone(page, event.id) == 1
     expect(page.locator("#connection")).to_have_text("Offline — 1 scan waiting")
     assert checkins(db, event_id=event.id) == []
 
@@ -107,8 +140,8 @@ def test_scans_made_offline_are_validated_on_the_phone_queued_and_uploaded_once(
     assert registration.checked_in_at is not None
     assert registration.checked_in_at <= checkin.received_at  # the phone's scan time, not the upload time
 
-    # the upload is done with: nothing goes up again, and the scanner keeps working online
-    page.wait_for_timeout(500)
+    # the upload is done with: nothing is left on the phone to go up again, and the scanner keeps working online
+    assert queued_on_the_phone(page, event.id) == 0
     assert len(checkins(db, event_id=event.id)) == 1
     page.reload()
     expect(answer(page).locator(".answer-title")).to_have_text("Already checked in")
