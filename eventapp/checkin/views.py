@@ -10,11 +10,10 @@ from wtforms import EmailField
 from eventapp.accounts.views import load_user, load_user_with
 from eventapp.checkin import operations, staffing
 from eventapp.checkin.operations import Scan
-from eventapp.core.csrf import check_csrf
 from eventapp.core.forms import strip_line, strip_text
 from eventapp.core.time import utcnow
 from eventapp.events.models import Event
-from eventapp.extensions import csrf, db
+from eventapp.extensions import db
 from eventapp.registration.forms import DetailsForm
 from eventapp.registration.models import Registration
 
@@ -25,11 +24,6 @@ MAX_SYNC = 500
 # stay well inside) until a few minutes past our clock (phones drift); any other time comes from a wrong clock.
 EARLIEST_SCAN = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=5)
-
-
-# Flask-WTF's check, with each token's signature checked once (see eventapp.core.csrf): every scan is a POST.
-csrf.exempt(bp)
-bp.before_request(check_csrf)
 
 
 @bp.before_request
