@@ -83,6 +83,7 @@ ROUTES = {
     # the back office
     "/admin/": {"GET": rule(BACK_OFFICE)},
     "/admin/campaigns/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    # the campaign form is filled from the row, so an empty post saves it unchanged (the question form does not)
     "/admin/campaigns/<int:campaign_id>/edit": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, REDIRECT)},
     "/admin/contacts/": {"GET": rule(BACK_OFFICE)},
     "/admin/contacts/<int:contact_id>": {"GET": rule(BACK_OFFICE)},
@@ -152,7 +153,8 @@ def expected(access: Access, who: str, names_a_row: bool) -> Outcome:
         return Outcome.NOT_FOUND if names_a_row else Outcome.ALLOWED
     if access is BACK_OFFICE:
         return Outcome.FORBIDDEN
-    # the door: staff on it scan; staff of the organisation off it are told why; anyone else finds no such door
+    # the door: staff on it scan; staff of the organisation off it are told why (403); partners and sales of the
+    # organisation find no such door (404, as checkin.views answers whoever may not scan there)
     return {"staff_on": Outcome.ALLOWED, "staff_off": Outcome.FORBIDDEN}.get(who, Outcome.NOT_FOUND)
 
 
