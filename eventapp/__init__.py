@@ -11,7 +11,6 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from eventapp import config as settings
-from eventapp.core.sessions import RememberingSessionInterface
 from eventapp.core import ratelimit
 from eventapp.extensions import babel, csrf, db, login_manager, make_huey, migrate
 
@@ -27,7 +26,6 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    app.session_interface = RememberingSessionInterface()
     app.url_map.converters["int"] = RowId
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings.resource_dir("migrations")), render_as_batch=True)
