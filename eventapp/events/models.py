@@ -4,25 +4,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventapp.core.enums import LabelledEnum
 from eventapp.core.time import UTCDateTime, utcnow
 from eventapp.extensions import db
 
 
-class EventKind(enum.StrEnum):
-    SEMINAR = "seminar"
-    ROUNDTABLE = "roundtable"
-    TRADE_SHOW = "trade_show"
-
-    @property
-    def label(self):
-        return KIND_LABELS[self]
-
-
-KIND_LABELS = {
-    EventKind.SEMINAR: _l("Seminar"),
-    EventKind.ROUNDTABLE: _l("Executive roundtable"),
-    EventKind.TRADE_SHOW: _l("Trade show"),
-}
+class EventKind(LabelledEnum):
+    SEMINAR = "seminar", _l("Seminar")
+    ROUNDTABLE = "roundtable", _l("Executive roundtable")
+    TRADE_SHOW = "trade_show", _l("Trade show")
 
 
 class EventStatus(enum.StrEnum):
@@ -31,23 +21,11 @@ class EventStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class QuestionKind(enum.StrEnum):
-    TEXT = "text"
-    SINGLE_CHOICE = "single_choice"
-    MULTIPLE_CHOICE = "multiple_choice"
-    YES_NO = "yes_no"
-
-    @property
-    def label(self):
-        return QUESTION_KIND_LABELS[self]
-
-
-QUESTION_KIND_LABELS = {
-    QuestionKind.TEXT: _l("Text"),
-    QuestionKind.SINGLE_CHOICE: _l("Single choice"),
-    QuestionKind.MULTIPLE_CHOICE: _l("Multiple choice"),
-    QuestionKind.YES_NO: _l("Yes / no"),
-}
+class QuestionKind(LabelledEnum):
+    TEXT = "text", _l("Text")
+    SINGLE_CHOICE = "single_choice", _l("Single choice")
+    MULTIPLE_CHOICE = "multiple_choice", _l("Multiple choice")
+    YES_NO = "yes_no", _l("Yes / no")
 
 
 class Campaign(db.Model):
@@ -104,6 +82,18 @@ class Event(db.Model):
     @property
     def kind_label(self):
         return EventKind(self.kind).label
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == EventStatus.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == EventStatus.PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == EventStatus.CANCELLED
 
     @property
     def seats_left(self) -> int | None:

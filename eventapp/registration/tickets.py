@@ -116,9 +116,10 @@ def calendar_for(registration, manage_url: str, *, sequence: int = 0, method: st
     from flask import current_app
 
     from eventapp.core.time import utcnow
+    from eventapp.events.models import EventStatus
 
     event = registration.event
-    cancelled = method == "CANCEL" or event.status == "cancelled"
+    cancelled = method == "CANCEL" or event.status == EventStatus.CANCELLED
     return calendar_ics(
         uid=calendar_uid(event.id, registration.id, current_app.config["SECRET_KEY"]), title=event.title,
         description=f"{event.summary or ''}\n\n{manage_url}".strip(), starts_at=event.starts_at,

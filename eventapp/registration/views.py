@@ -32,7 +32,7 @@ def _public_event(slug: str):
     event = events.find_by_slug(slug)
     if event is None:
         abort(404)
-    if event.status == "draft" and not events.can_manage(current_user, event):
+    if event.is_draft and not events.can_manage(current_user, event):
         abort(404)
     return event
 
@@ -130,7 +130,7 @@ def _manage_page(registration, form, status=200, message=None):
         "registration/manage.html", registration=registration, event=event, form=form, message=message,
         just_signed_up=_status_sentence(registration.status) if request.args.get("new") else "",
         locked=operations.can_change(registration), ticket=ticket_svg(registration.ticket_secret)
-        if registration.status == "confirmed" else None, map_url=events.map_url(event),
+        if registration.is_confirmed else None, map_url=events.map_url(event),
     ), status
 
 
