@@ -10,7 +10,8 @@ import zxingcpp
 from icalendar import Calendar
 from PIL import Image
 
-from eventapp.registration.tickets import calendar_for, calendar_ics, calendar_uid, ticket_png, ticket_svg
+from eventapp.registration.tickets import (PNG_SCALE, calendar_for, calendar_ics, calendar_uid, ticket_png,
+                                           ticket_svg)
 
 SECRETS = ["k3m9", "x" * 22, "u92pq5c8xhrnvsregk3b3djn4w4h33jy", "Z" * 64, "é-ticket-ü", "票-ticket"]
 
@@ -18,13 +19,14 @@ SECRETS = ["k3m9", "x" * 22, "u92pq5c8xhrnvsregk3b3djn4w4h33jy", "Z" * 64, "é-t
 @pytest.mark.parametrize("secret", SECRETS)
 def test_the_png_decodes_back_to_the_secret_at_level_m_with_a_quiet_zone(secret):
     image = Image.open(io.BytesIO(ticket_png(secret)))
-    assert image.format == "PNG" and image.size[0] == image.size[1] and image.size[0] % 8 == 0
+    assert image.format == "PNG" and image.size[0] == image.size[1] and image.size[0] % PNG_SCALE == 0
     [decoded] = zxingcpp.read_barcodes(image)
     assert decoded.text == secret and decoded.ec_level == "M"
-    # 8 pixels per module and a quiet zone of 4 modules: the first 32 rows and columns are white
-    grey = image.convert("L")
-    assert all(grey.getpixel((x, y)) for y in range(32) for x in range(grey.size[0]))
-    assert all(grey.getpixel((x, y)) for y in range(grey.size[1]) for x in range(32))
+    # PNG_SCALE pixels per module and a quiet zone of 4 modules: so many rows and columns are white all along
+    grey, quiet = image.convert("L"), 4 * PNG_SCALE
+    assert all(grey.getpixel((x, y)) for y in range(quiet) for x in range(grey.size[0]))
+    assert all(grey.getpixel((x, y)) for y in range(grey.size[1]) for x in range(quiet))
+    assert not grey.getpixel((quiet, quiet))  # and the code's finder pattern starts right after it
 
 
 @pytest.mark.parametrize("secret", SECRETS)
@@ -33,7 +35,7 @@ def test_the_svg_is_the_same_code_inline_and_sized_by_the_page(secret):
     assert svg.startswith("<svg") and "<?xml" not in svg
     root = ElementTree.fromstring(svg)
     assert "width" not in root.attrib and "height" not in root.attrib  # the stylesheet sizes it
-    modules = Image.open(io.BytesIO(ticket_png(secret))).size[0] // 8  # the PNG's size in modules
+    modules = Image.open(io.BytesIO(ticket_png(secret))).size[0] // PNG_SCALE  # the PNG's size in modules
     assert root.attrib["viewBox"] == f"0 0 {modules * 10} {modules * 10}"
 
 
