@@ -78,9 +78,11 @@ def suppress(channel: SuppressionChannel, address: str, reason: SuppressionReaso
     arriving together cannot collide on the unique (channel, address)."""
     now = utcnow()
     values = {"channel": channel, "address": address, "reason": reason, "keyword": keyword[:40], "created_at": now}
+    # RETURNING says whether the row went in (psycopg gives no row count for an ORM-enabled INSERT).
     added = db.session.execute(
         dialect_insert(Suppression).values(**values)
-        .on_conflict_do_nothing(index_elements=[Suppression.channel, Suppression.address])).rowcount == 1
+        .on_conflict_do_nothing(index_elements=[Suppression.channel, Suppression.address])
+        .returning(Suppression.id)).first() is not None
     if added:
         signals.suppression_changed.send(signals.SuppressionChange(
             channel=channel, address=address, suppressed=True, keyword=keyword[:40], changed_at=now))
