@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from eventapp import signals
 from eventapp.contacts.models import ConsentRecord, Contact, Suppression, SuppressionChannel, SuppressionReason
 from eventapp.contacts.normalisation import Email
-from eventapp.core.persistence import insert_row, load_rows, select_all_columns
+from eventapp.core.persistence import insert_row
 from eventapp.core.statements import dialect_insert
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
@@ -14,12 +14,12 @@ CONTACT_DETAILS = ("first_name", "last_name", "company", "job_title", "phone")
 
 def find_contact(organisation_id: int, email: Email) -> Contact | None:
     """The organisation's one contact for this address (two spellings of one mailbox find the same one)."""
-    found = load_rows(Contact, _CONTACT_BY_EMAIL, {"organisation_id": organisation_id, "email_key": email.key})
-    return found[0] if found else None
+    return db.session.scalars(_CONTACT_BY_EMAIL, {"organisation_id": organisation_id,
+                                                  "email_key": email.key}).first()
 
 
-_CONTACT_BY_EMAIL = select_all_columns(Contact, Contact.organisation_id == sa.bindparam("organisation_id"),
-                                       Contact.email_key == sa.bindparam("email_key"))
+_CONTACT_BY_EMAIL = sa.select(Contact).where(Contact.organisation_id == sa.bindparam("organisation_id"),
+                                             Contact.email_key == sa.bindparam("email_key"))
 
 
 def contact_for(organisation_id: int, email: Email, details: dict, contact: Contact | None = None) -> Contact:

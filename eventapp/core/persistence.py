@@ -29,32 +29,3 @@ def _insert_returning(model) -> tuple[sa.Insert, tuple[str, ...]]:
     columns = tuple(mapper.local_table.columns)
     return (sa.insert(mapper.local_table).returning(*columns),
             tuple(mapper.get_property_by_column(column).key for column in columns))
-
-
-# ---------------------------------------------------------------- to go once their call sites run statements
-# themselves: the names of the statements compiled by hand before, now plain SQLAlchemy execution.
-
-class Prepared:
-    """A Core statement run on the session's connection."""
-
-    def __init__(self, statement):
-        self.statement = statement
-
-    def execute(self, values: dict) -> int:
-        return db.session.connection().execute(self.statement, values).rowcount
-
-    def rows(self, values: dict) -> list:
-        return db.session.connection().execute(self.statement, values).all()
-
-    def scalar(self, values: dict):
-        return db.session.connection().execute(self.statement, values).scalar()
-
-
-def select_all_columns(model, *criteria) -> Prepared:
-    """An ORM SELECT of the model's objects (for load_rows)."""
-    return Prepared(sa.select(model).where(*criteria))
-
-
-def load_rows(model, statement: Prepared, values: dict) -> list:
-    """The model's objects the ORM SELECT gives (those the session holds already are the ones returned)."""
-    return list(db.session.scalars(statement.statement, values))

@@ -10,7 +10,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from eventapp import signals
 from eventapp.accounts.models import BACK_OFFICE_ROLES, Organisation
 from eventapp.events.models import Campaign, Event, EventStatus, Question
-from eventapp.core.persistence import Prepared, load_rows, select_all_columns
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 
@@ -23,22 +22,21 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def find_by_slug(slug: str) -> Event | None:
-    """The event with its questions loaded (the sign-up form needs them): two prepared SELECTs, which cost a
-    fraction of the ORM's joined load of the same rows (the landing page and every sign-up run this)."""
+    """The event with its questions loaded (the sign-up form needs them): two SELECTs, which cost a fraction of
+    the ORM's joined load of the same rows (the landing page and every sign-up run this)."""
     if not slug or len(slug) > 80:
         return None
-    found = load_rows(Event, _EVENT_BY_SLUG, {"slug": slug})
-    if not found:
+    event = db.session.scalars(_EVENT_BY_SLUG, {"slug": slug}).first()
+    if event is None:
         return None
-    event = found[0]
     if "questions" not in sa.inspect(event).dict:  # an event the session already held keeps what it has
-        set_committed_value(event, "questions", load_rows(Question, _QUESTIONS_OF, {"event_id": event.id}))
+        set_committed_value(event, "questions", db.session.scalars(_QUESTIONS_OF, {"event_id": event.id}).all())
     return event
 
 
-_EVENT_BY_SLUG = select_all_columns(Event, Event.slug == sa.bindparam("slug"))
-_QUESTIONS_OF = Prepared(select_all_columns(Question, Question.event_id == sa.bindparam("event_id")).statement
-                         .order_by(Question.position, Question.id))
+_EVENT_BY_SLUG = sa.select(Event).where(Event.slug == sa.bindparam("slug"))
+_QUESTIONS_OF = (sa.select(Question).where(Question.event_id == sa.bindparam("event_id"))
+                 .order_by(Question.position, Question.id))
 
 
 def slug_taken(slug: str, except_event: Event | None = None) -> bool:

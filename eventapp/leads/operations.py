@@ -4,7 +4,6 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from eventapp.contacts.models import Contact
-from eventapp.core.persistence import Prepared
 from eventapp.core.statements import dialect_insert
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
@@ -18,7 +17,7 @@ def record_activity(contact: Contact, kind: ActivityKind, *, event=None, channel
         db.session.flush()  # a contact created in this request needs its id first
     # A Core INSERT: activities are append-only and nothing reads them back in the request, so the ORM's
     # unit of work (a large share of a sign-up's cost when measured) buys nothing here.
-    _INSERT_ACTIVITY.execute({
+    db.session.connection().execute(_INSERT_ACTIVITY, {
         "organisation_id": contact.organisation_id,
         "contact_id": contact.id,
         "kind": kind,
@@ -30,7 +29,7 @@ def record_activity(contact: Contact, kind: ActivityKind, *, event=None, channel
     })
 
 
-_INSERT_ACTIVITY = Prepared(sa.insert(LeadActivity.__table__))
+_INSERT_ACTIVITY = sa.insert(LeadActivity.__table__)
 
 
 def timeline(contact: Contact) -> list[LeadActivity]:

@@ -14,7 +14,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from eventapp import signals
-from eventapp.core.persistence import Prepared
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.messaging.email import PermanentError, TransientError
@@ -44,7 +43,7 @@ def queue_message(kind: MessageKind, registration, *, channel: str = "email", ke
     if registration.id is None or contact.id is None:
         db.session.flush()  # the registration and contact need their ids
     key = key or f"reg:{registration.id}:{kind}:{channel}"
-    new_id = _insert_unless_queued(db.session.get_bind().dialect.name).scalar({
+    new_id = _queue_row({
         "organisation_id": contact.organisation_id, "contact_id": contact.id, "registration_id": registration.id,
         "event_id": registration.event_id, "channel": channel, "kind": kind, "recipient": recipient,
         "idempotency_key": key, "status": MessageStatus.QUEUED, "due_at": due_at or utcnow(), "attempts": 0,
@@ -64,7 +63,7 @@ def queue_message(kind: MessageKind, registration, *, channel: str = "email", ke
 def queue_test(event, as_kind: str, recipient: str) -> int:
     """A test of how `as_kind` reads at `event`, to `recipient` (the organiser): filled in with the sample attendee
     when it is composed (see _load_claimed), tied to no contact or registration, and so no one's activity."""
-    new_id = _insert_unless_queued(db.session.get_bind().dialect.name).scalar({
+    new_id = _queue_row({
         "organisation_id": event.organisation_id, "contact_id": None, "registration_id": None,
         "event_id": event.id, "channel": "email", "kind": MessageKind.TEST, "recipient": recipient,
         "idempotency_key": f"test:{event.id}:{as_kind}:{secrets.token_hex(8)}", "status": MessageStatus.QUEUED,
@@ -74,13 +73,20 @@ def queue_test(event, as_kind: str, recipient: str) -> int:
     return new_id
 
 
+def _queue_row(values: dict) -> int | None:
+    """The new outbox row's id, or None when a row with its idempotency key exists: two requests queueing the same
+    intent at once get one row and no error."""
+    statement = _insert_unless_queued(db.session.get_bind().dialect.name)
+    return db.session.connection().execute(statement, values).scalar()
+
+
 @functools.cache
 def _insert_unless_queued(dialect: str):
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id: two requests queueing the same intent at once get one row and
-    no error. Built once per dialect, so each call only binds values (building it per call was measurable)."""
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per dialect, so each call only binds values
+    (building it per call was measurable)."""
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    return Prepared(insert(Message.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
-                    .returning(Message.__table__.c.id))
+    return (insert(Message.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(Message.__table__.c.id))
 
 
 def backoff(attempts: int) -> timedelta:
