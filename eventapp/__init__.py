@@ -42,7 +42,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from eventapp import models  # noqa: F401  (every table, for Alembic and relationships)
     from eventapp.leads import subscribers  # noqa: F401  (connect the activity writers)
-    from eventapp.messaging import subscribers as _messages  # noqa: F401  (connect the outbox writers)
+    # The features' mails (what they say, when they are queued) and the work of the outbox's minute sweep.
+    from eventapp.checkin import operations as _no_shows  # noqa: F401
+    from eventapp.registration import notifications, reminders as _reminders  # noqa: F401
+
+    notifications.connect()
     from eventapp.messaging.backends import make_backends
     from eventapp.messaging.tasks import register_tasks
 
@@ -91,12 +95,12 @@ def _register_blueprints(app: Flask) -> None:
     from eventapp.core.views import bp as core
     from eventapp.events.views import bp as events
     from eventapp.leads.views import bp as leads
-    from eventapp.messaging.views import bp as messaging
     from eventapp.messaging.sms_views import bp as twilio_webhooks
     from eventapp.messaging.views import dev as dev_mailbox
+    from eventapp.registration.message_views import bp as event_messages
     from eventapp.registration.views import bp as registration
 
-    for blueprint in (core, accounts, events, leads, registration, messaging, dev_mailbox, twilio_webhooks, checkin,
+    for blueprint in (core, accounts, events, leads, registration, event_messages, dev_mailbox, twilio_webhooks, checkin,
                       exports):
         app.register_blueprint(blueprint)
 

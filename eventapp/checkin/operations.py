@@ -20,6 +20,7 @@ from eventapp.contacts.models import Contact
 from eventapp.core.time import utcnow
 from eventapp.events.models import Event, EventKind, EventStatus
 from eventapp.extensions import db
+from eventapp.messaging.operations import every_sweep
 from eventapp.registration.models import Registration, RegistrationStatus
 
 MAX_SECRET = 200
@@ -494,6 +495,7 @@ def ticket_list(event: DoorEvent) -> list[dict]:
              "answer": answers[row.status], "checked_in": row.checked_in_at is not None} for row in rows]
 
 
+@every_sweep  # the outbox's minute sweep runs it
 def record_no_shows(now: datetime | None = None) -> int:
     """After an event ends, each confirmed registration that never checked in gets one no_show activity."""
     now = now or utcnow()

@@ -80,7 +80,7 @@ def save_event(organisation_id: int, values: dict, event: Event | None = None) -
     """Create an event (a draft with the default reminders), or change one; a published event whose time or
     place changes gets a new calendar version, and its attendees are told."""
     if event is None:
-        from eventapp.messaging.reminders import add_default_rules
+        from eventapp.registration.reminders import add_default_rules
 
         event = Event(organisation_id=organisation_id, status=EventStatus.DRAFT)
         db.session.add(event)
@@ -138,11 +138,11 @@ class Audience:
 
 
 def cancellation_audience(event: Event) -> Audience:
-    """Counted by the rule the cancellation mails are queued by (messaging.subscribers): every active registration
+    """Counted by the rule the cancellation mails are queued by (registration.notifications): every active registration
     by email, and by SMS too where channels_for says so."""
     from sqlalchemy.orm import selectinload
 
-    from eventapp.messaging.subscribers import ACTIVE_STATUSES, channels_for
+    from eventapp.registration.notifications import ACTIVE_STATUSES, channels_for
     from eventapp.registration.models import Registration
 
     registrations = db.session.execute(

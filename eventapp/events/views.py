@@ -13,7 +13,7 @@ from eventapp.events import operations
 from eventapp.events.forms import CampaignForm, EventForm, QuestionForm
 from eventapp.events.models import Campaign, Event, EventStatus, Question
 from eventapp.extensions import db
-from eventapp.messaging import reminders
+from eventapp.registration import reminders
 from eventapp.registration.models import Registration
 from eventapp.registration.operations import closed_reason
 

@@ -4,17 +4,23 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from eventapp.core.forms import Form, strip_line, strip_text
-from eventapp.messaging.compose import PLACEHOLDERS, _PLACEHOLDER
+from eventapp.messaging.content import placeholders_in
 
 
 def _known_placeholders(form, field):
-    unknown = sorted({name for name in _PLACEHOLDER.findall(field.data or "") if name not in PLACEHOLDERS})
+    unknown = sorted(name for name in placeholders_in(field.data) if name not in form.placeholders)
     if unknown:
         raise ValidationError(_l("Unknown placeholder: %(names)s. Use the ones listed below.",
                                  names=", ".join("{" + name + "}" for name in unknown)))
 
 
 class TemplateForm(Form):
+    """An organiser's wording of one kind of message; `placeholders` are the {names} its feature fills in."""
+
+    def __init__(self, *args, placeholders: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.placeholders = placeholders
+
     subject = StringField(_l("Email subject"), filters=[strip_line],
                           validators=[Length(max=300), _known_placeholders],
                           description=_l("Empty: our standard subject."))

@@ -44,9 +44,12 @@ class Message(db.Model):
     registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"),
                                                         index=True)
     event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    # Who it goes to besides the address: a contact (contact_id above), a user of the app, or no one we know.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     channel: Mapped[str] = mapped_column(sa.String(10))
     kind: Mapped[str] = mapped_column(sa.String(30))
-    recipient: Mapped[str] = mapped_column(sa.String(320))
+    recipient: Mapped[str] = mapped_column(sa.String(320))  # the address or the E.164 number
+    recipient_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")  # the mail's To: name
     # Unique per intent (e.g. "reg:7:confirmation:email"): a retry, a second worker or a second sweep finds it.
     idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     status: Mapped[str] = mapped_column(sa.String(20), default=MessageStatus.QUEUED)
@@ -64,9 +67,12 @@ class Message(db.Model):
     sent_at = mapped_column(UTCDateTime)
     delivered_at = mapped_column(UTCDateTime)
 
-    registration = relationship("Registration")
     contact = relationship("Contact")
-    event = relationship("Event")
+    event = relationship("Event")  # for the pages that list messages; composing uses `about`
+
+    # What the message is about (a registration, an invitation…), loaded by the feature that wrote it before it
+    # is composed (see messaging.content); not a column.
+    about = None
 
 
 class ReminderRule(db.Model):

@@ -5,6 +5,7 @@ import random
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -16,11 +17,10 @@ from sqlalchemy.orm import joinedload
 from eventapp import signals
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
+from eventapp.messaging.content import content_for, load_about, spoken_kind
 from eventapp.messaging.email import PermanentError, TransientError
 from eventapp.messaging.models import Message, MessageKind, MessageStatus
-from eventapp.messaging.samples import sample_registration
 from eventapp.messaging.sms import apply_early_statuses, forget_early_statuses
-from eventapp.registration.models import Registration
 
 MAX_ATTEMPTS = 8
 # Messages one worker claims at once: one UPDATE and one SELECT for all of them instead of one per message, and
@@ -32,45 +32,66 @@ BACKOFF_CAP = timedelta(hours=2)
 log = logging.getLogger(__name__)
 
 
-def queue_message(kind: MessageKind, registration, *, channel: str = "email", key: str | None = None,
-                  due_at=None, meta: dict | None = None, recipient: str | None = None) -> Message | None:
-    """Add an outbox row unless one with the same idempotency key exists; returns the new row or None. It goes to
-    the address or phone given for the registration (not whatever the contact's profile holds now)."""
-    contact = registration.contact
-    recipient = recipient or (registration.email if channel == "email" else registration.phone)
-    if not recipient:
+@dataclass(frozen=True)
+class Recipient:
+    """Who a message goes to: a contact, a user of the app, or a bare address (then neither id). `email` is for
+    the email channel, `phone` (E.164) for SMS; `name` is shown in the mail's To: line."""
+    email: str = ""
+    phone: str = ""
+    name: str = ""
+    contact_id: int | None = None
+    user_id: int | None = None
+
+    def address(self, channel: str) -> str:
+        return self.email if channel == "email" else self.phone
+
+
+def queue(kind: str, recipient: Recipient, *, organisation_id: int, key: str, channel: str = "email",
+          due_at=None, context: dict | None = None, event_id: int | None = None,
+          registration_id: int | None = None) -> Message | None:
+    """Add an outbox row unless one with the same idempotency key exists; returns the new row (not in the session)
+    or None (already queued, or the recipient has no address on this channel). What the message says is written
+    when it is delivered, by the content its feature registered for `kind` (see messaging.content), from
+    `context` (small values kept on the row) and what the row refers to (`event_id`, `registration_id`)."""
+    address = recipient.address(channel)
+    if not address:
         return None
-    if registration.id is None or contact.id is None:
-        db.session.flush()  # the registration and contact need their ids
-    key = key or f"reg:{registration.id}:{kind}:{channel}"
+    meta = context or {}
     new_id = _queue_row({
-        "organisation_id": contact.organisation_id, "contact_id": contact.id, "registration_id": registration.id,
-        "event_id": registration.event_id, "channel": channel, "kind": kind, "recipient": recipient,
-        "idempotency_key": key, "status": MessageStatus.QUEUED, "due_at": due_at or utcnow(), "attempts": 0,
-        "last_error": "", "provider_id": "", "subject": "", "body_text": "", "meta": meta or {},
-        "created_at": utcnow()})
+        "organisation_id": organisation_id, "contact_id": recipient.contact_id, "user_id": recipient.user_id,
+        "registration_id": registration_id, "event_id": event_id, "channel": channel, "kind": kind,
+        "recipient": address, "recipient_name": recipient.name[:200], "idempotency_key": key,
+        "status": MessageStatus.QUEUED, "due_at": due_at or utcnow(), "attempts": 0, "last_error": "",
+        "provider_id": "", "subject": "", "body_text": "", "meta": meta, "created_at": utcnow()})
     if new_id is None:
         return None
     db.session.info.setdefault("outbox", []).append(new_id)  # handed to the queue after commit
     # What subscribers need, without reading back the row just written (it is not added to the session).
-    message = Message(id=new_id, organisation_id=contact.organisation_id, contact=contact, event=registration.event,
-                      registration=registration, channel=channel, kind=kind, recipient=recipient,
-                      idempotency_key=key, meta=meta or {})
-    signals.message_queued.send(message)
+    message = Message(id=new_id, organisation_id=organisation_id, contact_id=recipient.contact_id,
+                      user_id=recipient.user_id, registration_id=registration_id, event_id=event_id,
+                      channel=channel, kind=kind, recipient=address, recipient_name=recipient.name,
+                      idempotency_key=key, meta=meta)
+    if recipient.contact_id is not None:  # a message to a contact is on their timeline
+        _attach_for_subscribers(message)
+        signals.message_queued.send(message)
     return message
 
 
-def queue_test(event, as_kind: str, recipient: str) -> int:
-    """A test of how `as_kind` reads at `event`, to `recipient` (the organiser): filled in with the sample attendee
-    when it is composed (see _load_claimed), tied to no contact or registration, and so no one's activity."""
-    new_id = _queue_row({
-        "organisation_id": event.organisation_id, "contact_id": None, "registration_id": None,
-        "event_id": event.id, "channel": "email", "kind": MessageKind.TEST, "recipient": recipient,
-        "idempotency_key": f"test:{event.id}:{as_kind}:{secrets.token_hex(8)}", "status": MessageStatus.QUEUED,
-        "due_at": utcnow(), "attempts": 0, "last_error": "", "provider_id": "", "subject": "", "body_text": "",
-        "meta": {"as_kind": as_kind, "sequence": event.calendar_sequence}, "created_at": utcnow()})
-    db.session.info.setdefault("outbox", []).append(new_id)  # handed to the queue after commit
-    return new_id
+def _attach_for_subscribers(message: Message) -> None:
+    """The message's contact and event from the session (already there in the action that queued it), for the
+    subscribers that read them from the message (until the signal carries ids)."""
+    for name in ("contact", "event"):
+        related = sa.inspect(Message).relationships[name].mapper.class_
+        setattr(message, name, db.session.get(related, getattr(message, f"{name}_id")))
+
+
+def queue_test(organisation_id: int, event_id: int | None, as_kind: str, recipient: Recipient,
+               context: dict | None = None) -> Message | None:
+    """A test of how `as_kind` reads, to `recipient` (an organiser): filled in with a made-up person when it is
+    composed (its feature's content does that), tied to no contact, and so no one's activity."""
+    return queue(MessageKind.TEST, Recipient(email=recipient.email, name=recipient.name, user_id=recipient.user_id),
+                 organisation_id=organisation_id, event_id=event_id,
+                 key=f"test:{event_id}:{as_kind}:{secrets.token_hex(8)}", context={**(context or {}), "as_kind": as_kind})
 
 
 def _queue_row(values: dict) -> int | None:
@@ -181,18 +202,17 @@ def deliver_batch(limit: int = BATCH_SIZE, on_full_batch=None) -> int:
 
 
 def _load_claimed(message_ids: list[int]) -> list[Message]:
-    """The claimed rows with what composing them reads, in one SELECT. They are detached from the session: a
-    worker writes each outcome with one UPDATE of its own (see _write_outcome), and an attached object that had
-    been changed would cost a unit-of-work flush at every commit even with nothing left to write."""
+    """The claimed rows in one SELECT, and what each is about loaded by its feature. They are detached from the
+    session: a worker writes each outcome with one UPDATE of its own (see _write_outcome), and an attached object
+    that had been changed would cost a unit-of-work flush at every commit even with nothing left to write."""
     messages = db.session.execute(
         sa.select(Message).where(Message.id.in_(message_ids)).order_by(Message.due_at, Message.id)
-        .options(joinedload(Message.registration).joinedload(Registration.contact), joinedload(Message.event),
-                 joinedload(Message.contact))
+        # The contact and event are for the subscribers of message_sent/failed, which read them from the message.
+        .options(joinedload(Message.contact), joinedload(Message.event))
         .execution_options(populate_existing=True)).scalars().all()  # claim_due() changed them under the ORM
+    load_about(messages)
     for message in messages:
         db.session.expunge(message)
-        if message.kind == MessageKind.TEST and message.registration_id is None:  # about the sample attendee
-            message.registration = sample_registration(message.event, message.recipient)
     return messages
 
 
@@ -210,9 +230,8 @@ def _give_back(message_ids: list[int]) -> None:
 def _deliver_claimed(message: Message, known_templates: dict | None = None) -> str:
     """Send a message this worker holds the claim on, and record the outcome in one commit."""
     told = None  # the signal that tells the rest of the app what happened, with its arguments
-    if message.kind == MessageKind.REMINDER and (message.registration.status != "confirmed"
-                                                 or message.event.status != "published"):
-        message.status = MessageStatus.CANCELLED  # the person or the event cancelled (or moved) since it was queued
+    if content_for(spoken_kind(message)).withdrawn(message):
+        message.status = MessageStatus.CANCELLED  # e.g. the person or the event cancelled since it was queued
     elif reason := (backend := current_app.extensions["message_backends"][message.channel]).refusal(message):
         message.status = MessageStatus.SUPPRESSED
         message.last_error = reason
@@ -320,14 +339,28 @@ def deliver_waiting(limit: int, on_full_batch=None) -> int:
     return delivered
 
 
-def sweep() -> int:
-    """Every minute: queue due reminders, take back dead workers' claims, deliver what is due."""
-    from eventapp.checkin.operations import record_no_shows
-    from eventapp.messaging.reminders import queue_due_reminders
+# What else runs every minute: the features register it at import (reminders, no-shows), so the sweep knows
+# none of them.
+_PERIODIC: list = []
 
-    queue_due_reminders()
-    db.session.commit()
-    record_no_shows()
+
+def every_sweep(function):
+    """Register `function()` to run at each sweep, before the outbox is delivered (a decorator)."""
+    if function not in _PERIODIC:
+        _PERIODIC.append(function)
+    return function
+
+
+def sweep() -> int:
+    """Every minute: the features' periodic work (which may queue messages, e.g. due reminders), take back dead
+    workers' claims, deliver what is due. One feature's failure does not stop the others or the delivery."""
+    for function in _PERIODIC:
+        try:
+            function()
+            db.session.commit()
+        except Exception:  # noqa: BLE001  (a bug in one periodic job must not stop mail delivery)
+            db.session.rollback()
+            log.exception("periodic job %s failed", function.__qualname__)
     forget_early_statuses(older_than=utcnow() - timedelta(days=1))
     return deliver_due()
 

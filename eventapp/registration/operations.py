@@ -17,7 +17,7 @@ from eventapp.core.time import utcnow
 from eventapp.core.tokens import ticket_secret, unsign, url_token
 from eventapp.events.models import Event, EventStatus
 from eventapp.extensions import db
-from eventapp.messaging.compose import CONSENT_LINK_PURPOSE
+from eventapp.registration.links import CONSENT_LINK_PURPOSE
 from eventapp.registration.models import SEAT_HOLDING, Registration, RegistrationStatus
 
 # Bump when the consent sentence changes; every ConsentRecord keeps the version it was given under.

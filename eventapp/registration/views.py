@@ -13,10 +13,11 @@ from eventapp.core.tokens import sign, tag_matches, unsign, url_token
 from eventapp.events import operations as events
 from eventapp.core.ratelimit import rate_limited
 from eventapp.extensions import db
-from eventapp.messaging.compose import ADDRESS_PROOF, public_base_url
+from eventapp.messaging.compose import public_base_url
 from eventapp.registration import operations
 from eventapp.registration.forms import (MISSING_QUESTION, ManageForm, SignupForm, answers_to_missing_questions,
                                          form_for_event, stored_answer_for)
+from eventapp.registration.links import ADDRESS_PROOF
 from eventapp.registration.models import RegistrationStatus
 from eventapp.registration.operations import Outcome, RegistrationClosed, Signup
 from eventapp.registration.tickets import calendar_for, ticket_svg

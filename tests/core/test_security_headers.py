@@ -120,7 +120,7 @@ def test_every_back_office_page_and_download_is_kept_out_of_caches(app, client, 
         assert response.status_code < 500, path
         assert _no_store(response), f"{path} answered {response.headers.get('Cache-Control')!r}"
         answered[rule.endpoint] = response.status_code
-    for endpoint in ("events.dashboard", "events.detail", "exports.attendance", "exports.checkins", "messaging.log",
+    for endpoint in ("events.dashboard", "events.detail", "exports.attendance", "exports.checkins", "event_messages.log",
                      "leads.contacts", "leads.contact", "checkin.scanner", "checkin.tickets", "checkin.search",
                      "checkin.stats", "dev_mailbox.show", "registration.manage", "registration.calendar",
                      "core.healthz"):

@@ -9,8 +9,8 @@ from eventapp.checkin.models import EventStaff
 from eventapp.events import forms as event_forms
 from eventapp.events import views as event_views
 from eventapp.events.models import Campaign, Event, Question
-from eventapp.messaging import views as message_views
-from eventapp.messaging.compose import template_for
+from eventapp.registration import message_views
+from eventapp.messaging.content import template_for
 from eventapp.messaging.models import MessageTemplate
 from tests.conftest import hidden_fields, submit
 from tests.events.test_back_office import EVENT_FORM

@@ -329,7 +329,8 @@ def test_mail_templates_render_the_same_alone_as_with_the_apps_globals(app):
 
     from flask_babel import get_translations
 
-    from eventapp.messaging.compose import QR_CID, _render, _template_gettext
+    from eventapp.messaging.compose import _render, _template_gettext
+    from eventapp.registration.notifications import QR_CID
 
     registration = SimpleNamespace(ticket_secret="k3m9", first_name='<b>Ada</b> & "Co"', name="Ada",
                                    email="ada@example.com")
@@ -362,25 +363,3 @@ def test_bound_gettext_translates_escapes_and_formats(app):
     with app.app_context():
         assert html.render(names) == "<i>你好</i> &lt;Ada&gt;， 3 个座位"
         assert text.render(names) == "<i>你好</i> <Ada>， 3 个座位"
-
-
-def test_mail_wording_comes_from_the_readers_catalogue(app):
-    """Subject and intro are translated with the catalogue compose() looked up once, not Flask-Babel's per text."""
-    from types import SimpleNamespace
-
-    from eventapp.messaging.compose import mail_wording
-    from eventapp.messaging.models import MessageKind
-
-    class Catalogue:
-        def gettext(self, message):
-            return {"You're registered: %(title)s": "报名成功：%(title)s", "Test": "测试",
-                    "Test message: %(title)s": "测试消息：%(title)s"}.get(message, f"«{message}»")
-
-    event = SimpleNamespace(id=7, title="研讨会")
-    known = {(7, MessageKind.CONFIRMATION): None, (7, MessageKind.TEST): None}  # no organiser wording
-    for kind, meta, subject in [(MessageKind.CONFIRMATION, {}, "报名成功：研讨会"),
-                                (MessageKind.TEST, {"as_kind": MessageKind.CONFIRMATION}, "[测试] 报名成功：研讨会")]:
-        message = SimpleNamespace(kind=kind, meta=meta, event=event, registration=None)
-        with app.app_context():
-            assert mail_wording(message, Catalogue(), known) == (
-                subject, "«You're registered. Show the QR code below at the entrance.»")

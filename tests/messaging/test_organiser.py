@@ -155,7 +155,7 @@ def test_a_reminder_queued_before_a_cancellation_is_not_sent(client, db, make_ev
     event.ends_at = event.starts_at + timedelta(hours=1)
     db.session.execute(sa.update(Registration).values(created_at=utcnow() - timedelta(days=2)))
     db.session.commit()
-    from eventapp.messaging.reminders import queue_due_reminders
+    from eventapp.registration.reminders import queue_due_reminders
 
     queue_due_reminders()
     db.session.commit()

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from eventapp.messaging.models import Message
 from eventapp.messaging.operations import deliver_due
-from eventapp.messaging.samples import SAMPLE_TICKET_CODE
+from eventapp.registration.samples import SAMPLE_TICKET_CODE
 from eventapp.registration.models import Registration
 from eventapp.registration.tickets import ticket_svg
 from tests.conftest import submit

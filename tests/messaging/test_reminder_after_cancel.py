@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from eventapp.messaging.models import Message, MessageKind, MessageStatus
 from eventapp.messaging.operations import deliver_due
-from eventapp.messaging.reminders import queue_due_reminders
+from eventapp.registration.reminders import queue_due_reminders
 from tests.conftest import signup_form, submit
 
 

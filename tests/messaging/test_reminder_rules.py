@@ -4,7 +4,7 @@ from flask_migrate import upgrade
 
 from eventapp import create_app
 from eventapp.extensions import db as _db
-from eventapp.messaging import reminders
+from eventapp.registration import reminders
 from eventapp.messaging.models import ReminderRule
 from tests.conftest import submit
 

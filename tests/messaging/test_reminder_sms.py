@@ -5,7 +5,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from eventapp.messaging.models import Message, MessageKind
-from eventapp.messaging.reminders import queue_due_reminders
+from eventapp.registration.reminders import queue_due_reminders
 from tests.conftest import signup_form, submit
 from tests.events.test_event_form_rules import edit_form
 from tests.messaging.test_reminder_rules import add_reminder, rules_of

@@ -11,7 +11,7 @@ from PIL import Image
 from eventapp.leads.models import LeadActivity
 from eventapp.messaging.models import Message, MessageKind, MessageStatus
 from eventapp.messaging.operations import deliver_due
-from eventapp.messaging.samples import SAMPLE_TICKET_CODE
+from eventapp.registration.samples import SAMPLE_TICKET_CODE
 from eventapp.registration.models import Registration
 from tests.conftest import submit
 from tests.messaging.test_email import calendar_of, messages, sign_up

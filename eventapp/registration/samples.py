@@ -1,11 +1,12 @@
 """The made-up attendee that previews and test sends are filled in with: an organiser sees how a message reads,
 ticket and calendar entry included, without anyone's registration being read, mailed or put on a timeline."""
 from eventapp.contacts.models import Contact
-from eventapp.messaging.compose import WITH_TICKET, compose, compose_sms
+from eventapp.messaging.compose import compose, compose_sms
 from eventapp.messaging.models import Message
 from eventapp.messaging.sms import sms_segments
-from eventapp.messaging.tickets import ticket_svg
 from eventapp.registration.models import Registration, RegistrationStatus
+from eventapp.registration.notifications import WITH_TICKET
+from eventapp.registration.tickets import ticket_svg
 
 SAMPLE_PERSON = {"first_name": "Alex", "last_name": "Example", "company": "Example Ltd",
                  "job_title": "Head of Marketing", "phone": "+447700900123"}  # Ofcom's range for drama: no one's
@@ -27,8 +28,9 @@ def sample_registration(event, email: str) -> Registration:
 def preview(event, kind: str, email: str) -> dict:
     """How a message of `kind` at `event` reads, by email and by SMS, filled in for the sample attendee."""
     registration = sample_registration(event, email)
-    message = Message(kind=kind, channel="email", registration=registration, event=event, recipient=email,
+    message = Message(kind=kind, channel="email", event_id=event.id, recipient=email, recipient_name=registration.name,
                       idempotency_key="preview", meta={})  # transient, like the registration: never saved
+    message.about = registration
     mail = compose(message)
     sms = compose_sms(message)
     encoding, parts = sms_segments(sms)

@@ -9,9 +9,9 @@ from eventapp.core.time import utcnow
 from eventapp.events.models import Event, EventStatus
 from eventapp.extensions import db
 from eventapp.messaging.models import DEFAULT_REMINDERS_MINUTES, Message, MessageKind, ReminderRule
-from eventapp.messaging.operations import queue_message
-from eventapp.messaging.subscribers import channels_for
+from eventapp.messaging.operations import every_sweep
 from eventapp.registration.models import Registration, RegistrationStatus
+from eventapp.registration.notifications import channels_for, queue_for
 
 LONGEST_LEAD = timedelta(days=60)
 
@@ -64,7 +64,9 @@ def reminder_key(registration_id: int, rule: ReminderRule) -> str:
     return f"reg:{registration_id}:reminder:{rule.id}:{rule.channel}"
 
 
+@every_sweep
 def queue_due_reminders(now=None) -> int:
+    """Each rule's reminder to each registration confirmed before the rule's time, once (the sweep runs this)."""
     now = now or utcnow()
     upcoming = db.session.execute(
         sa.select(ReminderRule, Event).join(Event, ReminderRule.event_id == Event.id)
@@ -88,7 +90,7 @@ def queue_due_reminders(now=None) -> int:
         existing = set(db.session.execute(
             sa.select(Message.idempotency_key).where(Message.idempotency_key.in_(keys))).scalars())
         for key, registration in keys.items():
-            if key not in existing and queue_message(MessageKind.REMINDER, registration, channel=rule.channel,
-                                                     key=key, meta={"rule_id": rule.id}):
+            if key not in existing and queue_for(registration, MessageKind.REMINDER, channel=rule.channel,
+                                                 key=key, context={"rule_id": rule.id}):
                 queued += 1
     return queued
