@@ -41,7 +41,7 @@ def test_confirmation_mail_has_headers_both_parts_qr_and_calendar(client, db, ma
     [mail] = smtp_sink.messages
     registration = db.session.execute(sa.select(Registration)).scalar_one()
 
-    assert mail["To"] == "ada@example.com"
+    assert mail["To"] == "Ada Lovelace <ada@example.com>"  # the name the person signed up with
     assert mail["Subject"] == f"You're registered: {event.title}"
     assert mail["Message-ID"].startswith("<") and mail["Date"]
     assert mail.get_content_type() == "multipart/mixed"
@@ -112,7 +112,7 @@ def test_cancelling_tells_calendars_and_promotes_the_first_waitlisted(client, db
 
     submit(client, f"{first}/cancel", {})
     deliver_due()
-    by_recipient = {m["To"]: m for m in smtp_sink.messages}
+    by_recipient = {m["To"].addresses[0].addr_spec: m for m in smtp_sink.messages}
     assert set(by_recipient) == {"first@example.com", "second@example.com"}
     part, cancel = calendar_of(by_recipient["first@example.com"])
     assert part.get_param("method") == "CANCEL" and cancel["METHOD"] == "CANCEL"
@@ -139,7 +139,7 @@ def test_signing_up_twice_resends_the_manage_link_to_the_owner_once_a_day(client
     deliver_due()
     [mail] = smtp_sink.messages
     registration = db.session.execute(sa.select(Registration)).scalar_one()
-    assert mail["To"] == "ada@example.com" and mail["Subject"].startswith("Your registration")
+    assert mail["To"] == "Ada Lovelace <ada@example.com>" and mail["Subject"].startswith("Your registration")
     assert f"/r/{registration.manage_token}" in mail.get_body(("plain",)).get_content()
 
 
@@ -322,44 +322,55 @@ def test_an_address_that_needs_smtputf8_is_sent_with_it():
     assert message_from_string(mail.data.decode(), policy=default)["To"].addresses[0].addr_spec == "zoë@example.com"
 
 
-def test_mail_templates_render_the_same_alone_as_with_the_apps_globals(app):
-    """compose() renders the mail templates with its own context only (its bound gettext, no Flask globals): the
-    same text as Jinja's usual render, where Flask-Babel's gettext and the app's globals are there."""
+def test_mail_templates_escape_what_people_typed_and_speak_the_readers_language(app):
     from types import SimpleNamespace
 
-    from flask_babel import get_translations
-
-    from eventapp.messaging.compose import _render, _template_gettext
-    from eventapp.registration.notifications import QR_CID
+    from eventapp.messaging.compose import _render
 
     registration = SimpleNamespace(ticket_secret="k3m9", first_name='<b>Ada</b> & "Co"', name="Ada",
-                                   email="ada@example.com")
+                                   email="ada@example.com", company="<i>Analytical</i>")
     context = {"message": None, "registration": registration,
-               "event": SimpleNamespace(title="Q&A <live>"), "locale": "zh_Hans_CN",
+               "event": SimpleNamespace(title="Q&A <live>", summary="Talks & <lunch>"), "locale": "zh_Hans_CN",
                "intro": "Welcome & more", "manage_url": "https://e.example.com/r/x?a=1&b=2", "when": "Monday",
-               "zone": "UTC", "where": "Hall", "with_ticket": True, "qr_cid": QR_CID}
-    with app.test_request_context():
-        bound = {**context, **_template_gettext(get_translations())}
-        for name in ("emails/registration.html", "emails/registration.txt"):
-            assert _render(name, bound) == app.jinja_env.get_template(name).render(context)
-        html = _render("emails/registration.html", bound)
-        assert "&lt;b&gt;Ada&lt;/b&gt; &amp; &#34;Co&#34;" in html and '<html lang="zh-Hans-CN">' in html
+               "zone": "UTC", "where": "Hall", "with_ticket": True, "qr_cid": "ticket-qr@eventapp"}
+    with app.app_context():
+        html = _render("emails/registration.html", context, "zh_Hans_CN")
+        text = _render("emails/registration.txt", context, "zh_Hans_CN")
+    assert "&lt;b&gt;Ada&lt;/b&gt; &amp; &#34;Co&#34;" in html and "&lt;i&gt;Analytical&lt;/i&gt;" in html
+    assert "Q&amp;A &lt;live&gt;" in html and "Talks &amp; &lt;lunch&gt;" in html and "?a=1&amp;b=2" in html
+    assert '<html lang="zh-Hans-CN">' in html and 'src="cid:ticket-qr@eventapp"' in html
+    assert 'Hello <b>Ada</b> & "Co",' in text and "Q&A <live>" in text  # plain text is not HTML
 
 
-def test_bound_gettext_translates_escapes_and_formats(app):
-    from eventapp.messaging.compose import _template_gettext
+def test_mail_templates_use_flask_babels_gettext_in_the_forced_locale(app, monkeypatch):
+    """The templates translate through the app's Jinja environment (Flask-Babel's gettext), in the locale compose()
+    forces for the reader, whatever the request's."""
+    import flask_babel
+    from types import SimpleNamespace
+
+    from eventapp.messaging.compose import _render
+
+    seen = []
 
     class Catalogue:
-        def gettext(self, message):
+        def ugettext(self, message):
+            seen.append(str(flask_babel.get_locale()))
             return {"Hello %(name)s,": "<i>你好</i> %(name)s，"}.get(message, message)
 
-        def ngettext(self, singular, plural, number):
-            return "%(num)d 个座位" if number != 1 else "一个座位"
+        gettext = ugettext
 
-    source = '{{ _("Hello %(name)s,", name=name) }} {{ ngettext("%(num)d seat", "%(num)d seats", 3) }}'
-    html = app.jinja_env.overlay(autoescape=True).from_string(source)
-    text = app.jinja_env.overlay(autoescape=False).from_string(source)
-    names = {"name": "<Ada>", **_template_gettext(Catalogue())}
-    with app.app_context():
-        assert html.render(names) == "<i>你好</i> &lt;Ada&gt;， 3 个座位"
-        assert text.render(names) == "<i>你好</i> <Ada>， 3 个座位"
+        def ungettext(self, singular, plural, number):
+            return singular if number == 1 else plural
+
+        ngettext = ungettext
+
+    monkeypatch.setattr(flask_babel, "get_translations", lambda: Catalogue())
+    registration = SimpleNamespace(ticket_secret="k3m9", first_name="<Ada>", name="Ada", email="ada@example.com",
+                                   company="")
+    context = {"registration": registration, "event": SimpleNamespace(title="T", summary=""), "locale": "zh",
+               "intro": "", "manage_url": "https://e.example.com/r/x", "when": "Monday", "zone": "UTC", "where": "",
+               "with_ticket": False, "qr_cid": None}
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        html = _render("emails/registration.html", context, "zh")
+    assert "<i>你好</i> &lt;Ada&gt;，" in html  # the translation is trusted markup; the name is escaped
+    assert seen and set(seen) == {"zh"}

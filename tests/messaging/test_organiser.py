@@ -73,7 +73,7 @@ def test_cancelling_an_event_unpublished_first_still_tells_everyone(client, db, 
     assert submit(organiser, f"/admin/events/{event.id}/cancel", {}).status_code == 303
     deliver_due()
     [cancelled] = smtp_sink.messages
-    assert cancelled["To"] == "one@example.com"
+    assert cancelled["To"].addresses[0].addr_spec == "one@example.com"
     part, calendar = calendar_of(cancelled)
     assert calendar["METHOD"] == "CANCEL"
 
@@ -90,14 +90,14 @@ def test_approving_and_declining_tell_the_person(client, db, make_event, smtp_si
     response = submit(client, f"/admin/events/{event.id}", {}, post_url=f"/admin/registrations/{one.id}/decline")
     assert response.status_code == 303
     deliver_due()
-    subjects = {m["To"]: m["Subject"] for m in smtp_sink.messages}
+    subjects = {m["To"].addresses[0].addr_spec: m["Subject"] for m in smtp_sink.messages}
     assert subjects["one@example.com"].startswith("About your sign-up")
     db.session.expire_all()
     assert two.status == "pending"  # promoted into the freed seat, still to be approved
     smtp_sink.messages.clear()
     submit(client, f"/admin/events/{event.id}", {}, post_url=f"/admin/registrations/{two.id}/approve")
     deliver_due()
-    [approved] = [m for m in smtp_sink.messages if m["To"] == "two@example.com"]
+    [approved] = [m for m in smtp_sink.messages if m["To"].addresses[0].addr_spec == "two@example.com"]
     assert approved["Subject"].startswith("Your place is confirmed")
     assert [p for p in approved.walk() if p.get("Content-ID")]  # now with the ticket
     # approving twice is refused with a sentence
@@ -132,7 +132,7 @@ def test_reminders_go_once_to_confirmed_people_and_never_stale(client, db, make_
     sweep()
     sweep()
     reminders = [m for m in smtp_sink.messages if m["Subject"].startswith("Reminder")]
-    assert [m["To"] for m in reminders] == ["early@example.com"]
+    assert [m["To"].addresses[0].addr_spec for m in reminders] == ["early@example.com"]
     assert [p for p in reminders[0].walk() if p.get("Content-ID")]  # the ticket is in the reminder
     # two hours before, the second default rule fires, once
     event.starts_at = utcnow() + timedelta(minutes=90)
@@ -140,7 +140,7 @@ def test_reminders_go_once_to_confirmed_people_and_never_stale(client, db, make_
     smtp_sink.messages.clear()
     sweep()
     sweep()
-    assert [m["To"] for m in smtp_sink.messages] == ["early@example.com"]
+    assert [m["To"].addresses[0].addr_spec for m in smtp_sink.messages] == ["early@example.com"]
     rules = db.session.execute(sa.select(ReminderRule.minutes_before).where(ReminderRule.event_id == event.id)
                                ).scalars()
     assert sorted(rules) == [120, 1440]
@@ -188,7 +188,7 @@ def test_organiser_rewords_previews_and_tests_a_message(client, db, make_event, 
     submit(client, url, {}, post_url=f"{url}/test")
     deliver_due()
     [test] = smtp_sink.messages
-    assert test["To"] == user.email and test["Subject"] == "[Test] See you, Alex!"
+    assert test["To"].addresses[0].addr_spec == user.email and test["Subject"] == "[Test] See you, Alex!"
     # the next real sign-up uses the new wording
     smtp_sink.messages.clear()
     sign_up(client.application.test_client(), event, email="grace@example.com", first_name="Grace")

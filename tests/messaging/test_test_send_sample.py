@@ -57,7 +57,7 @@ def test_a_test_send_carries_the_sample_attendee_and_touches_no_one(client, db, 
     assert deliver_due() == 1
 
     [mail] = smtp_sink.messages
-    assert mail["To"] == user.email and mail["Subject"] == "[Test] See you, Alex of Example Ltd!"
+    assert mail["To"].addresses[0].addr_spec == user.email and mail["Subject"] == "[Test] See you, Alex of Example Ltd!"
     everything = texts_of(mail)
     assert [value for value in real if value in everything] == []
     plain = mail.get_body(("plain",)).get_content()
@@ -94,7 +94,7 @@ def test_a_test_send_works_for_an_event_nobody_has_signed_up_for(client, db, mak
     assert f"A test is on its way to {user.email}" in page
     assert deliver_due() == 1
     [mail] = smtp_sink.messages
-    assert mail["To"] == user.email and mail["Subject"] == f"[Test] Reminder: {event.title}"
+    assert mail["To"].addresses[0].addr_spec == user.email and mail["Subject"] == f"[Test] Reminder: {event.title}"
     assert "Hello Alex," in mail.get_body(("plain",)).get_content()
     assert activities(db) == []
     assert db.session.execute(sa.select(sa.func.count()).select_from(Registration)).scalar() == 0

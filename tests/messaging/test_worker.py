@@ -83,7 +83,7 @@ def test_killed_worker_mid_batch_loses_and_duplicates_nothing(app, db, make_even
     # At most the one message that was on the wire at the kill went twice, with the same Message-ID (which mail
     # systems deduplicate); everything else exactly once.
     assert len(received) - len(set(received)) <= 1
-    recipients = sorted(mail["To"] for mail in smtp_sink.messages)
+    recipients = sorted(mail["To"].addresses[0].addr_spec for mail in smtp_sink.messages)
     assert set(recipients) == {f"p{number}@example.com" for number in range(BATCH)}
     db.session.expire_all()
     statuses = list(db.session.execute(sa.select(Message.status)).scalars())
