@@ -53,10 +53,11 @@ def queue(kind: str, recipient: Recipient, *, organisation_id: int, key: str, ch
     or None (already queued, or the recipient has no address on this channel). What the message says is written
     when it is delivered, by the content its feature registered for `kind` (see messaging.content), from
     `context` (small values kept on the row) and what the row refers to (`event_id`, `registration_id`)."""
+    meta = context or {}
+    content_for(meta.get("as_kind", kind))  # a kind no feature writes is a bug: refused now, not at delivery
     address = recipient.address(channel)
     if not address:
         return None
-    meta = context or {}
     new_id = _queue_row({
         "organisation_id": organisation_id, "contact_id": recipient.contact_id, "user_id": recipient.user_id,
         "registration_id": registration_id, "event_id": event_id, "channel": channel, "kind": kind,

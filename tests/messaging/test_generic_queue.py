@@ -1,5 +1,6 @@
 """messaging.queue is for any feature's mail: a recipient that is a user or a bare address, content registered by
 the feature, and the sweep's periodic work registered by the features too."""
+import pytest
 import sqlalchemy as sa
 from jinja2 import ChoiceLoader, DictLoader
 
@@ -54,6 +55,12 @@ def test_a_feature_mails_a_user_and_a_bare_address_through_the_outbox(app, db, o
     [mail] = [mail for mail in smtp_sink.messages if mail["Subject"] == "Hello partner"]
     assert mail.get_body(("plain",)).get_content().strip() == "Hi partner, plain."
     assert "<b>html</b>" in mail.get_body(("html",)).get_content()
+
+
+def test_a_kind_no_feature_writes_is_refused_when_it_is_queued(app, db, org):
+    with pytest.raises(LookupError, match="no feature writes messages of kind 'nonsense'"):
+        operations.queue("nonsense", Recipient(email="a@example.org"), organisation_id=org.id, key="nonsense")
+    assert db.session.execute(sa.select(Message.id)).first() is None
 
 
 def test_the_sweep_runs_the_features_periodic_work_and_one_failure_stops_nothing(app, db, org, monkeypatch):
