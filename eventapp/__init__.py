@@ -90,6 +90,7 @@ def _parsed_locale(name: str) -> Locale:
 
 def _register_blueprints(app: Flask) -> None:
     from eventapp.accounts.views import bp as accounts
+    from eventapp.checkin.back_office import bp as door_staff
     from eventapp.checkin.export_views import bp as exports
     from eventapp.checkin.views import bp as checkin
     from eventapp.core.views import bp as core
@@ -97,11 +98,12 @@ def _register_blueprints(app: Flask) -> None:
     from eventapp.leads.views import bp as leads
     from eventapp.messaging.sms_views import bp as twilio_webhooks
     from eventapp.messaging.views import dev as dev_mailbox
+    from eventapp.registration.back_office import bp as registrations
     from eventapp.registration.message_views import bp as event_messages
     from eventapp.registration.views import bp as registration
 
     for blueprint in (core, accounts, events, leads, registration, event_messages, dev_mailbox, twilio_webhooks, checkin,
-                      exports):
+                      exports, registrations, door_staff):
         app.register_blueprint(blueprint)
 
 

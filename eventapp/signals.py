@@ -1,54 +1,150 @@
-"""Every domain event the features emit. Subscribers run in the transaction of the action."""
-from dataclasses import dataclass
+"""Every domain event the features emit, with what it sends (each signal's docstring says: one kind of payload,
+a small frozen dataclass of ids, times and plain values, never an ORM object, so a subscriber loads what it needs by
+id from the session of the action). Subscribers run in the transaction of the action. A question signal's
+subscribers answer with a value instead (see answers()): that is how a lower layer asks the features above it
+(events asks for the parts of its pages) without importing them."""
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from blinker import Namespace
 
 _signals = Namespace()
 
-# sender: the Registration
-registration_created = _signals.signal("registration-created")
-registration_updated = _signals.signal("registration-updated")
-registration_cancelled = _signals.signal("registration-cancelled")
-# sender: the Registration that was submitted again; kwargs: none
-registration_repeated = _signals.signal("registration-repeated")
-# sender: the Event; kwargs: contact, viewed_at
-landing_page_viewed = _signals.signal("landing-page-viewed")
-# sender: the Registration
-calendar_downloaded = _signals.signal("calendar-downloaded")
-# sender: the Event; kwargs: old_status
-event_status_changed = _signals.signal("event-status-changed")
-# sender: the Contact; kwargs: event, record (the ConsentRecord), registration (the sign-up it was given with).
-# Someone ticked the marketing box with this address; it waits for the owner's confirmation.
-consent_requested = _signals.signal("consent-requested")
-# sender: the Contact; kwargs: record (the ConsentRecord). The address's owner confirmed it (double opt-in).
-consent_confirmed = _signals.signal("consent-confirmed")
-# sender: the Message (outbox row)
-message_queued = _signals.signal("message-queued")
-message_sent = _signals.signal("message-sent")
-# kwargs: permanent (bool)
-message_failed = _signals.signal("message-failed")
-message_delivered = _signals.signal("message-delivered")
-# sender: the Registration; a waitlisted registration got a freed seat
-registration_promoted = _signals.signal("registration-promoted")
-# sender: the Event; kwargs: changed (names of the fields that moved the calendar entry)
-event_rescheduled = _signals.signal("event-rescheduled")
-# sender: the Registration; an organiser approved or declined a pending sign-up
-registration_approved = _signals.signal("registration-approved")
-registration_declined = _signals.signal("registration-declined")
-# sender: the door's Ticket of the registration (id, event, contact, status, check-in state: plain values read
-# in the scan's one query); kwargs: checkin (the logged scan's values, with CheckIn's attribute names)
-checked_in = _signals.signal("checked-in")
-checked_out = _signals.signal("checked-out")
-# sender: the Registration; kwargs: checkin (the CheckIn row)
-check_in_undone = _signals.signal("check-in-undone")
-walked_in = _signals.signal("walked-in")
-# sender: the Registration; the event ended and they never came
-no_show = _signals.signal("no-show")
+
+def answers(signal, sender) -> list:
+    """What the subscribers of a question signal answered, in the order they answered: a list answer counts as
+    its items, None as nothing."""
+    found = []
+    for _receiver, value in signal.send(sender):
+        if isinstance(value, (list, tuple)):
+            found.extend(value)
+        elif value is not None:
+            found.append(value)
+    return found
+
+
+# ---- registration: sign-ups and what happens to them ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class RegistrationChange:
+    """A registration, as it stands after the change."""
+    registration_id: int
+    event_id: int
+    campaign_id: int | None
+    organisation_id: int
+    contact_id: int
+    status: str  # RegistrationStatus
+    channel: str  # how they signed up (web, staff, partner:<code>…); for a cancellation, who cancelled
+    occurred_at: datetime
+    changed: tuple[str, ...] = ()  # registration_updated: the names of what changed
+
+
+@dataclass(frozen=True)
+class PageView:
+    """A known contact opened an event's landing page."""
+    event_id: int
+    campaign_id: int | None
+    organisation_id: int
+    contact_id: int
+    viewed_at: datetime
+
+
+@dataclass(frozen=True)
+class ConsentChange:
+    """A consent record (ConsentRecord) that was asked for or confirmed."""
+    record_id: int
+    contact_id: int
+    organisation_id: int
+    purpose: str
+    text_version: str
+    occurred_at: datetime
+    registration_id: int | None = None  # the sign-up it was given with
+    event_id: int | None = None
+    campaign_id: int | None = None
+
+
+registration_created = _signals.signal("registration-created", doc="""Someone signed up (confirmed, pending approval
+or waitlisted: `status` says which). Sender: a RegistrationChange.""")
+registration_updated = _signals.signal("registration-updated", doc="""The person changed their details or answers.
+Sender: a RegistrationChange whose `changed` names what changed.""")
+registration_cancelled = _signals.signal("registration-cancelled", doc="""A registration was cancelled. Sender: a
+RegistrationChange whose `channel` says who cancelled (web: the person, staff: an organiser).""")
+registration_repeated = _signals.signal("registration-repeated", doc="""An address signed up again to an event it
+holds a registration for; nothing changed. Sender: a RegistrationChange.""")
+registration_promoted = _signals.signal("registration-promoted", doc="""A waitlisted registration got a freed seat.
+Sender: a RegistrationChange.""")
+registration_approved = _signals.signal("registration-approved", doc="""An organiser approved a pending sign-up.
+Sender: a RegistrationChange.""")
+registration_declined = _signals.signal("registration-declined", doc="""An organiser declined a pending sign-up.
+Sender: a RegistrationChange.""")
+calendar_downloaded = _signals.signal("calendar-downloaded", doc="""The person downloaded the calendar entry from
+their registration page. Sender: a RegistrationChange.""")
+landing_page_viewed = _signals.signal("landing-page-viewed", doc="""A known contact viewed an event's landing page.
+Sender: a PageView.""")
+consent_requested = _signals.signal("consent-requested", doc="""Someone ticked the marketing box with this address;
+it waits for the owner's confirmation (double opt-in). Sender: a ConsentChange with the sign-up it came with.""")
+consent_confirmed = _signals.signal("consent-confirmed", doc="""The address's owner confirmed a consent record.
+Sender: a ConsentChange.""")
+
+# ---- messaging: the outbox ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageChange:
+    """An outbox row (Message) whose state changed."""
+    message_id: int
+    organisation_id: int
+    contact_id: int | None  # None: a message to a user or a bare address, not a contact
+    event_id: int | None
+    kind: str  # MessageKind
+    channel: str  # email or sms
+    occurred_at: datetime
+    permanent: bool = False  # message_failed: no retry will follow
+    error: str = ""  # message_failed: why
+
+
+message_queued = _signals.signal("message-queued", doc="""A message was written to the outbox (it is sent after
+the commit). Sender: a MessageChange.""")
+message_sent = _signals.signal("message-sent", doc="""The provider took a message. Sender: a MessageChange.""")
+message_delivered = _signals.signal("message-delivered", doc="""The provider reported a message delivered (SMS
+status callbacks). Sender: a MessageChange.""")
+message_failed = _signals.signal("message-failed", doc="""A message failed: for good when `permanent`, else it is
+retried later. Sender: a MessageChange.""")
+
+# ---- checkin: the door ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DoorChange:
+    """A registration's attendance changed at the door (a scan or tap, an undo, a walk-in, a no-show)."""
+    registration_id: int
+    event_id: int
+    campaign_id: int | None
+    organisation_id: int
+    contact_id: int
+    occurred_at: datetime  # when it happened (a scan: the phone's scan time; a no-show: the event's end)
+    device_id: str = ""
+    method: str = ""  # scan, tap, sync, walk_in, undo
+    reason: str = ""  # an undo's reason
+
+
+checked_in = _signals.signal("checked-in", doc="""A ticket was checked in (the first scan that counts). Sender: a
+DoorChange.""")
+checked_out = _signals.signal("checked-out", doc="""An exit scan. Sender: a DoorChange.""")
+check_in_undone = _signals.signal("check-in-undone", doc="""Staff took a check-in back. Sender: a DoorChange with
+the reason.""")
+walked_in = _signals.signal("walked-in", doc="""Someone without a registration was registered at the door (their
+check-in follows as checked_in). Sender: a DoorChange.""")
+no_show = _signals.signal("no-show", doc="""The event ended and a confirmed registration never checked in. Sender:
+a DoorChange whose occurred_at is the event's end.""")
+
+
+# ---- contacts: the suppression list ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SuppressionChange:
+    """An address or number that went on the suppression list or came off it."""
     channel: str  # SuppressionChannel: "email" or "sms"
     address: str  # the email key or the E.164 number
     suppressed: bool  # True: put on the list (STOP, unsubscribe, 21610); False: taken off it (START)
@@ -58,3 +154,97 @@ class SuppressionChange:
 
 suppression_changed = _signals.signal("suppression-changed", doc="""An address or number went on the suppression
 list or came off it (only when that changed). Sender: a SuppressionChange.""")
+
+
+# ---- events: what organisers build; the features above hear of it here, and contribute to its pages ----------
+
+@dataclass(frozen=True)
+class EventChange:
+    """An event that was created, changed or cancelled."""
+    event_id: int
+    organisation_id: int
+    changed_at: datetime
+    changed: tuple[str, ...] = ()  # the names of the Event fields that changed (event_rescheduled: the calendar's)
+
+
+@dataclass(frozen=True)
+class EventStatusChange:
+    event_id: int
+    organisation_id: int
+    old_status: str  # EventStatus
+    new_status: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class CapacityChange:
+    event_id: int
+    organisation_id: int
+    old_capacity: int | None  # None: no limit
+    new_capacity: int | None
+
+
+event_created = _signals.signal("event-created", doc="""A new event (a draft) was made. Sender: an EventChange.
+Subscribers add what a new event starts with (registration: the default reminders).""")
+event_rescheduled = _signals.signal("event-rescheduled", doc="""A published event's time, place or title changed,
+and its calendar version went up. Sender: an EventChange whose `changed` names the calendar fields that moved.""")
+event_status_changed = _signals.signal("event-status-changed", doc="""An event was published, unpublished or
+cancelled. Sender: an EventStatusChange.""")
+event_cancelled = _signals.signal("event-cancelled", doc="""An event was cancelled (once: a cancellation is final).
+Sender: an EventChange. Subscribers tell the people concerned (events sends no mail itself).""")
+capacity_changing = _signals.signal("capacity-changing", doc="""An organiser asks for a new capacity; nothing has
+changed yet. Sender: a CapacityChange. A subscriber that cannot allow it answers with the sentence that says why
+(registration: fewer seats than people holding one); None allows it.""")
+capacity_changed = _signals.signal("capacity-changed", doc="""An event's capacity changed, in the transaction of the
+change. Sender: a CapacityChange (registration recounts the seats held).""")
+event_saved = _signals.signal("event-saved", doc="""The organiser's event form was saved and committed. Sender: an
+EventChange. Subscribers may answer with a sentence for the organiser about what the change means for their part
+(registration: SMS reminders paused because SMS is off); None says nothing.""")
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """A back-office page of one event being put together."""
+    event_id: int
+    organisation_id: int
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """A feature's part of an event's back-office page: `template` is rendered with `part` = `context`."""
+    order: int  # smaller first, within its slot
+    template: str
+    context: dict = field(default_factory=dict)
+    slot: str = "main"  # "summary" (under the title), "actions" (the buttons), "main" (the sections below)
+
+
+@dataclass(frozen=True)
+class EventList:
+    """The organisation's list of events (the back office's dashboard) being put together."""
+    organisation_id: int
+    event_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """A feature's column of the list of events: `values` holds the text of each event id's cell."""
+    order: int
+    heading: str
+    values: dict = field(default_factory=dict)
+    default: str = ""
+
+
+@dataclass(frozen=True)
+class Audience:
+    """How many people a cancellation tells: all of them by email, this many by SMS as well."""
+    email: int
+    sms: int
+
+
+event_page_sections = _signals.signal("event-page-sections", doc="""The event's back-office page (as Indico builds
+its menus from signals). Sender: an EventPage. Each feature answers with a PageSection, a list of them, or None.""")
+event_list_columns = _signals.signal("event-list-columns", doc="""The list of events. Sender: an EventList. Each
+feature answers with a ListColumn (or None).""")
+cancellation_audience = _signals.signal("cancellation-audience", doc="""Who a cancellation of the event would tell,
+asked before the organiser confirms it. Sender: an EventPage. Each feature whose people are told answers with an
+Audience (or None).""")

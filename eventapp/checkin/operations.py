@@ -106,8 +106,8 @@ class EventRef(NamedTuple):
 @dataclass(slots=True)
 class Ticket:
     """A registration as the door sees it: read by one Core query with its holder, its event and who checked it
-    in, as plain values. With `id`, `event` and `contact` it stands in for the Registration in the check-in
-    signals; the ORM's loading and bookkeeping were a third of a scan's cost."""
+    in, as plain values (the ORM's loading and bookkeeping were a third of a scan's cost). The check-in signals
+    send a DoorChange made from its ids."""
     id: int
     event: EventRef
     contact: Holder
@@ -358,7 +358,9 @@ def _redeem(event: DoorEvent, scan: Scan, staff, registration_id: int | None) ->
         ticket = _keep_earliest(ticket, scanned_at, scan.device_id, staff)
     checkin = _log_scan(event, scan, ticket, scanned_at, getattr(staff, "id", None), result)
     if signal is not None:
-        signal.send(ticket, checkin=checkin)
+        signal.send(signals.DoorChange(ticket.id, ticket.event.id, ticket.event.campaign_id,
+                                       ticket.contact.organisation_id, ticket.contact.id, scanned_at,
+                                       device_id=scan.device_id, method=scan.method))
     return checkin, ticket
 
 
@@ -426,10 +428,18 @@ def undo_last(event: DoorEvent, device_id: str, reason: str, staff, registration
                    result=ScanResult.UNDONE, reason=reason[:300])
     db.session.add(undo)
     db.session.flush()
-    signals.check_in_undone.send(registration, checkin=undo)
+    signals.check_in_undone.send(_door_change(registration, undo.scanned_at, device_id=device_id, method="undo",
+                                              reason=undo.reason))
     answer = _answer(undo, ticket_of(registration.id), event)
     db.session.commit()
     return answer
+
+
+def _door_change(registration: Registration, occurred_at: datetime, **values) -> signals.DoorChange:
+    """What the door's signals send for a registration loaded as an ORM object (scans send their Ticket's values)."""
+    event = registration.event
+    return signals.DoorChange(registration.id, event.id, event.campaign_id, event.organisation_id,
+                              registration.contact_id, occurred_at, **values)
 
 
 def check_may_undo(registration: Registration, device_id: str, staff, organisation_id: int) -> None:
@@ -460,7 +470,7 @@ def walk_in(event: Event, email, details: dict, scan: Scan, staff) -> dict:
         raise DoorRefused("changed", str(changed_meanwhile)) from None
     if changed:
         db.session.flush()
-        signals.walked_in.send(registration)
+        signals.walked_in.send(_door_change(registration, utcnow(), device_id=scan.device_id, method="walk_in"))
     scan.method = "walk_in"
     return redeem(event, scan, staff, registration_id=registration.id)
 
@@ -506,6 +516,6 @@ def record_no_shows(now: datetime | None = None) -> int:
                Registration.no_show_recorded.is_(False)).limit(5000)).scalars().all()
     for registration in rows:
         registration.no_show_recorded = True
-        signals.no_show.send(registration)
+        signals.no_show.send(_door_change(registration, registration.event.ends_at))
     db.session.commit()
     return len(rows)

@@ -1,7 +1,6 @@
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField,
                      TextAreaField)
 from wtforms.fields.choices import SelectChoice
@@ -10,7 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from eventapp.core.forms import Form, NoMarkup, strip_line, strip_text
 from eventapp.core.time import clock_change_at, common_time_zones, from_local, is_time_zone, local
 from eventapp.events.models import EventKind, QuestionKind
-from eventapp.events.operations import SLUG_PATTERN, seats_held, slug_taken
+from eventapp.events.operations import SLUG_PATTERN, capacity_refusal, slug_taken
 
 MARKDOWN_MAX = 20000
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -132,14 +131,11 @@ class EventForm(Form):
         """Fewer seats than people holding one would leave them without a seat the page promised: say so. An
         unchanged limit stays allowed (walk-ins may have filled the room past it)."""
         event = self.event
-        if field.data is None or event is None or event.id is None or field.data == event.capacity:
+        if field.data is None or event is None:
             return
-        held = seats_held(event)
-        if field.data < held:
-            raise ValidationError(ngettext(
-                "%(num)d person already holds a seat; set at least %(num)d or cancel some registrations first.",
-                "%(num)d people already hold a seat; set at least %(num)d or cancel some registrations first.",
-                held))
+        refusal = capacity_refusal(event, field.data)  # registration counts the seats held
+        if refusal:
+            raise ValidationError(refusal)
 
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:

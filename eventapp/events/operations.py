@@ -1,6 +1,5 @@
 """Campaigns, events and their questions: what organisers build."""
 import re
-from dataclasses import dataclass
 from urllib.parse import quote_plus
 
 import sqlalchemy as sa
@@ -80,38 +79,46 @@ def save_event(organisation_id: int, values: dict, event: Event | None = None) -
     """Create an event (a draft with the default reminders), or change one; a published event whose time or
     place changes gets a new calendar version, and its attendees are told."""
     if event is None:
-        from eventapp.registration.reminders import add_default_rules
-
         event = Event(organisation_id=organisation_id, status=EventStatus.DRAFT)
         db.session.add(event)
-        add_default_rules(event)
-        changed = []
-    else:
-        changed = [name for name in CALENDAR_FIELDS if name in values and values[name] != getattr(event, name)]
-    capacity_changed = "capacity" in values and values["capacity"] != event.capacity
+        for name in EVENT_FIELDS:
+            if name in values:
+                setattr(event, name, values[name])
+        db.session.flush()  # the subscribers load it by its id
+        signals.event_created.send(signals.EventChange(event.id, organisation_id, utcnow()))
+        return event
+    changed = [name for name in CALENDAR_FIELDS if name in values and values[name] != getattr(event, name)]
+    capacity = signals.CapacityChange(event.id, event.organisation_id, event.capacity, values.get("capacity"))
     for name in EVENT_FIELDS:
         if name in values:
             setattr(event, name, values[name])
-    if capacity_changed and event.id is not None and event.capacity is not None:
-        from eventapp.registration.operations import recount_seats
-
-        recount_seats(event)
+    if "capacity" in values and capacity.new_capacity != capacity.old_capacity:
+        db.session.flush()
+        signals.capacity_changed.send(capacity)
     if changed and event.status == EventStatus.PUBLISHED:
         event.calendar_sequence += 1
-        signals.event_rescheduled.send(event, changed=changed)
+        db.session.flush()
+        signals.event_rescheduled.send(signals.EventChange(event.id, event.organisation_id, utcnow(), tuple(changed)))
     return event
+
+
+def changed_fields(event: Event, values: dict) -> tuple[str, ...]:
+    """The names of the event's fields that these form values change."""
+    return tuple(name for name in EVENT_FIELDS if name in values and values[name] != getattr(event, name))
+
+
+def capacity_refusal(event: Event, capacity: int | None) -> str | None:
+    """Why the event cannot take this capacity now (the features above say: registration counts the seats held),
+    or None."""
+    if event.id is None or capacity == event.capacity:
+        return None
+    refusals = signals.answers(signals.capacity_changing,
+                               signals.CapacityChange(event.id, event.organisation_id, event.capacity, capacity))
+    return refusals[0] if refusals else None
 
 
 class StatusRefused(Exception):
     """A status change that cannot happen; str() is the sentence for the organiser."""
-
-
-def seats_held(event: Event) -> int:
-    """Registrations holding a seat now (confirmed, or awaiting approval), counted whether or not a limit is set."""
-    from eventapp.registration.models import SEAT_HOLDING, Registration
-
-    return db.session.execute(sa.select(sa.func.count()).select_from(Registration).where(
-        Registration.event_id == event.id, Registration.status.in_(SEAT_HOLDING))).scalar()
 
 
 def set_status(event: Event, status: EventStatus) -> None:
@@ -127,28 +134,14 @@ def set_status(event: Event, status: EventStatus) -> None:
     if old == status:
         return
     event.status = status
-    signals.event_status_changed.send(event, old_status=old)
+    signals.event_status_changed.send(signals.EventStatusChange(event.id, event.organisation_id, old, status,
+                                                                utcnow()))
 
 
-@dataclass(frozen=True)
-class Audience:
-    """Who a cancellation tells: people by email, and how many of them by SMS as well."""
-    email: int
-    sms: int
-
-
-def cancellation_audience(event: Event) -> Audience:
-    """Counted by the rule the cancellation mails are queued by (registration.notifications): every active registration
-    by email, and by SMS too where channels_for says so."""
-    from sqlalchemy.orm import selectinload
-
-    from eventapp.registration.notifications import ACTIVE_STATUSES, channels_for
-    from eventapp.registration.models import Registration
-
-    registrations = db.session.execute(
-        sa.select(Registration).options(selectinload(Registration.contact))
-        .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))).scalars().all()
-    return Audience(email=len(registrations), sms=sum("sms" in channels_for(r) for r in registrations))
+def cancellation_audience(event: Event) -> signals.Audience:
+    """Who a cancellation would tell, as the features that tell them count it (the cancellation_audience signal)."""
+    counted = signals.answers(signals.cancellation_audience, signals.EventPage(event.id, event.organisation_id))
+    return signals.Audience(email=sum(a.email for a in counted), sms=sum(a.sms for a in counted))
 
 
 def cancel_event(event: Event) -> bool:
@@ -166,7 +159,10 @@ def cancel_event(event: Event) -> bool:
         db.session.expire(event)
         return False
     db.session.refresh(event, ["status", "calendar_sequence", "updated_at"])
-    signals.event_status_changed.send(event, old_status=old)
+    signals.event_status_changed.send(signals.EventStatusChange(event.id, event.organisation_id, old,
+                                                                EventStatus.CANCELLED, event.updated_at))
+    signals.event_cancelled.send(signals.EventChange(event.id, event.organisation_id, event.updated_at,
+                                                     ("status",)))
     return True
 
 

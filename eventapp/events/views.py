@@ -3,9 +3,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
+from eventapp import signals
 from eventapp.accounts.views import own_or_404, require_back_office
 from eventapp.core.time import utcnow
 from eventapp.core.tokens import url_token
@@ -13,9 +13,6 @@ from eventapp.events import operations
 from eventapp.events.forms import CampaignForm, EventForm, QuestionForm
 from eventapp.events.models import Campaign, Event, EventStatus, Question
 from eventapp.extensions import db
-from eventapp.registration import reminders
-from eventapp.registration.models import Registration
-from eventapp.registration.operations import closed_reason
 
 bp = Blueprint("events", __name__, url_prefix="/admin")
 bp.before_request(require_back_office)
@@ -28,12 +25,13 @@ def _organisation_id() -> int:
 @bp.get("/")
 def dashboard():
     organisation_id = _organisation_id()
-    counts = dict(db.session.execute(
-        sa.select(Registration.event_id, sa.func.count()).join(Event)
-        .where(Event.organisation_id == organisation_id, Registration.status != "cancelled")
-        .group_by(Registration.event_id)).all())
+    events = operations.events_of(organisation_id)
+    # the features above add their columns (registration: the sign-ups)
+    columns = sorted(signals.answers(signals.event_list_columns,
+                                     signals.EventList(organisation_id, tuple(event.id for event in events))),
+                     key=lambda column: column.order)
     return render_template("events/dashboard.html", campaigns=operations.campaigns(organisation_id),
-                           events=operations.events_of(organisation_id), counts=counts, now=utcnow())
+                           events=events, columns=columns, now=utcnow())
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
@@ -60,9 +58,10 @@ def edit_event(event_id=None):
     form = EventForm(campaigns=campaigns, event=event)
     if form.is_submitted():
         if form.validate():
-            had_sms = event is not None and event.sms_enabled
-            saved = operations.save_event(_organisation_id(), form.values(), event)
+            values = form.values()
+            changed = operations.changed_fields(event, values) if event is not None else ()
             try:
+                saved = operations.save_event(_organisation_id(), values, event)
                 db.session.commit()
             except IntegrityError:  # a double click, or a colleague, took the address between check and commit
                 db.session.rollback()
@@ -71,13 +70,10 @@ def edit_event(event_id=None):
                 flash(_("Event saved."), "success")
                 for note in form.clock_notes:
                     flash(note, "info")
-                paused = reminders.paused_sms_rules(saved) if had_sms else 0
-                if paused:
-                    flash(ngettext("SMS is off for this event now, so its SMS reminder is paused: it sends nothing "
-                                   "until you offer SMS again (or remove it under Messages and reminders).",
-                                   "SMS is off for this event now, so its %(num)d SMS reminders are paused: they "
-                                   "send nothing until you offer SMS again (or remove them under Messages and "
-                                   "reminders).", paused), "info")
+                # what the change means for the features above (registration: SMS reminders paused)
+                for note in signals.answers(signals.event_saved,
+                                            signals.EventChange(saved.id, saved.organisation_id, utcnow(), changed)):
+                    flash(note, "info")
                 return redirect(url_for("events.detail", event_id=saved.id), code=303)
     elif event is not None:
         form = EventForm.for_event(event, campaigns)
@@ -87,13 +83,12 @@ def edit_event(event_id=None):
 @bp.get("/events/<int:event_id>")
 def detail(event_id):
     event = own_or_404(Event, event_id)
-    registrations = list(db.session.execute(
-        sa.select(Registration).where(Registration.event_id == event.id).order_by(Registration.created_at.desc())
-    ).scalars())
-    from eventapp.checkin.staffing import door_staff
-
-    return render_template("events/detail.html", event=event, registrations=registrations,
-                           closed=closed_reason(event), door_staff=door_staff(event))
+    # The page is put together from the parts the features above contribute (registration, the door...).
+    sections = signals.answers(signals.event_page_sections, signals.EventPage(event.id, event.organisation_id))
+    sections.append(signals.PageSection(30, "events/_questions.html"))
+    slots = {slot: sorted((s for s in sections if s.slot == slot), key=lambda section: section.order)
+             for slot in ("summary", "actions", "main")}
+    return render_template("events/detail.html", event=event, sections=slots)
 
 
 @bp.post("/events/<int:event_id>/status/<status>")
@@ -163,56 +158,6 @@ def delete_question(question_id):
     operations.delete_question(question)
     db.session.commit()
     flash(_("Question deleted. Answers already given stay in the registrations."), "success")
-    return redirect(url_for("events.detail", event_id=event.id), code=303)
-
-
-@bp.post("/registrations/<int:registration_id>/<decision>")
-def decide(registration_id, decision):
-    """Approve or decline a sign-up that waits for approval; the person is told either way."""
-    from eventapp.registration import operations as registrations
-
-    registration = own_or_404(Registration, registration_id)
-    if decision not in ("approve", "decline"):
-        abort(400)
-    try:
-        (registrations.approve if decision == "approve" else registrations.decline)(registration)
-    except registrations.RegistrationClosed as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
-    else:
-        db.session.commit()
-        flash(_("Approved; %(name)s gets their ticket.", name=registration.name) if decision == "approve"
-              else _("Declined; %(name)s is told.", name=registration.name), "success")
-    return redirect(url_for("events.detail", event_id=registration.event_id), code=303)
-
-
-@bp.post("/events/<int:event_id>/staff")
-def assign_staff(event_id):
-    """Give a staff account the door of this event (staff see only the events they are given)."""
-    from eventapp.checkin import staffing
-
-    event = own_or_404(Event, event_id)
-    try:
-        user = staffing.assign_staff(event, (request.form.get("email") or "").strip()[:320])
-    except staffing.StaffingRefused as refused:
-        flash(str(refused), "error")
-    else:
-        flash(_("%(email)s can now check people in at this event.", email=user.email), "success")
-    return redirect(url_for("events.detail", event_id=event.id), code=303)
-
-
-@bp.post("/events/<int:event_id>/staff/<int:user_id>/remove")
-def remove_staff(event_id, user_id):
-    """Take a staff account off this event's door: their scanner stops working for it at once."""
-    from eventapp.checkin import staffing
-
-    event = own_or_404(Event, event_id)
-    user = staffing.remove_staff(event, user_id)
-    if user is None:  # a double click's other request, or someone already took them off
-        flash(_("That account is not on this event's door."), "info")
-    else:
-        flash(_("%(email)s is off this event's door: their scanner no longer works for it.", email=user.email),
-              "success")
     return redirect(url_for("events.detail", event_id=event.id), code=303)
 
 

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 
 from eventapp import signals
 from eventapp.contacts.models import Contact, SuppressionChannel
+from eventapp.events.models import Event
 from eventapp.extensions import db
 from eventapp.leads.models import ActivityKind, Channel
 from eventapp.leads.operations import record_activity
@@ -15,126 +16,129 @@ KIND_FOR_NEW_STATUS = {
 }
 
 
+def _record(change, kind: ActivityKind, *, channel: str = Channel.WEB, occurred_at=None, **meta) -> None:
+    """An activity of the contact and event a signal's payload names (every payload carries their ids)."""
+    record_activity(kind, organisation_id=change.organisation_id, contact_id=change.contact_id,
+                    event_id=change.event_id, campaign_id=change.campaign_id, channel=channel,
+                    occurred_at=occurred_at, meta=meta)
+
+
 @signals.landing_page_viewed.connect
-def _page_viewed(event, contact, viewed_at, **_):
-    record_activity(contact, ActivityKind.PAGE_VIEWED, event=event, occurred_at=viewed_at)
+def _page_viewed(view: signals.PageView, **_):
+    _record(view, ActivityKind.PAGE_VIEWED, occurred_at=view.viewed_at)
 
 
 @signals.registration_created.connect
-def _registered(registration, **_):
-    record_activity(registration.contact, KIND_FOR_NEW_STATUS[registration.status], event=registration.event,
-                    channel=registration.channel, meta={"registration_id": registration.id,
-                                                        "status": registration.status})
+def _registered(change: signals.RegistrationChange, **_):
+    _record(change, KIND_FOR_NEW_STATUS[change.status], channel=change.channel, registration_id=change.registration_id,
+            status=change.status)
 
 
 @signals.registration_repeated.connect
-def _signed_up_again(registration, **_):
-    record_activity(registration.contact, ActivityKind.SIGNED_UP_AGAIN, event=registration.event,
-                    meta={"registration_id": registration.id})
+def _signed_up_again(change: signals.RegistrationChange, **_):
+    _record(change, ActivityKind.SIGNED_UP_AGAIN, registration_id=change.registration_id)
 
 
 @signals.registration_updated.connect
-def _answers_changed(registration, changed, **_):
-    record_activity(registration.contact, ActivityKind.ANSWERS_CHANGED, event=registration.event,
-                    meta={"registration_id": registration.id, "changed": changed})
+def _answers_changed(change: signals.RegistrationChange, **_):
+    _record(change, ActivityKind.ANSWERS_CHANGED, registration_id=change.registration_id, changed=list(change.changed))
 
 
 @signals.registration_cancelled.connect
-def _cancelled(registration, by, **_):
-    record_activity(registration.contact, ActivityKind.CANCELLED, event=registration.event,
-                    channel=by, meta={"registration_id": registration.id})
+def _cancelled(change: signals.RegistrationChange, **_):
+    _record(change, ActivityKind.CANCELLED, channel=change.channel, registration_id=change.registration_id)
 
 
 @signals.calendar_downloaded.connect
-def _calendar_downloaded(registration, **_):
-    record_activity(registration.contact, ActivityKind.CALENDAR_DOWNLOADED, event=registration.event,
-                    meta={"registration_id": registration.id})
+def _calendar_downloaded(change: signals.RegistrationChange, **_):
+    _record(change, ActivityKind.CALENDAR_DOWNLOADED, registration_id=change.registration_id)
 
 
 @signals.consent_requested.connect
-def _consent_requested(contact, event, record, **_):
-    record_activity(contact, ActivityKind.CONSENT_REQUESTED, event=event,
-                    meta={"purpose": record.purpose, "text_version": record.text_version, "record_id": record.id})
+def _consent_requested(change: signals.ConsentChange, **_):
+    _record(change, ActivityKind.CONSENT_REQUESTED, purpose=change.purpose, text_version=change.text_version,
+            record_id=change.record_id)
 
 
 @signals.consent_confirmed.connect
-def _consent_confirmed(contact, record, **_):
-    record_activity(contact, ActivityKind.CONSENT_GIVEN, channel=Channel.EMAIL,
-                    meta={"purpose": record.purpose, "text_version": record.text_version, "record_id": record.id})
+def _consent_confirmed(change: signals.ConsentChange, **_):
+    record_activity(ActivityKind.CONSENT_GIVEN, organisation_id=change.organisation_id, contact_id=change.contact_id,
+                    channel=Channel.EMAIL, meta={"purpose": change.purpose, "text_version": change.text_version,
+                                                 "record_id": change.record_id})
 
 
 @signals.registration_promoted.connect
-def _promoted(registration, **_):
-    record_activity(registration.contact, ActivityKind.PROMOTED, event=registration.event,
-                    meta={"registration_id": registration.id})
+def _promoted(change: signals.RegistrationChange, **_):
+    _record(change, ActivityKind.PROMOTED, registration_id=change.registration_id)
 
 
 @signals.registration_approved.connect
-def _approved(registration, **_):
-    record_activity(registration.contact, ActivityKind.APPROVED, event=registration.event, channel=Channel.STAFF,
-                    meta={"registration_id": registration.id})
+def _approved(change: signals.RegistrationChange, **_):
+    _record(change, ActivityKind.APPROVED, channel=Channel.STAFF, registration_id=change.registration_id)
 
 
 @signals.registration_declined.connect
-def _declined(registration, **_):
-    record_activity(registration.contact, ActivityKind.DECLINED, event=registration.event, channel=Channel.STAFF,
-                    meta={"registration_id": registration.id})
+def _declined(change: signals.RegistrationChange, **_):
+    _record(change, ActivityKind.DECLINED, channel=Channel.STAFF, registration_id=change.registration_id)
 
 
-def _message_activity(message, kind, **meta):
-    record_activity(message.contact, kind, event=message.event, channel=message.channel,
-                    meta={"message_id": message.id, "message_kind": message.kind, **meta})
+def _message_activity(change: signals.MessageChange, kind: ActivityKind, **meta) -> None:
+    if change.contact_id is None:  # a mail to a user or a bare address is nobody's lead activity
+        return
+    event = db.session.get(Event, change.event_id) if change.event_id is not None else None
+    record_activity(kind, organisation_id=change.organisation_id, contact_id=change.contact_id,
+                    event_id=change.event_id, campaign_id=event.campaign_id if event is not None else None,
+                    channel=change.channel, meta={"message_id": change.message_id, "message_kind": change.kind,
+                                                  **meta})
 
 
 @signals.message_queued.connect
-def _message_queued(message, **_):
-    _message_activity(message, ActivityKind.MESSAGE_QUEUED)
+def _message_queued(change: signals.MessageChange, **_):
+    _message_activity(change, ActivityKind.MESSAGE_QUEUED)
 
 
 @signals.message_sent.connect
-def _message_sent(message, **_):
-    _message_activity(message, ActivityKind.MESSAGE_SENT)
+def _message_sent(change: signals.MessageChange, **_):
+    _message_activity(change, ActivityKind.MESSAGE_SENT)
 
 
 @signals.message_delivered.connect
-def _message_delivered(message, **_):
-    _message_activity(message, ActivityKind.MESSAGE_DELIVERED)
+def _message_delivered(change: signals.MessageChange, **_):
+    _message_activity(change, ActivityKind.MESSAGE_DELIVERED)
 
 
 @signals.message_failed.connect
-def _message_failed(message, permanent, **_):
-    _message_activity(message, ActivityKind.MESSAGE_FAILED, permanent=permanent, reason=message.last_error[:300])
+def _message_failed(change: signals.MessageChange, **_):
+    _message_activity(change, ActivityKind.MESSAGE_FAILED, permanent=change.permanent, reason=change.error[:300])
 
 
 @signals.checked_in.connect
-def _checked_in(registration, checkin, **_):
-    record_activity(registration.contact, ActivityKind.CHECKED_IN, event=registration.event, channel="staff",
-                    occurred_at=checkin.scanned_at,
-                    meta={"registration_id": registration.id, "device_id": checkin.device_id, "method": checkin.method})
+def _checked_in(change: signals.DoorChange, **_):
+    _record(change, ActivityKind.CHECKED_IN, channel=Channel.STAFF, occurred_at=change.occurred_at,
+            registration_id=change.registration_id, device_id=change.device_id, method=change.method)
 
 
 @signals.checked_out.connect
-def _checked_out(registration, checkin, **_):
-    record_activity(registration.contact, ActivityKind.CHECKED_OUT, event=registration.event, channel="staff",
-                    occurred_at=checkin.scanned_at, meta={"registration_id": registration.id})
+def _checked_out(change: signals.DoorChange, **_):
+    _record(change, ActivityKind.CHECKED_OUT, channel=Channel.STAFF, occurred_at=change.occurred_at,
+            registration_id=change.registration_id)
 
 
 @signals.check_in_undone.connect
-def _check_in_undone(registration, checkin, **_):
-    record_activity(registration.contact, ActivityKind.CHECK_IN_UNDONE, event=registration.event, channel="staff",
-                    meta={"registration_id": registration.id, "reason": checkin.reason})
+def _check_in_undone(change: signals.DoorChange, **_):
+    _record(change, ActivityKind.CHECK_IN_UNDONE, channel=Channel.STAFF, registration_id=change.registration_id,
+            reason=change.reason)
 
 
 @signals.walked_in.connect
-def _walked_in(registration, **_):
-    record_activity(registration.contact, ActivityKind.WALK_IN, event=registration.event, channel="staff",
-                    meta={"registration_id": registration.id})
+def _walked_in(change: signals.DoorChange, **_):
+    _record(change, ActivityKind.WALK_IN, channel=Channel.STAFF, registration_id=change.registration_id)
 
 
 @signals.no_show.connect
-def _no_show(registration, **_):
-    record_activity(registration.contact, ActivityKind.NO_SHOW, event=registration.event, channel="staff",
-                    occurred_at=registration.event.ends_at, meta={"registration_id": registration.id})
+def _no_show(change: signals.DoorChange, **_):
+    _record(change, ActivityKind.NO_SHOW, channel=Channel.STAFF, occurred_at=change.occurred_at,
+            registration_id=change.registration_id)
 
 
 @signals.suppression_changed.connect
@@ -147,5 +151,5 @@ def _sms_opt_out_changed(change, **_):
     contacts = db.session.execute(sa.select(Contact).where(sa.or_(Contact.phone == change.address,
                                                                   Contact.id.in_(given_for)))).scalars()
     for contact in contacts:
-        record_activity(contact, kind, channel=Channel.SMS, occurred_at=change.changed_at,
-                        meta={"keyword": change.keyword})
+        record_activity(kind, organisation_id=contact.organisation_id, contact_id=contact.id, channel=Channel.SMS,
+                        occurred_at=change.changed_at, meta={"keyword": change.keyword})

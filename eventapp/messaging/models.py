@@ -3,6 +3,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventapp import signals
 from eventapp.core.time import UTCDateTime, utcnow
 from eventapp.extensions import db
 
@@ -116,3 +117,11 @@ class MessageTemplate(db.Model):
     body: Mapped[str] = mapped_column(sa.Text, default="")
     sms_text: Mapped[str] = mapped_column(sa.String(1600), default="")
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+def message_change(message: Message, permanent: bool = False) -> signals.MessageChange:
+    """What the message signals send: the row's ids and state as plain values (subscribers load by id)."""
+    return signals.MessageChange(
+        message_id=message.id, organisation_id=message.organisation_id, contact_id=message.contact_id,
+        event_id=message.event_id, kind=message.kind, channel=message.channel, occurred_at=utcnow(),
+        permanent=permanent, error=message.last_error or "")

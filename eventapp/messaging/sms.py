@@ -19,7 +19,7 @@ from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.messaging.compose import compose_sms, public_base_url
 from eventapp.messaging.email import PermanentError, TransientError
-from eventapp.messaging.models import EarlySmsStatus, Message, MessageStatus
+from eventapp.messaging.models import EarlySmsStatus, Message, MessageStatus, message_change
 
 log = logging.getLogger(__name__)
 
@@ -209,11 +209,11 @@ def record_delivery_status(provider_id: str, status: str, error_code: str = "") 
         .values(**changes).execution_options(synchronize_session=False)).rowcount == 1
     db.session.refresh(message)
     if moved and message.status == MessageStatus.DELIVERED:
-        signals.message_delivered.send(message)
+        signals.message_delivered.send(message_change(message))
     elif moved:
         if error_code == str(OPTED_OUT):
             set_sms_opt_out(message.recipient, True, keyword=error_code)
-        signals.message_failed.send(message, permanent=True)
+        signals.message_failed.send(message_change(message, permanent=True))
     return message
 
 

@@ -9,7 +9,6 @@ from sqlalchemy.orm import joinedload
 
 from eventapp import signals
 from eventapp.events.models import Event, EventStatus
-from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.messaging.content import Mail, MessageContent, Wording, register_content
 from eventapp.messaging.models import MessageKind
@@ -233,33 +232,41 @@ def _tell(registration, kind: MessageKind, key: str | None = None, context: dict
         queue_for(registration, kind, channel=channel, key=f"{intent}:{channel}", context=context)
 
 
-def _on_created(registration, **_):
-    _tell(registration, KIND_FOR_NEW_STATUS[registration.status],
-          context={"sequence": registration.event.calendar_sequence})
+def _registration(change) -> Registration:
+    """The registration a signal names, from the session of the action (it is there already)."""
+    return db.session.get(Registration, change.registration_id)
 
 
-def _on_repeated(registration, **_):
+def _on_created(change: signals.RegistrationChange, **_):
+    registration = _registration(change)
+    _tell(registration, KIND_FOR_NEW_STATUS[change.status], context={"sequence": registration.event.calendar_sequence})
+
+
+def _on_repeated(change: signals.RegistrationChange, **_):
     # The manage link goes again to the address's owner, by email only and at most once a day, whoever typed it:
     # never to a phone number, which whoever typed the address may have typed too.
-    day = utcnow().strftime("%Y-%m-%d")
-    _tell(registration, MessageKind.ALREADY_REGISTERED, key=f"reg:{registration.id}:already:{day}",
+    day = change.occurred_at.strftime("%Y-%m-%d")
+    _tell(_registration(change), MessageKind.ALREADY_REGISTERED, key=f"reg:{change.registration_id}:already:{day}",
           channels=["email"])
 
 
-def _on_cancelled(registration, **_):
+def _on_cancelled(change: signals.RegistrationChange, **_):
+    registration = _registration(change)
     _tell(registration, MessageKind.CANCELLED, context={"sequence": registration.event.calendar_sequence + 1})
 
 
-def _on_promoted(registration, **_):
+def _on_promoted(change: signals.RegistrationChange, **_):
+    registration = _registration(change)
     _tell(registration, MessageKind.PROMOTED, context={"sequence": registration.event.calendar_sequence})
 
 
-def _on_approved(registration, **_):
+def _on_approved(change: signals.RegistrationChange, **_):
+    registration = _registration(change)
     _tell(registration, MessageKind.APPROVED, context={"sequence": registration.event.calendar_sequence})
 
 
-def _on_declined(registration, **_):
-    _tell(registration, MessageKind.DECLINED)
+def _on_declined(change: signals.RegistrationChange, **_):
+    _tell(_registration(change), MessageKind.DECLINED)
 
 
 def _tell_everyone(event, kind: MessageKind):
@@ -273,21 +280,20 @@ def _tell_everyone(event, kind: MessageKind):
               context={"sequence": event.calendar_sequence})
 
 
-def _on_rescheduled(event, **_):
-    _tell_everyone(event, MessageKind.EVENT_UPDATED)
+def _on_rescheduled(change: signals.EventChange, **_):
+    _tell_everyone(db.session.get(Event, change.event_id), MessageKind.EVENT_UPDATED)
 
 
-def _on_status_changed(event, old_status, **_):
+def _on_event_cancelled(change: signals.EventChange, **_):
     # Also when it was unpublished first: whoever still holds a registration is told (a draft never published
     # has nobody to tell).
-    if event.status == EventStatus.CANCELLED:
-        _tell_everyone(event, MessageKind.EVENT_CANCELLED)
+    _tell_everyone(db.session.get(Event, change.event_id), MessageKind.EVENT_CANCELLED)
 
 
-def _on_consent_requested(contact, record, registration, **_):
+def _on_consent_requested(change: signals.ConsentChange, **_):
     # Double opt-in: the address's owner is asked, by email only, once per ticked box.
-    _tell(registration, MessageKind.CONSENT_CONFIRMATION, key=f"consent:{record.id}", channels=["email"],
-          context={"consent_record_id": record.id})
+    _tell(_registration(change), MessageKind.CONSENT_CONFIRMATION, key=f"consent:{change.record_id}",
+          channels=["email"], context={"consent_record_id": change.record_id})
 
 
 def connect() -> None:
@@ -301,7 +307,7 @@ def connect() -> None:
         (signals.registration_approved, _on_approved),
         (signals.registration_declined, _on_declined),
         (signals.event_rescheduled, _on_rescheduled),
-        (signals.event_status_changed, _on_status_changed),
+        (signals.event_cancelled, _on_event_cancelled),
         (signals.consent_requested, _on_consent_requested),
     ):
         signal.connect(receiver)

@@ -113,7 +113,7 @@ def _register(event: Event, signup: Signup) -> SignupResult:
     if existing is not None and existing.is_active:
         if signup.form_nonce and existing.form_nonce == signup.form_nonce:
             return SignupResult(existing, Outcome.RESUBMITTED)
-        signals.registration_repeated.send(existing)
+        signals.registration_repeated.send(registration_change(existing, event))
         return SignupResult(existing, Outcome.ALREADY_REGISTERED)
 
     contact = contacts.contact_for(event.organisation_id, signup.email, signup.details, contact)
@@ -130,15 +130,18 @@ def _register(event: Event, signup: Signup) -> SignupResult:
     db.session.flush()
 
     if signup.viewed_at is not None:
-        signals.landing_page_viewed.send(event, contact=contact, viewed_at=signup.viewed_at)
+        signals.landing_page_viewed.send(signals.PageView(event.id, event.campaign_id, event.organisation_id,
+                                                          contact.id, signup.viewed_at))
     if signup.marketing_consent and not contact.marketing_consent:
         # Recorded, and confirmed only by the address's owner through the mail this queues (double opt-in).
         record = contacts.record_consent(
             contact, purpose="marketing_email", text_version=MARKETING_CONSENT_VERSION, text=signup.consent_text,
             source=f"signup:{event.slug}", language=signup.language, ip_address=signup.ip_address,
             user_agent=signup.user_agent, registration_id=registration.id)
-        signals.consent_requested.send(contact, event=event, record=record, registration=registration)
-    signals.registration_created.send(registration)
+        signals.consent_requested.send(signals.ConsentChange(
+            record.id, contact.id, contact.organisation_id, record.purpose, record.text_version, utcnow(),
+            registration_id=registration.id, event_id=event.id, campaign_id=event.campaign_id))
+    signals.registration_created.send(registration_change(registration, event))
     return SignupResult(registration, Outcome.CREATED)
 
 
@@ -248,7 +251,7 @@ def update_registration(registration: Registration, details: dict, answers: dict
     if not changed:
         return []
     registration.answers = answers
-    signals.registration_updated.send(registration, changed=changed)
+    signals.registration_updated.send(registration_change(registration, changed=tuple(changed)))
     return changed
 
 
@@ -258,7 +261,7 @@ def cancel(registration: Registration, by: str = "web") -> None:
         raise RegistrationClosed(reason)
     held_seat = registration.status in SEAT_HOLDING
     _change_status(registration, RegistrationStatus.CANCELLED, cancelled_at=utcnow())
-    signals.registration_cancelled.send(registration, by=by)
+    signals.registration_cancelled.send(registration_change(registration, channel=by))
     if held_seat:
         _free_seat(registration.event)
         promote_from_waitlist(registration.event)
@@ -269,7 +272,7 @@ def approve(registration: Registration) -> None:
     if registration.status != RegistrationStatus.PENDING:
         raise RegistrationClosed(_("Only sign-ups waiting for approval can be approved."))
     _change_status(registration, RegistrationStatus.CONFIRMED)
-    signals.registration_approved.send(registration)
+    signals.registration_approved.send(registration_change(registration))
 
 
 def decline(registration: Registration) -> None:
@@ -277,7 +280,7 @@ def decline(registration: Registration) -> None:
     if registration.status != RegistrationStatus.PENDING:
         raise RegistrationClosed(_("Only sign-ups waiting for approval can be declined."))
     _change_status(registration, RegistrationStatus.DECLINED)
-    signals.registration_declined.send(registration)
+    signals.registration_declined.send(registration_change(registration))
     _free_seat(registration.event)
     promote_from_waitlist(registration.event)
 
@@ -319,7 +322,7 @@ def promote_from_waitlist(event: Event) -> Registration | None:
     except RegistrationChanged:  # they cancelled, or another cancellation promoted them, at this moment
         _free_seat(event)
         return None
-    signals.registration_promoted.send(waiting)
+    signals.registration_promoted.send(registration_change(waiting, event))
     return waiting
 
 
@@ -360,12 +363,25 @@ def confirm_marketing_consent(record) -> bool:
     """The address's owner confirmed; False when it was confirmed already."""
     if not contacts.confirm_consent(record):
         return False
-    signals.consent_confirmed.send(record.contact, record=record)
+    signals.consent_confirmed.send(signals.ConsentChange(record.id, record.contact_id, record.contact.organisation_id,
+                                                         record.purpose, record.text_version, record.confirmed_at,
+                                                         registration_id=record.registration_id))
     return True
 
 
 def calendar_downloaded(registration: Registration) -> None:
-    signals.calendar_downloaded.send(registration)
+    signals.calendar_downloaded.send(registration_change(registration))
+
+
+def registration_change(registration: Registration, event: Event | None = None, **values) -> signals.RegistrationChange:
+    """What the registration signals send: the registration's ids and state as plain values (subscribers load what
+    they need by id). `values` sets the rest (channel: who cancelled; changed: what changed)."""
+    event = event or registration.event
+    values.setdefault("channel", registration.channel)
+    return signals.RegistrationChange(
+        registration_id=registration.id, event_id=event.id, campaign_id=event.campaign_id,
+        organisation_id=event.organisation_id, contact_id=registration.contact_id, status=registration.status,
+        occurred_at=utcnow(), **values)
 
 
 def find_by_manage_token(token: str) -> Registration | None:
