@@ -12,14 +12,13 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload
 
 from eventapp import signals
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.messaging.content import content_for, load_about, spoken_kind
 from eventapp.messaging.email import PermanentError, TransientError
-from eventapp.messaging.models import Message, MessageKind, MessageStatus
+from eventapp.messaging.models import Message, MessageKind, MessageStatus, message_change
 from eventapp.messaging.sms import apply_early_statuses, forget_early_statuses
 
 MAX_ATTEMPTS = 8
@@ -73,17 +72,8 @@ def queue(kind: str, recipient: Recipient, *, organisation_id: int, key: str, ch
                       channel=channel, kind=kind, recipient=address, recipient_name=recipient.name,
                       idempotency_key=key, meta=meta)
     if recipient.contact_id is not None:  # a message to a contact is on their timeline
-        _attach_for_subscribers(message)
-        signals.message_queued.send(message)
+        signals.message_queued.send(message_change(message))
     return message
-
-
-def _attach_for_subscribers(message: Message) -> None:
-    """The message's contact and event from the session (already there in the action that queued it), for the
-    subscribers that read them from the message (until the signal carries ids)."""
-    for name in ("contact", "event"):
-        related = sa.inspect(Message).relationships[name].mapper.class_
-        setattr(message, name, db.session.get(related, getattr(message, f"{name}_id")))
 
 
 def queue_test(organisation_id: int, event_id: int | None, as_kind: str, recipient: Recipient,
@@ -208,8 +198,6 @@ def _load_claimed(message_ids: list[int]) -> list[Message]:
     that had been changed would cost a unit-of-work flush at every commit even with nothing left to write."""
     messages = db.session.execute(
         sa.select(Message).where(Message.id.in_(message_ids)).order_by(Message.due_at, Message.id)
-        # The contact and event are for the subscribers of message_sent/failed, which read them from the message.
-        .options(joinedload(Message.contact), joinedload(Message.event))
         .execution_options(populate_existing=True)).scalars().all()  # claim_due() changed them under the ORM
     load_about(messages)
     for message in messages:
@@ -284,7 +272,7 @@ def _record(message: Message, told) -> str:
     _write_outcome(message)
     if told is not None and message.contact_id is not None:  # a test send to an organiser is no one's activity
         signal, arguments = told
-        signal.send(message, **arguments)
+        signal.send(message_change(message, **arguments))
     db.session.commit()
     return message.status
 
@@ -374,4 +362,4 @@ def retry(message: Message) -> None:
     message.due_at = utcnow()
     message.attempts = 0
     if message.contact_id is not None:
-        signals.message_queued.send(message)
+        signals.message_queued.send(message_change(message))
