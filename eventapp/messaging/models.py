@@ -50,7 +50,7 @@ class Message(db.Model):
     channel: Mapped[str] = mapped_column(sa.String(10))
     kind: Mapped[str] = mapped_column(sa.String(30))
     recipient: Mapped[str] = mapped_column(sa.String(320))  # the address or the E.164 number
-    recipient_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")  # the mail's To: name
+    recipient_name: Mapped[str] = mapped_column(sa.String(200), default="")  # the mail's To: name
     # Unique per intent (e.g. "reg:7:confirmation:email"): a retry, a second worker or a second sweep finds it.
     idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     status: Mapped[str] = mapped_column(sa.String(20), default=MessageStatus.QUEUED)

@@ -26,6 +26,9 @@ def upgrade():
         batch_op.add_column(sa.Column('recipient_name', sa.String(length=200), server_default='', nullable=False))
         batch_op.create_foreign_key(batch_op.f('fk_messages_user_id_users'), 'users', ['user_id'], ['id'],
                                     ondelete='SET NULL')
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        # The default only filled the rows there were; a new message always says its recipient's name.
+        batch_op.alter_column('recipient_name', existing_type=sa.String(length=200), server_default=None)
 
 
 def downgrade():
