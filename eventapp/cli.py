@@ -54,8 +54,9 @@ def serve(host, port, with_demo, no_worker, threads):
         _schedule_recovery(app)
     click.echo(f"eventapp is serving on http://{host}:{port}  (Ctrl+C stops it)")
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="eventapp", _quiet=True,
-                       **waitress_proxy_options(app.config))
+        # create_server + run: what waitress.serve does, without its own "Serving on" line (we said it above)
+        waitress.create_server(app, host=host, port=port, threads=threads, ident="eventapp",
+                               **waitress_proxy_options(app.config)).run()
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
