@@ -63,7 +63,16 @@ def test_serve_with_its_worker_refuses_too_but_not_with_no_worker(app, monkeypat
     import waitress
 
     served = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **options: served.append(options))
+
+    class NoServer:
+        def run(self):
+            pass
+
+    def create_server(app, **options):
+        served.append(options)
+        return NoServer()
+
+    monkeypatch.setattr(waitress, "create_server", create_server)
     monkeypatch.setattr(cli, "migrate_to_head", lambda: None)
     monkeypatch.setitem(app.config, "SMTP_URL", "smtp://mail.example.com:25")
     monkeypatch.setitem(app.config, "BASE_URL", "")
