@@ -177,6 +177,10 @@ class DoorEvent(NamedTuple):
     def kind_label(self):
         return EventKind(self.kind).label
 
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == EventStatus.CANCELLED
+
 
 @dataclass(frozen=True, slots=True)
 class DoorStaff(UserMixin):

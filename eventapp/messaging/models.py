@@ -75,6 +75,11 @@ class Message(db.Model):
     # is composed (see messaging.content); not a column.
     about = None
 
+    @property
+    def can_retry(self) -> bool:
+        """Only a message that failed for good can be tried again (see operations.retry)."""
+        return self.status == MessageStatus.FAILED
+
 
 class ReminderRule(db.Model):
     """Remind confirmed attendees this long before the event starts."""

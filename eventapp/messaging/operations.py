@@ -356,7 +356,7 @@ def sweep() -> int:
 
 def retry(message: Message) -> None:
     """An organiser asks to try a failed message again."""
-    if message.status != MessageStatus.FAILED:
+    if not message.can_retry:
         raise ValueError("only failed messages can be retried")
     message.status = MessageStatus.QUEUED
     message.due_at = utcnow()
