@@ -385,3 +385,13 @@ def smtp_sink(app):
     backends["email"].sender.close()
     backends["email"] = previous
     controller.stop()
+
+
+@pytest.fixture
+def throwaway_app(tmp_path):
+    """A second app on its own empty SQLite file, for migration tests: going down to base or upgrading from an
+    older revision cannot touch the session's database."""
+    application = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}", "TESTING": True})
+    yield application
+    with application.app_context():
+        _db.engine.dispose()

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from eventapp import create_app
-from eventapp.accounts import models, operations
+from eventapp.accounts import operations
 from eventapp.accounts.models import LoginAttempt, Role
 from eventapp.core.time import utcnow
 from tests.conftest import PASSWORD, hidden_fields
@@ -20,20 +20,6 @@ def make_process(app):
                            "RATE_LIMITS_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"})
 
     return make
-
-
-@pytest.fixture
-def checked(monkeypatch):
-    """The password hashes checked, in order (one entry per check)."""
-    seen = []
-    original = models.check_password_hash
-
-    def counting(password_hash, password):
-        seen.append(password_hash)
-        return original(password_hash, password)
-
-    monkeypatch.setattr(models, "check_password_hash", counting)
-    return seen
 
 
 class Browser:

@@ -1,19 +1,9 @@
 """Migration 8b2e1d6f3c24 on a database that has users: each gets a session token of their own, and the sessions
 they had (which name only the user id) end."""
-import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from eventapp import create_app
 from eventapp.extensions import db as _db
-
-
-@pytest.fixture
-def throwaway_app(tmp_path):
-    application = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}", "TESTING": True})
-    yield application
-    with application.app_context():
-        _db.engine.dispose()
 
 
 def test_existing_users_get_a_token_each(throwaway_app):

@@ -7,7 +7,7 @@ from eventapp import signals
 from eventapp.contacts.models import Suppression, SuppressionChannel, SuppressionReason
 from eventapp.contacts.operations import is_suppressed, lift_suppression, suppress
 from eventapp.extensions import db as _db
-from tests.core.test_migrations import _insert_filled, throwaway_app  # noqa: F401  (the fixture)
+from tests.core.test_migrations import _insert_filled
 
 NUMBER = "+447700900123"
 
@@ -49,7 +49,7 @@ def test_channels_are_apart(db):
     assert SuppressionReason("complained").label == "Marked as spam"
 
 
-def test_sms_opt_outs_become_suppressions_and_go_back(throwaway_app):  # noqa: F811
+def test_sms_opt_outs_become_suppressions_and_go_back(throwaway_app):
     """A database from before the one list: numbers that said STOP are on it with their keyword; a number that
     said START again is not. Going down gives the STOPs back to sms_opt_outs."""
     with throwaway_app.app_context():

@@ -1,13 +1,11 @@
 """The migrations are the schema: they match the models, and they go down and up again cleanly."""
 import pprint
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from eventapp import create_app
 from eventapp.extensions import db as _db
 
 
@@ -37,15 +35,6 @@ def test_the_schema_has_a_table_for_every_model_and_the_alembic_stamp(db):
     tables = set(inspector.get_table_names())
     assert set(db.metadata.tables) <= tables
     assert "alembic_version" in tables
-
-
-@pytest.fixture
-def throwaway_app(tmp_path):
-    """A second app on its own empty SQLite file, so going down to base cannot touch the session's database."""
-    application = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}", "TESTING": True})
-    yield application
-    with application.app_context():
-        _db.engine.dispose()
 
 
 def test_downgrade_to_base_and_upgrade_to_head_round_trip(throwaway_app):
