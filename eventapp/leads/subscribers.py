@@ -62,9 +62,8 @@ def _consent_requested(change: signals.ConsentChange, **_):
 
 @signals.consent_confirmed.connect
 def _consent_confirmed(change: signals.ConsentChange, **_):
-    record_activity(ActivityKind.CONSENT_GIVEN, organisation_id=change.organisation_id, contact_id=change.contact_id,
-                    channel=Channel.EMAIL, meta={"purpose": change.purpose, "text_version": change.text_version,
-                                                 "record_id": change.record_id})
+    _record(change, ActivityKind.CONSENT_GIVEN, channel=Channel.EMAIL, purpose=change.purpose,
+            text_version=change.text_version, record_id=change.record_id)
 
 
 @signals.registration_promoted.connect
