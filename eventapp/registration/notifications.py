@@ -15,7 +15,7 @@ from eventapp.messaging.models import MessageKind
 from eventapp.messaging.operations import Recipient, queue
 from eventapp.registration.links import consent_url, manage_url
 from eventapp.registration.models import Registration, RegistrationStatus
-from eventapp.registration.tickets import calendar_for, ticket_png
+from eventapp.registration.tickets import calendar_for, ticket_code, ticket_png
 
 ACTIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED)
 
@@ -114,7 +114,7 @@ def placeholder_values(registration, mailed: bool = False) -> dict:
             "event_title": event.title, "event_date": local_date(event.starts_at, event.timezone),
             "event_time": local_time(event.starts_at, event.timezone),
             "venue": ", ".join(part for part in (event.venue_name, event.venue_address) if part),
-            "manage_url": manage_url(registration, mailed), "ticket_code": registration.ticket_secret}
+            "manage_url": manage_url(registration, mailed), "ticket_code": ticket_code(registration.ticket_secret)}
 
 
 @functools.lru_cache(maxsize=256)

@@ -19,6 +19,13 @@ PNG_SCALE = 6
 SVG_SCALE = 10
 
 
+def ticket_code(secret: str) -> str:
+    """The ticket's code as people read it: in groups of four ("abcd efgh …"), easier to read out at the door, and
+    never one long word that a receiving mail server takes for a Bitcoin address (SpamAssassin's __BITCOIN_ID
+    matches any 30–35 character word of Base58 starting with 1 or 3, which a thirty-first of our secrets are)."""
+    return " ".join(secret[start:start + 4] for start in range(0, len(secret), 4))
+
+
 @functools.lru_cache(maxsize=256)
 def _qr(secret: str) -> segno.QRCode:
     """The ticket secret alone (no personal data) at error correction level M, kept at M even where a higher

@@ -20,9 +20,10 @@ from eventapp.registration.forms import (MISSING_QUESTION, ManageForm, SignupFor
 from eventapp.registration.links import ADDRESS_PROOF
 from eventapp.registration.models import RegistrationStatus
 from eventapp.registration.operations import Outcome, RegistrationClosed, Signup
-from eventapp.registration.tickets import calendar_for, ticket_svg
+from eventapp.registration.tickets import calendar_for, ticket_code, ticket_svg
 
 bp = Blueprint("registration", __name__)
+bp.add_app_template_filter(ticket_code)
 
 VIEW_TOKEN_PURPOSE = "landing-view"
 # A page left open longer than this is not counted as the view that led to the sign-up.
