@@ -37,6 +37,9 @@ class RegistrationChange:
     channel: str  # how they signed up (web, staff, partner:<code>…); for a cancellation, who cancelled
     occurred_at: datetime
     changed: tuple[str, ...] = ()  # registration_updated: the names of what changed
+    invitation_id: int | None = None  # the invitation it came through
+    partner_id: int | None = None  # the partner it is attributed to
+    referred_by_id: int | None = None  # the invitee whose forwarded invitation brought this person
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,26 @@ status callbacks). Sender: a MessageChange.""")
 message_failed = _signals.signal("message-failed", doc="""A message failed: for good when `permanent`, else it is
 retried later. Sender: a MessageChange.""")
 
+
+@dataclass(frozen=True)
+class Engagement:
+    """A recipient opened a message (its tracking pixel loaded: a weak signal, as mail privacy features load every
+    image) or followed a tracked link in it."""
+    message_id: int
+    organisation_id: int
+    contact_id: int | None
+    event_id: int | None
+    kind: str  # MessageKind
+    occurred_at: datetime
+    url: str = ""  # message_clicked: where the link led
+    likely_automated: bool = False  # seconds after delivery: a mail scanner more likely than a person
+
+
+message_opened = _signals.signal("message-opened", doc="""A message's tracking pixel was loaded (first time and
+later). Sender: an Engagement.""")
+message_clicked = _signals.signal("message-clicked", doc="""A tracked link in a message was followed. Sender: an
+Engagement.""")
+
 # ---- checkin: the door ----------------------------------------------------------------------------------------
 
 
@@ -154,6 +177,91 @@ class SuppressionChange:
 
 suppression_changed = _signals.signal("suppression-changed", doc="""An address or number went on the suppression
 list or came off it (only when that changed). Sender: a SuppressionChange.""")
+
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    """A person unsubscribed from marketing email (the link in a mail, its one-click POST, or the back office)."""
+    organisation_id: int | None
+    contact_id: int | None
+    address: str  # the email key
+    source: str  # "one-click", "page", "back-office", message:<id>...
+    occurred_at: datetime
+    message_id: int | None = None
+    event_id: int | None = None
+
+
+unsubscribed = _signals.signal("unsubscribed", doc="""Someone unsubscribed from marketing email (it holds before the
+next send). Sender: an Unsubscribe.""")
+
+
+# ---- invitations: sends, forwarding, partners and tracked links ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvitationChange:
+    """One person's invitation (Invitation), after the change."""
+    invitation_id: int
+    organisation_id: int
+    event_id: int
+    campaign_id: int | None
+    contact_id: int
+    partner_id: int | None
+    occurred_at: datetime
+
+
+invitation_queued = _signals.signal("invitation-queued", doc="""An invitation was written to the outbox for a
+person (the "invited" activity). Sender: an InvitationChange.""")
+invitation_declined = _signals.signal("invitation-declined", doc="""The invitee said they can't come (a POST from
+the invitation's page). Sender: an InvitationChange.""")
+
+
+@dataclass(frozen=True)
+class Referral:
+    """Someone signed up through a forwarded invitation with an address other than the invitee's."""
+    invitation_id: int
+    organisation_id: int
+    event_id: int
+    campaign_id: int | None
+    invitee_contact_id: int  # who forwarded it
+    new_contact_id: int  # who signed up through it
+    registration_id: int
+    partner_id: int | None
+    occurred_at: datetime
+
+
+invitation_forwarded = _signals.signal("invitation-forwarded", doc="""A forwarded invitation brought in a new
+person (both timelines show it). Sender: a Referral.""")
+
+
+@dataclass(frozen=True)
+class LinkVisit:
+    """A tracked link (/p/<code>) or a landing-page URL with utm_* parameters was followed."""
+    organisation_id: int
+    event_id: int | None
+    campaign_id: int | None
+    link_id: int | None
+    partner_id: int | None
+    channel: str  # partner:<code>, or utm:<source>
+    occurred_at: datetime
+    contact_id: int | None = None  # when the visitor is known (rarely: a tracked link is anonymous)
+
+
+link_visited = _signals.signal("link-visited", doc="""A partner's or channel's tracked link was followed. Sender: a
+LinkVisit.""")
+
+
+@dataclass(frozen=True)
+class ContactsImported:
+    """An import of a contact list finished (its rows are in the import's report)."""
+    import_id: int
+    organisation_id: int
+    occurred_at: datetime
+
+
+contacts_imported = _signals.signal("contacts-imported", doc="""An import of contacts finished. Sender: a
+ContactsImported.""")
 
 
 # ---- events: what organisers build; the features above hear of it here, and contribute to its pages ----------

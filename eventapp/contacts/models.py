@@ -24,13 +24,32 @@ class Contact(db.Model):
     company: Mapped[str] = mapped_column(sa.String(200), default="")
     job_title: Mapped[str] = mapped_column(sa.String(200), default="")
     phone: Mapped[str] = mapped_column(sa.String(20), default="")  # E.164
+    company_size: Mapped[str] = mapped_column(sa.String(40), default="")
+    industry: Mapped[str] = mapped_column(sa.String(100), default="")
+    city: Mapped[str] = mapped_column(sa.String(100), default="")
     marketing_consent: Mapped[bool] = mapped_column(default=False)
+    # How the organisation came to know the person: web (a sign-up), import:<file>, manual, forwarded, walk-in...
+    origin: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Forwarding: the invitee whose forwarded invitation brought this person in (and the partner or channel of it).
+    referred_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"))
+    referred_channel: Mapped[str] = mapped_column(sa.String(40), default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+    tags = relationship("ContactTag", cascade="all, delete-orphan", order_by="ContactTag.tag")
 
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class ContactTag(db.Model):
+    """A label an organiser put on a contact (by hand, in bulk, or from an import's tags column)."""
+
+    __tablename__ = "contact_tags"
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    __table_args__ = (sa.Index("ix_contact_tags_tag", "tag"),)
 
 
 class ConsentRecord(db.Model):
@@ -80,4 +99,6 @@ class Suppression(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(20))
     # What the person sent (STOP, 退订, ...) or the provider's error code.
     keyword: Mapped[str] = mapped_column(sa.String(40), default="")
+    # Where it came from: the mail unsubscribed from (message:<id>), the page or the one-click POST, an import...
+    source: Mapped[str] = mapped_column(sa.String(200), default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

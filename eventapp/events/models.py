@@ -69,6 +69,11 @@ class Event(db.Model):
     sms_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Trade shows: staff may also scan people out.
     exit_scans_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Executive roundtables: only invited people (and, when allowed, people they forward the invitation to) sign up.
+    invitation_only: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    forwarding_allowed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The picture shared links show (Open Graph); an absolute https URL or empty.
+    image_url: Mapped[str] = mapped_column(sa.String(500), default="")
     registration_opens_at = mapped_column(UTCDateTime)
     registration_closes_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -35,6 +35,16 @@ class ActivityKind(LabelledEnum):
     NO_SHOW = "no_show", _l("Did not come (no-show)")
     SMS_OPTED_OUT = "sms_opted_out", _l("Opted out of text messages (STOP)")
     SMS_OPTED_IN = "sms_opted_in", _l("Opted back in to text messages (START)")
+    IMPORTED = "imported", _l("Imported from a contact list")
+    INVITED = "invited", _l("Invited")
+    EMAIL_OPENED = "email_opened", _l("Opened an email (weak signal: mail apps may load images by themselves)")
+    LINK_CLICKED = "link_clicked", _l("Clicked a link in an email")
+    INVITATION_DECLINED = "invitation_declined", _l("Said they can't come")
+    FORWARDED = "forwarded", _l("Forwarded an invitation, and someone signed up through it")
+    REFERRED = "referred", _l("Signed up through an invitation someone forwarded")
+    PARTNER_LINK_VISITED = "partner_link_visited", _l("Came through a partner's link")
+    UNSUBSCRIBED = "unsubscribed", _l("Unsubscribed from marketing email")
+    BOUNCED = "bounced", _l("Email bounced (address suppressed)")
 
 
 class Channel(enum.StrEnum):
@@ -42,6 +52,9 @@ class Channel(enum.StrEnum):
     SMS = "sms"
     WEB = "web"
     STAFF = "staff"
+    INVITATION = "invitation"  # the invitee, through their invitation's form or link
+    FORWARDED = "forwarded"  # someone else, through an invitation forwarded to them
+    IMPORT = "import"
 
 
 class LeadStage(LabelledEnum):

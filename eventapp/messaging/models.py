@@ -32,6 +32,12 @@ class MessageKind(enum.StrEnum):
     EVENT_CANCELLED = "event_cancelled"
     TEST = "test"
     CONSENT_CONFIRMATION = "consent_confirmation"  # double opt-in: "may we email you about future events?"
+    INVITATION = "invitation"  # marketing: carries List-Unsubscribe and the unsubscribe link
+
+
+# Marketing mail: goes only to people who may get it (not suppressed), with List-Unsubscribe (RFC 8058) and a
+# visible unsubscribe link. Every other kind is transactional (about something the person did).
+MARKETING_KINDS = frozenset({MessageKind.INVITATION})
 
 
 class Message(db.Model):

@@ -15,6 +15,9 @@ class RegistrationStatus(LabelledEnum):
     DECLINED = "declined", _l("Declined")
 
 
+# The attribution columns a sign-up may set (Signup.attribution).
+ATTRIBUTION = ("invitation_id", "partner_id", "referred_by_id", "utm_source", "utm_medium", "utm_campaign")
+
 # Statuses that hold one of the event's seats.
 SEAT_HOLDING = frozenset({RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING})
 
@@ -31,6 +34,15 @@ class Registration(db.Model):
     manage_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     ticket_secret: Mapped[str] = mapped_column(sa.String(64), unique=True)
     channel: Mapped[str] = mapped_column(sa.String(40), default="web")
+    # Attribution (see ATTRIBUTION): the invitation it came through, the partner whose link, QR code or forwarded
+    # invitation brought it, the invitee who forwarded it, and utm_* parameters of the landing page's URL.
+    invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitations.id", ondelete="SET NULL"),
+                                                      index=True)
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partners.id", ondelete="SET NULL"), index=True)
+    referred_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"))
+    utm_source: Mapped[str] = mapped_column(sa.String(100), default="")
+    utm_medium: Mapped[str] = mapped_column(sa.String(100), default="")
+    utm_campaign: Mapped[str] = mapped_column(sa.String(100), default="")
     # The person as given for this registration (a public form proves nothing about who typed it, so a sign-up
     # never writes over the organisation's contact): its mails, SMS, ticket, door and export use these.
     email: Mapped[str] = mapped_column(sa.String(320), default="")
@@ -56,7 +68,7 @@ class Registration(db.Model):
     cancelled_at = mapped_column(UTCDateTime)
 
     event = relationship("Event")
-    contact = relationship("Contact")
+    contact = relationship("Contact", foreign_keys=[contact_id])
 
     @property
     def name(self) -> str:

@@ -5,6 +5,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,7 +19,7 @@ from eventapp.core.tokens import ticket_secret, unsign, url_token
 from eventapp.events.models import Event, EventStatus
 from eventapp.extensions import db
 from eventapp.registration.links import CONSENT_LINK_PURPOSE
-from eventapp.registration.models import SEAT_HOLDING, Registration, RegistrationStatus
+from eventapp.registration.models import ATTRIBUTION, SEAT_HOLDING, Registration, RegistrationStatus
 
 # Bump when the consent sentence changes; every ConsentRecord keeps the version it was given under.
 MARKETING_CONSENT_VERSION = "marketing-email-2026-11"
@@ -57,6 +58,10 @@ class Signup:
     consent_text: str = ""
     language: str = "en"
     channel: str = "web"
+    # Registration.ATTRIBUTION columns: the invitation, partner, forwarding invitee and utm_* it came through.
+    attribution: dict = field(default_factory=dict)
+    # Through an invitation (its token proved it): the way into an invitation-only event.
+    invited: bool = False
     form_nonce: str | None = None
     viewed_at: datetime | None = None
     ip_address: str = ""
@@ -87,6 +92,10 @@ def closed_reason(event: Event, now: datetime | None = None) -> str | None:
     return None
 
 
+INVITATION_ONLY = _l("This event is by invitation only. If you were invited, please use the link or the form in "
+                     "your invitation email.")
+
+
 def full_message(event: Event) -> str:
     if event.waitlist_enabled:
         return _("This event is full. You can still sign up to join the waiting list; "
@@ -108,6 +117,8 @@ def _register(event: Event, signup: Signup) -> SignupResult:
     reason = closed_reason(event)
     if reason:
         raise RegistrationClosed(reason)
+    if event.invitation_only and not signup.invited:
+        raise RegistrationClosed(str(INVITATION_ONLY))
     contact = contacts.find_contact(event.organisation_id, signup.email)
     existing = registration_of(event, contact)
     if existing is not None and existing.is_active:
@@ -119,7 +130,8 @@ def _register(event: Event, signup: Signup) -> SignupResult:
     contact = contacts.contact_for(event.organisation_id, signup.email, signup.details, contact)
     status = _claim_place(event)
     given = dict(person_details(signup.email, signup.details), answers=signup.answers, sms_opt_in=signup.sms_opt_in,
-                 channel=signup.channel, form_nonce=signup.form_nonce)
+                 channel=signup.channel, form_nonce=signup.form_nonce,
+                 **{name: value for name, value in signup.attribution.items() if name in ATTRIBUTION})
     if existing is None:
         registration = new_registration(event, contact, status, **given)
     else:  # signing up again after cancelling (once: a second submit at the same moment finds it active)
@@ -381,7 +393,8 @@ def registration_change(registration: Registration, event: Event | None = None, 
     return signals.RegistrationChange(
         registration_id=registration.id, event_id=event.id, campaign_id=event.campaign_id,
         organisation_id=event.organisation_id, contact_id=registration.contact_id, status=registration.status,
-        occurred_at=utcnow(), **values)
+        occurred_at=utcnow(), invitation_id=registration.invitation_id, partner_id=registration.partner_id,
+        referred_by_id=registration.referred_by_id, **values)
 
 
 def find_by_manage_token(token: str) -> Registration | None:

@@ -83,8 +83,13 @@ def test_registrations_take_their_contacts_details_when_upgraded(throwaway_app):
             _insert_filled(connection, "events", id=1, organisation_id=1, slug="e", title="E")
             _insert_filled(connection, "registrations", id=1, event_id=1, contact_id=1, status="confirmed",
                            manage_token="m", ticket_secret="t")
+            # Rows that reference the tables batch mode rebuilds ON DELETE CASCADE (SQLite's DROP would delete them).
+            _insert_filled(connection, "messages", id=1, organisation_id=1, contact_id=1, registration_id=1,
+                           event_id=1, channel="email", kind="confirmation", recipient="ada@example.com",
+                           idempotency_key="reg:1:confirmation:email", status="sent")
         upgrade()
         with _db.engine.connect() as connection:
             row = connection.execute(sa.text("SELECT email, first_name, last_name, company, job_title, phone "
                                              "FROM registrations")).one()
+            assert connection.execute(sa.text("SELECT registration_id FROM messages")).scalar_one() == 1
     assert tuple(row) == ("ada@example.com", "Ada", "Lovelace", "Analytical", "CTO", "+447400123456")

@@ -14,6 +14,7 @@ from eventapp.leads.models import ActivityKind, LeadActivity
 from eventapp.messaging.models import Message, MessageStatus, MessageTemplate
 from eventapp.messaging.operations import deliver_due
 from eventapp.registration.models import Registration
+from eventapp.registration.tickets import ticket_code
 from tests.conftest import hidden_fields, signup_form, submit
 
 
@@ -49,7 +50,7 @@ def test_confirmation_mail_has_headers_both_parts_qr_and_calendar(client, db, ma
     html_part = mail.get_body(("html",))
     html = html_part.get_content()
     assert f"/r/{registration.manage_token}" in plain and f"/r/{registration.manage_token}" in html
-    assert registration.ticket_secret in plain
+    assert ticket_code(registration.ticket_secret) in plain
     # every cid: in the HTML has its part, and the QR decodes back to the ticket secret
     related = [p for p in mail.walk() if p.get("Content-ID")]
     assert 'src="cid:ticket-qr@eventapp"' in html and [p["Content-ID"] for p in related] == ["<ticket-qr@eventapp>"]

@@ -11,6 +11,7 @@ from eventapp.contacts.models import Contact
 from eventapp.messaging.models import Message
 from eventapp.messaging.operations import deliver_due
 from eventapp.registration.models import Registration
+from eventapp.registration.tickets import ticket_code
 from tests.conftest import signup_form, submit
 from tests.messaging.conftest import fake_twilio  # noqa: F401  (a fixture)
 
@@ -78,6 +79,7 @@ def test_already_registered_goes_by_email_to_the_owner_never_by_sms_to_a_typed_n
     assert response.status_code == 200 and "already" in body.lower()
     victims = registration_for(db, event)
     assert victims.manage_token not in body and victims.ticket_secret not in body
+    assert ticket_code(victims.ticket_secret) not in body
     assert [m for m in outbox(db) if m[0] == "already_registered"] == [
         ("already_registered", "email", "ada@example.com")]
     deliver_due()
