@@ -42,7 +42,8 @@ def compose(message: Message, known_templates: dict | None = None) -> ComposedEm
     text = _render(f"{written.template}.txt", written.context, locale)
     html = _render(f"{written.template}.html", written.context, locale)
     subject = written.subject
-    mail = build_mail(sender=current_app.config["MAIL_FROM"], recipient=message.recipient,
+    mail = build_mail(sender=current_app.config["MAIL_FROM"], sender_name=written.sender_name,
+                      recipient=message.recipient,
                       recipient_name=message.recipient_name, subject=subject, key=message.idempotency_key,
                       text=text, html=html, inline_image=written.inline_image, calendar=written.calendar)
     return ComposedEmail(mail=mail, subject=subject, text=text)

@@ -19,6 +19,7 @@ class Mail:
     context: dict  # what the templates use
     inline_image: tuple[bytes, str] | None = None  # (PNG, Content-ID) the HTML shows
     calendar: tuple[bytes, str] | None = None  # (.ics, its METHOD)
+    sender_name: str = ""  # the From: display name for this mail (an invitation's sender); "" keeps MAIL_FROM's
 
 
 @dataclass(frozen=True)

@@ -87,13 +87,15 @@ class OutgoingMail:
 
 def build_mail(*, sender: str, recipient: str, subject: str, key: str, text: str, html: str,
                recipient_name: str = "", inline_image: tuple[bytes, str] | None = None,
-               calendar: tuple[bytes, str] | None = None, reply_to: str = "") -> OutgoingMail:
+               calendar: tuple[bytes, str] | None = None, reply_to: str = "",
+               sender_name: str = "") -> OutgoingMail:
     """multipart/alternative (plain first, HTML last; the HTML in multipart/related with its inline PNG, by
     Content-ID), inside multipart/mixed with the .ics attached when there is one; written by the `email` package
     (EmailMessage, policy SMTP: CRLF line ends, headers folded and encoded as RFC 5322 and 2047 ask).
-    recipient_name: shown in To: ("Ada Lovelace <ada@example.com>"), as receivers expect of a personal mail."""
+    recipient_name: shown in To: ("Ada Lovelace <ada@example.com>"), as receivers expect of a personal mail.
+    sender_name: shown in From: instead of the name in `sender` (an invitation's sender name), same address."""
     to = _mailbox(recipient, recipient_name)
-    from_ = _mailbox(sender)
+    from_ = _mailbox(sender, sender_name)
     smtputf8 = not (to.username.isascii() and from_.username.isascii())
     message = EmailMessage(policy=POLICY_UTF8 if smtputf8 else POLICY)
     message["From"] = from_
