@@ -23,6 +23,23 @@ const format = (text, values = {}) => text.replace(/%\((\w+)\)s/g, (_, key) => S
 class NoConnection extends Error {}
 class LoggedOut extends Error {}
 
+// navigator.onLine says only that a network is there, not that the server answers (a venue Wi-Fi without internet;
+// a page reloaded from the service worker's copy may read "online" with no network at all): the last request decides
+// too. The status line and the walk-in form follow connected(); requests are still tried while navigator.onLine,
+// which is how the page learns that the server answers again.
+let unreachable = false;
+
+function setReachable(yes) {
+  if (unreachable === !yes) return;
+  unreachable = !yes;
+  renderConnection();
+  if (yes) uploadQueued();
+}
+
+function connected() {
+  return navigator.onLine && !unreachable;
+}
+
 // ---- this device ---------------------------------------------------------------------------------------------
 
 function deviceId() {
@@ -84,8 +101,10 @@ async function api(url, { body, timeout = 10000, retried = false } = {}) {
       body: body && JSON.stringify(body), signal: AbortSignal.timeout(timeout),
     });
   } catch (error) {
+    setReachable(false);
     throw new NoConnection(String(error));
   }
+  setReachable(true);
   const isJson = (response.headers.get("Content-Type") || "").includes("json");
   const data = isJson ? await response.json().catch(() => null) : null;
   // login_required answers with a redirect to the login page
@@ -153,7 +172,7 @@ let uploading = 0;
 async function renderConnection() {
   const waiting = await offline.countQueued(eventId);
   let text;
-  if (!navigator.onLine) {
+  if (!connected()) {
     text = waiting === 0 ? T.offline_none : format(waiting === 1 ? T.offline_one : T.offline_many, { count: waiting });
   } else if (uploading) {
     text = format(T.uploading, { count: uploading });
@@ -164,9 +183,9 @@ async function renderConnection() {
   }
   const status = $("#connection");
   status.textContent = text;
-  status.classList.toggle("is-offline", !navigator.onLine);
-  $("#walk-in-offline").hidden = navigator.onLine;
-  $("#walk-in-form fieldset").disabled = !navigator.onLine;
+  status.classList.toggle("is-offline", !connected());
+  $("#walk-in-offline").hidden = connected();
+  $("#walk-in-form fieldset").disabled = !connected();
 }
 
 function loggedOut(yes) {
