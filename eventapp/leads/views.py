@@ -1,11 +1,16 @@
 """Contacts and their activity timelines, for organisers."""
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from eventapp.accounts.views import own_or_404, require_back_office
+from eventapp.contacts import editing
+from eventapp.contacts.forms import BulkScope, BulkTagForm, ContactForm, TagAction
 from eventapp.contacts.models import ConsentRecord, Contact
 from eventapp.core.forms import strip_line
+from eventapp.core.paging import page_number, page_of
 from eventapp.extensions import db
 from eventapp.leads.operations import lead_state, timeline
 from eventapp.messaging.models import Message, MessageStatus
@@ -14,21 +19,82 @@ from eventapp.registration.models import Registration
 bp = Blueprint("leads", __name__, url_prefix="/admin/contacts")
 bp.before_request(require_back_office)
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
+SEARCH_MAX = 200
+
+
+def _organisation_id() -> int:
+    return current_user.membership.organisation_id
+
+
+def _search_text(raw: str | None) -> str:
+    return strip_line(raw or "")[:SEARCH_MAX]
 
 
 @bp.get("/")
 def contacts():
-    organisation_id = current_user.membership.organisation_id
-    query = sa.select(Contact).where(Contact.organisation_id == organisation_id)
-    search = strip_line(request.args.get("q") or "")[:200]
-    if search:
-        text = search.lower()  # % and _ are letters here, not wildcards (autoescape)
-        query = query.where(sa.or_(*(column.contains(text, autoescape=True) for column in (
-            Contact.email_key, sa.func.lower(Contact.first_name), sa.func.lower(Contact.last_name),
-            sa.func.lower(Contact.company)))))
-    rows = db.session.execute(query.order_by(Contact.updated_at.desc()).limit(PAGE_SIZE)).scalars()
-    return render_template("leads/contacts.html", contacts=list(rows), search=search)
+    search = _search_text(request.args.get("q"))
+    return _contact_list(search, BulkTagForm(q=search))
+
+
+def _contact_list(search: str, form: BulkTagForm, status: int = 200):
+    organisation_id = _organisation_id()
+    page = page_of(editing.search_contacts(organisation_id, search), page_number(request.args.get("page")),
+                   PAGE_SIZE)
+    return render_template("leads/contacts.html", page=page, contacts=page.items, search=search, form=form,
+                           BulkScope=BulkScope, TagAction=TagAction), status
+
+
+@bp.post("/tags")
+def bulk_tag():
+    """Add a tag to, or take it off, the ticked contacts or every contact the search finds."""
+    form = BulkTagForm()
+    search = _search_text(form.q.data)
+    if not form.validate():
+        return _contact_list(search, form, 422)
+    organisation_id = _organisation_id()
+    [tag] = editing.spelled_as_used(organisation_id, [form.tag.data])
+    chosen = (editing.matching_ids(organisation_id, search) if form.scope.data == BulkScope.MATCHING
+              else form.contact_ids.data)
+    if form.action.data == TagAction.ADD:
+        count = editing.add_tag(organisation_id, chosen, tag)
+        message = ngettext('Tag "%(tag)s" added to %(num)d contact.', 'Tag "%(tag)s" added to %(num)d contacts.',
+                           count, tag=tag)
+    else:
+        count = editing.remove_tag(organisation_id, chosen, tag)
+        message = ngettext('Tag "%(tag)s" removed from %(num)d contact.',
+                           'Tag "%(tag)s" removed from %(num)d contacts.', count, tag=tag)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("leads.contacts", q=search or None), code=303)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
+def edit_contact(contact_id=None):
+    person = own_or_404(Contact, contact_id) if contact_id else None
+    form = ContactForm()
+    if person is not None and not form.is_submitted():
+        form.fill_from(person)
+    duplicate = None
+    if form.validate_on_submit():
+        organisation_id = _organisation_id()
+        tags = editing.spelled_as_used(organisation_id, form.tag_list())
+        try:
+            if person is None:
+                person = editing.add_contact(organisation_id, form.normalised_email, form.details(), tags)
+            else:
+                editing.edit_contact(person, form.normalised_email, form.details(), tags)
+        except editing.DuplicateContact as refused:
+            db.session.rollback()
+            duplicate = refused.contact
+            form.email.errors = [_("This address is already a contact.")]
+        else:
+            db.session.commit()
+            flash(_("Contact saved."), "success")
+            return redirect(url_for("leads.contact", contact_id=person.id), code=303)
+    status = 409 if duplicate else 422 if form.errors else 200
+    return render_template("leads/contact_form.html", form=form, contact=person, duplicate=duplicate), status
 
 
 @bp.get("/<int:contact_id>")

@@ -108,6 +108,10 @@ ROUTES = {
     "/admin/events/<int:event_id>/reminders": {"POST": rule(BACK_OFFICE, REDIRECT)},
     "/admin/reminders/<int:rule_id>/delete": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
     "/admin/messages/<int:message_id>/retry": {"POST": rule(BACK_OFFICE, REDIRECT)},
+    # contacts by hand, bulk tags (issue 15, helper "segments")
+    "/admin/contacts/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/contacts/<int:contact_id>/edit": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/contacts/tags": {"POST": rule(BACK_OFFICE, BAD_FORM)},
     # the dev mailbox: the back office's, and only without an SMTP server (test_the_dev_mailbox_is_gone_with_smtp)
     "/dev/mailbox/": {"GET": rule(BACK_OFFICE)},
     "/dev/mailbox/<int:message_id>": {"GET": rule(BACK_OFFICE)},
