@@ -102,3 +102,83 @@ class Suppression(db.Model):
     # Where it came from: the mail unsubscribed from (message:<id>), the page or the one-click POST, an import...
     source: Mapped[str] = mapped_column(sa.String(200), default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+# ---- imports of contact lists (issue 15) -----------------------------------------------------------------------
+
+class ImportStatus(LabelledEnum):
+    PREVIEWED = "previewed", _l("Waiting for the column mapping")
+    RUNNING = "running", _l("Importing")
+    DONE = "done", _l("Done")
+    FAILED = "failed", _l("Failed")
+
+
+class ImportOutcome(LabelledEnum):
+    IMPORTED = "imported", _l("Imported")
+    UPDATED = "updated", _l("Updated")
+    SKIPPED = "skipped", _l("Skipped")
+
+
+class ImportJob(db.Model):
+    """One uploaded contact list: its file (until it is imported), the organiser's column mapping, and how far the
+    import got. Rows are committed in chunks and `last_row` says where a restarted job goes on."""
+
+    __tablename__ = "import_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    # The uploaded bytes, in the database so any worker process can read them; emptied once the import ends
+    # (the report keeps what happened, the list itself is not kept twice). Deferred: pages of jobs never load it.
+    content: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    # A field name (ImportField) per column of the file, "" for a column that is ignored.
+    mapping: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # What the organiser states the list's consent basis is (the text of the consent records it makes).
+    consent_text: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default=ImportStatus.PREVIEWED)
+    error: Mapped[str] = mapped_column(sa.String(500), default="")
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    # The spreadsheet's number of the last row committed (the header is row 1).
+    last_row: Mapped[int] = mapped_column(default=1)
+    imported: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    suppressed: Mapped[int] = mapped_column(default=0)  # imported or updated, but on the suppression list
+    # A worker holds the job until then; one that died gives it back to the next sweep after this time.
+    locked_until = mapped_column(UTCDateTime)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    started_at = mapped_column(UTCDateTime)
+    finished_at = mapped_column(UTCDateTime)
+
+    @property
+    def status_label(self):
+        return ImportStatus(self.status).label
+
+    @property
+    def is_previewed(self) -> bool:
+        return self.status == ImportStatus.PREVIEWED
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == ImportStatus.RUNNING
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+
+class ImportRow(db.Model):
+    """What became of one row of an import (the per-row report; 50,000 of them page by the primary key)."""
+
+    __tablename__ = "import_rows"
+    __table_args__ = (sa.Index("ix_import_rows_job_outcome", "job_id", "outcome", "row_number"),)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True)
+    row_number: Mapped[int] = mapped_column(primary_key=True)  # as the spreadsheet shows it (header = 1)
+    outcome: Mapped[str] = mapped_column(sa.String(10))
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"))
+
+    @property
+    def outcome_label(self):
+        return ImportOutcome(self.outcome).label

@@ -40,9 +40,26 @@ def request_delivery(app) -> None:
     """Make sure a delivery task waits in the queue. One is enough: it runs after the commit that asked for it, so
     it sees that commit's rows, and a second one would find nothing the first does not send (a task per message
     was most of an idle worker's work). Any waiting task will do because every task in this queue delivers: the
-    deliver task and the sweep (tests/messaging/test_delivery.py checks that no other kind is registered)."""
+    deliver task and the sweep (tests/messaging/test_delivery.py checks that no other kind is registered). A sweep
+    put in the queue by run_sweep_now delivers too, after the background work it was asked for, which does a time
+    slice per run (an import: 15 s), so the mail behind such a sweep waits that long at most."""
     if app.extensions["huey"].pending_count() == 0:
         app.extensions["tasks"]["deliver"]()
+
+
+def run_sweep_now(app=None) -> None:
+    """Start background work now rather than at the next minute: a job kicked now and continued by the sweep.
+    Such work is a step of the sweep (messaging.operations.every_sweep), which resumes it after a restart too, and
+    does a slice per run, asking for the next run with this when there is more. No new kind of task: the sweep
+    task is put in the queue, and it delivers, so request_delivery's rule holds. A queue that is down costs only
+    the head start: the minute's sweep runs the work."""
+    from flask import current_app
+
+    app = app or current_app
+    try:
+        app.extensions["tasks"]["sweep"]()
+    except Exception:  # noqa: BLE001  (queue down: the periodic sweep runs it)
+        log.warning("could not put a sweep in the queue; the minute's sweep will run it", exc_info=True)
 
 
 @sa.event.listens_for(Session, "after_commit")

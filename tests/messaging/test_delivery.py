@@ -210,3 +210,22 @@ def test_commits_that_queue_messages_leave_one_waiting_task_and_a_full_batch_add
     assert len(asked) == 1 and huey.pending_count() == 1  # after the full first batch (20), not the last (5)
     assert len(smtp_sink.messages) == 25
     huey.flush()
+
+
+def test_background_work_is_started_by_a_sweep_in_the_queue_which_also_delivers(app, db, make_event, smtp_sink):
+    # run_sweep_now starts a job that the sweep continues (an import) without a new kind of task: the sweep it
+    # queues delivers too, so request_delivery may still count on any waiting task to send what is due.
+    from eventapp.messaging.tasks import request_delivery, run_sweep_now
+
+    huey = app.extensions["huey"]
+    huey.flush()
+    run_sweep_now(app)
+    assert huey.pending_count() == 1
+    [waiting] = huey.pending()
+    assert waiting.name == "eventapp.sweep"
+    sign_up(db, make_event(capacity=None), 3)
+    request_delivery(app)
+    assert huey.pending_count() == 1  # the sweep in the queue is the delivery
+    huey.execute(huey.dequeue())
+    assert len(smtp_sink.messages) == 3
+    huey.flush()
