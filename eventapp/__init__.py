@@ -47,6 +47,9 @@ def create_app(config: dict | None = None) -> Flask:
     from eventapp.registration import notifications, reminders as _reminders  # noqa: F401
 
     notifications.connect()
+    from eventapp.invitations import sending as _invitation_sends, subscribers as _invitation_states  # noqa: F401
+
+    _invitation_states.connect()  # what became of each invitation, for its send's report
     from eventapp.messaging.backends import make_backends
     from eventapp.messaging.tasks import register_tasks
 
@@ -95,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from eventapp.checkin.views import bp as checkin
     from eventapp.core.views import bp as core
     from eventapp.events.views import bp as events
+    from eventapp.invitations.send_views import bp as invitation_sends
     from eventapp.leads.views import bp as leads
     from eventapp.messaging.sms_views import bp as twilio_webhooks
     from eventapp.messaging.views import dev as dev_mailbox
@@ -103,7 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from eventapp.registration.views import bp as registration
 
     for blueprint in (core, accounts, events, leads, registration, event_messages, dev_mailbox, twilio_webhooks, checkin,
-                      exports, registrations, door_staff):
+                      exports, registrations, door_staff, invitation_sends):
         app.register_blueprint(blueprint)
 
 

@@ -82,6 +82,8 @@ def from_environment(environ=None) -> dict:
         "PROXY_COUNT": _count(env, "EVENTAPP_PROXY_COUNT"),
         # A worker that claimed a message and died gives it back after this many seconds.
         "OUTBOX_LEASE_SECONDS": int(env.get("EVENTAPP_OUTBOX_LEASE_SECONDS") or 300),
+        # Invitation mails a send puts in the outbox per minute unless the organiser sets its own rate.
+        "INVITATION_RATE": _count(env, "EVENTAPP_INVITATION_RATE") or 600,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         # A sign-up form left open all day must still submit.

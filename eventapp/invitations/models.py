@@ -129,6 +129,8 @@ class InvitationStatus(LabelledEnum):
     BOUNCED = "bounced", _l("Bounced")
     REGISTERED = "registered", _l("Registered")
     DECLINED = "declined", _l("Can't come")
+    # sending.py: not put in the outbox (unsubscribed or bounced since the send started, or the send was cancelled)
+    WITHDRAWN = "withdrawn", _l("Not sent")
 
 
 class Invitation(db.Model):
@@ -151,6 +153,12 @@ class Invitation(db.Model):
     clicked_at = mapped_column(UTCDateTime)
     registered_at = mapped_column(UTCDateTime)
     declined_at = mapped_column(UTCDateTime)
+    # sending.py: when its mail is due in the outbox (spread at the send's rate); None until it is queued. A
+    # resumed send queues the ones still without it.
+    due_at = mapped_column(UTCDateTime)
+    # The outbox row that carries it. No foreign key: messages → registrations → invitations already point the
+    # other way, and a cycle leaves the tables without an order to create or empty them in.
+    message_id: Mapped[int | None] = mapped_column(index=True)
 
     send = relationship("InvitationSend")
     event = relationship("Event")

@@ -152,3 +152,14 @@ def _sms_opt_out_changed(change, **_):
     for contact in contacts:
         record_activity(kind, organisation_id=contact.organisation_id, contact_id=contact.id, channel=Channel.SMS,
                         occurred_at=change.changed_at, meta={"keyword": change.keyword})
+
+
+# ---- invitation sends (issue 15: sending) ----------------------------------------------------------------------
+
+@signals.invitation_queued.connect
+def _invited(change: signals.InvitationChange, **_):
+    from eventapp.invitations.models import Invitation
+
+    send_id = db.session.execute(sa.select(Invitation.send_id).where(Invitation.id == change.invitation_id)).scalar()
+    _record(change, ActivityKind.INVITED, channel=Channel.EMAIL, occurred_at=change.occurred_at,
+            invitation_id=change.invitation_id, send_id=send_id)

@@ -112,6 +112,17 @@ ROUTES = {
     "/admin/contacts/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
     "/admin/contacts/<int:contact_id>/edit": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
     "/admin/contacts/tags": {"POST": rule(BACK_OFFICE, BAD_FORM)},
+    # invitation sends: compose, preview, test, send now or later, cancel, the report and its lists
+    "/admin/events/<int:event_id>/invitations/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/invitations/<int:send_id>": {"GET": rule(BACK_OFFICE)},
+    "/admin/invitations/<int:send_id>/edit": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/invitations/<int:send_id>/preview.html": {"GET": rule(BACK_OFFICE)},
+    "/admin/invitations/<int:send_id>/test": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
+    "/admin/invitations/<int:send_id>/send": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
+    "/admin/invitations/<int:send_id>/schedule": {"POST": rule(BACK_OFFICE, REDIRECT)},  # no time given: refused
+    "/admin/invitations/<int:send_id>/cancel": {"POST": rule(BACK_OFFICE, REDIRECT)},  # a draft: nothing to cancel
+    "/admin/invitations/<int:send_id>/people/<figure>": {"GET": rule(BACK_OFFICE)},
+    "/admin/invitations/<int:send_id>/export/<figure>.csv": {"GET": rule(BACK_OFFICE)},
     # the dev mailbox: the back office's, and only without an SMTP server (test_the_dev_mailbox_is_gone_with_smtp)
     "/dev/mailbox/": {"GET": rule(BACK_OFFICE)},
     "/dev/mailbox/<int:message_id>": {"GET": rule(BACK_OFFICE)},
@@ -228,8 +239,9 @@ class World:
         with self.app.app_context():
             deliver_due()
             rows.update(self._ids_of(rows["event_id"]))
+            rows["send_id"] = self._draft_send(rows["event_id"])
         rows.update(user_id=self.user_ids["staff_on"], kind="confirmation", decision="approve", status="draft",
-                    file_format="csv", filename="css/app.css")
+                    file_format="csv", filename="css/app.css", figure="sent")
         return rows
 
     @staticmethod
@@ -253,6 +265,17 @@ class World:
                 "rule_id": _db.session.execute(sa.select(rules.c.id).where(rules.c.event_id == event_id)
                                                .order_by(rules.c.id).limit(1)).scalar_one(),
                 "consent_token": consent_tokens[0]}
+
+    @staticmethod
+    def _draft_send(event_id: int) -> int:
+        """A draft invitation of the event to one pasted address, ready to send."""
+        from eventapp.events.models import Event
+        from eventapp.invitations.sending import save_send
+
+        send = save_send(None, _db.session.get(Event, event_id), {
+            "subject": "You are invited", "pasted_addresses": f"guest{event_id}@example.com"}, None)
+        _db.session.commit()
+        return send.id
 
     def request(self, who: str, method: str, path: str, **kwargs):
         client, token = self.clients[who], self.csrf[who]
