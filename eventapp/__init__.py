@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from eventapp.core.views import bp as core
     from eventapp.events.views import bp as events
     from eventapp.invitations.send_views import bp as invitation_sends
+    from eventapp.invitations.segment_views import bp as segments
     from eventapp.leads.views import bp as leads
     from eventapp.messaging.sms_views import bp as twilio_webhooks
     from eventapp.messaging.views import dev as dev_mailbox
@@ -106,7 +107,8 @@ def _register_blueprints(app: Flask) -> None:
     from eventapp.registration.message_views import bp as event_messages
     from eventapp.registration.views import bp as registration
 
-    for blueprint in (core, accounts, events, leads, registration, event_messages, dev_mailbox, twilio_webhooks, checkin,
+    for blueprint in (core, accounts, events, leads, segments, registration, event_messages, dev_mailbox,
+                      twilio_webhooks, checkin,
                       exports, registrations, door_staff, invitation_sends):
         app.register_blueprint(blueprint)
 

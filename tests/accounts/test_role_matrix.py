@@ -112,6 +112,13 @@ ROUTES = {
     "/admin/contacts/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
     "/admin/contacts/<int:contact_id>/edit": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
     "/admin/contacts/tags": {"POST": rule(BACK_OFFICE, BAD_FORM)},
+    # saved segments (issue 15, helper "segments")
+    "/admin/segments/": {"GET": rule(BACK_OFFICE)},
+    "/admin/segments/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/segments/<int:segment_id>": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/segments/<int:segment_id>/members": {"GET": rule(BACK_OFFICE)},
+    "/admin/segments/<int:segment_id>/delete": {"GET": rule(BACK_OFFICE),
+                                                "POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
     # invitation sends: compose, preview, test, send now or later, cancel, the report and its lists
     "/admin/events/<int:event_id>/invitations/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
     "/admin/invitations/<int:send_id>": {"GET": rule(BACK_OFFICE)},
@@ -239,6 +246,7 @@ class World:
         with self.app.app_context():
             deliver_due()
             rows.update(self._ids_of(rows["event_id"]))
+            rows["segment_id"] = _a_segment(self.organisation_id, number)
             rows["send_id"] = self._draft_send(rows["event_id"])
         rows.update(user_id=self.user_ids["staff_on"], kind="confirmation", decision="approve", status="draft",
                     file_format="csv", filename="css/app.css", figure="sent")
@@ -289,6 +297,16 @@ class World:
 def _plain_text(raw: bytes) -> str:
     body = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",))
     return body.get_content() if body is not None else ""
+
+
+def _a_segment(organisation_id: int, number: int) -> int:
+    """A saved segment of the organisation (its filters: everyone tagged VIP)."""
+    segments = _db.metadata.tables["segments"]
+    segment_id = _db.session.execute(sa.insert(segments).values(
+        organisation_id=organisation_id, name=f"Segment {number}", filters={"tags_any": ["VIP"]},
+        created_at=utcnow(), updated_at=utcnow()).returning(segments.c.id)).scalar_one()
+    _db.session.commit()
+    return segment_id
 
 
 def everything() -> dict:
