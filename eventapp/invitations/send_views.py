@@ -111,15 +111,8 @@ def send_test(send_id):
 @bp.post("/invitations/<int:send_id>/send")
 def send_now(send_id):
     send = own_or_404(InvitationSend, send_id)
-    try:
-        count = sending.start_send(send)
-    except sending.SendRefused as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
-    else:
-        db.session.commit()
-        flash(_("Sending to %(count)d people, %(rate)d a minute.", count=count, rate=send.rate_per_minute), "success")
-    return redirect(url_for("invitation_sends.show", send_id=send.id), code=303)
+    return _carry_out(send, lambda: sending.start_send(send), lambda count: _(
+        "Sending to %(count)d people, %(rate)d a minute.", count=count, rate=send.rate_per_minute))
 
 
 @bp.post("/invitations/<int:send_id>/schedule")
@@ -129,28 +122,29 @@ def schedule(send_id):
     if not form.validate_on_submit():
         flash(" ".join(str(error) for errors in form.errors.values() for error in errors), "error")
         return redirect(url_for("invitation_sends.show", send_id=send.id), code=303)
-    try:
-        sending.schedule_send(send, from_local(form.send_at.data, send.event.timezone))
-    except sending.SendRefused as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
-    else:
-        db.session.commit()
-        flash(_("Scheduled. It starts by itself at the time you chose."), "success")
-    return redirect(url_for("invitation_sends.show", send_id=send.id), code=303)
+    when = from_local(form.send_at.data, send.event.timezone)
+    return _carry_out(send, lambda: sending.schedule_send(send, when),
+                      lambda _none: _("Scheduled. It starts by itself at the time you chose."))
 
 
 @bp.post("/invitations/<int:send_id>/cancel")
 def cancel(send_id):
     send = own_or_404(InvitationSend, send_id)
+    return _carry_out(send, lambda: sending.cancel_send(send),
+                      lambda stopped: _("Cancelled; %(count)d invitations did not go.", count=stopped))
+
+
+def _carry_out(send: InvitationSend, operation, said):
+    """Run one operation on the send: committed with `said(result)` as the news, or refused with its sentence and
+    nothing changed; back to the send's page either way."""
     try:
-        stopped = sending.cancel_send(send)
+        result = operation()
     except sending.SendRefused as refused:
         db.session.rollback()
         flash(str(refused), "error")
     else:
         db.session.commit()
-        flash(_("Cancelled; %(count)d invitations did not go.", count=stopped), "success")
+        flash(said(result), "success")
     return redirect(url_for("invitation_sends.show", send_id=send.id), code=303)
 
 

@@ -172,11 +172,12 @@ def default_rate() -> int:
     return current_app.config["INVITATION_RATE"]
 
 
-def refusal_to_send(send: InvitationSend, now: datetime) -> str | None:
-    """Why the send cannot go now, or None."""
+def refusal_to_send(send: InvitationSend, now: datetime, chosen_audience: bool = True) -> str | None:
+    """Why the send cannot go now, or None (`chosen_audience`: the send's segment or pasted addresses must say
+    who it goes to)."""
     if not send.subject.strip():
         return _("Write a subject first.")
-    if send.segment_id is None and not send.pasted_addresses.strip():
+    if chosen_audience and send.segment_id is None and not send.pasted_addresses.strip():
         return _("Choose a segment or paste addresses first.")
     return closed_reason(send.event, now)
 
@@ -223,11 +224,12 @@ def queue_test_send(send: InvitationSend, email: str, user_id: int):
 
 # ---- sending ------------------------------------------------------------------------------------------------
 
-def start_send(send: InvitationSend, now: datetime | None = None) -> int:
-    """Write one invitation per person the send goes to and queue the first of their mails; returns how many
-    people it goes to. SendRefused when it cannot go (or has started already: a double click starts it once)."""
+def start_send(send: InvitationSend, now: datetime | None = None, audience: Audience | None = None) -> int:
+    """Write one invitation per person the send goes to (its `audience`, found now when not given) and queue the
+    first of their mails; returns how many people it goes to. SendRefused when it cannot go (or has started
+    already: a double click starts it once)."""
     now = now or utcnow()
-    if reason := refusal_to_send(send, now):
+    if reason := refusal_to_send(send, now, chosen_audience=audience is None):
         raise SendRefused(reason)
     started = db.session.execute(
         sa.update(InvitationSend).where(InvitationSend.id == send.id,
@@ -236,7 +238,7 @@ def start_send(send: InvitationSend, now: datetime | None = None) -> int:
     if not started:
         raise AlreadyStarted(_("This invitation is already on its way."))
     db.session.refresh(send)
-    audience = audience_of(send)
+    audience = audience or audience_of(send)
     send.left_out = audience.left_out
     _write_invitations(send, audience.contact_ids)
     queue_due(send, now)
@@ -318,4 +320,7 @@ def advance_sends(now: datetime | None = None) -> None:
     under_way = db.session.execute(sa.select(InvitationSend).where(
         InvitationSend.status == SendStatus.SENDING, InvitationSend.started_at < now)).scalars().all()
     for send in under_way:
-        queue_due(send, now)
+        if closed_reason(send.event, now):  # cancelled, over or closed for sign-up since: the rest would mislead
+            cancel_send(send, now)
+        else:
+            queue_due(send, now)

@@ -313,6 +313,22 @@ def test_cancelling_a_send_under_way_withdraws_what_has_not_gone(client, db, log
     assert db.session.get(InvitationSend, send.id).status == SendStatus.CANCELLED
 
 
+def test_a_send_under_way_stops_when_its_event_is_cancelled(db, make_event, smtp_sink):
+    event = make_event()
+    send = make_send(db, event, count=30, rate=10)
+    now = utcnow()
+    sending.start_send(send, now)
+    db.session.commit()
+    event.status = EventStatus.CANCELLED
+    db.session.commit()
+    sending.advance_sends(now + timedelta(minutes=1))
+    db.session.commit()
+    deliver_all(db)
+    assert not smtp_sink.messages
+    assert db.session.get(InvitationSend, send.id).status == SendStatus.CANCELLED
+    assert {invitation.status for invitation in invitations_of(db, send)} == {InvitationStatus.WITHDRAWN}
+
+
 # ---- scheduled -----------------------------------------------------------------------------------------------------
 
 def test_a_scheduled_send_starts_only_when_due_on_the_event_s_clock(client, db, login_as, make_event):
@@ -388,8 +404,8 @@ def test_the_report_counts_what_happened_and_lists_the_people_behind_each_figure
     invitations = invitations_of(db, send)
     # The last one's mail is refused by the receiving server (5xx): bounced.
     last_message = invitations[-1].message_id
-    db.session.execute(sa.update(Message).where(Message.status == MessageStatus.QUEUED, Message.id != last_message)
-                       .values(due_at=utcnow()))
+    db.session.execute(sa.update(Message).where(Message.status == MessageStatus.QUEUED).values(
+        due_at=sa.case((Message.id == last_message, utcnow() + timedelta(hours=1)), else_=utcnow())))
     db.session.commit()
     deliver_due()
     smtp_sink.reply = "550 no such user"
