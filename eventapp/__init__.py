@@ -45,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     # The features' mails (what they say, when they are queued) and the work of the outbox's minute sweep.
     from eventapp.checkin import operations as _no_shows  # noqa: F401
     from eventapp.registration import notifications, reminders as _reminders  # noqa: F401
+    from eventapp.invitations import content as _invitation_mail  # noqa: F401  (what an invitation mail says)
 
     notifications.connect()
     from eventapp.invitations import sending as _invitation_sends, subscribers as _invitation_states  # noqa: F401
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from eventapp.checkin.views import bp as checkin
     from eventapp.core.views import bp as core
     from eventapp.events.views import bp as events
+    from eventapp.invitations.public import bp as invitation
     from eventapp.invitations.send_views import bp as invitation_sends
     from eventapp.invitations.segment_views import bp as segments
     from eventapp.leads.views import bp as leads
@@ -109,7 +111,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (core, accounts, events, leads, segments, registration, event_messages, dev_mailbox,
                       twilio_webhooks, checkin,
-                      exports, registrations, door_staff, invitation_sends):
+                      exports, registrations, door_staff, invitation, invitation_sends):
         app.register_blueprint(blueprint)
 
 
@@ -194,8 +196,8 @@ def _security_headers(response):
             response.headers.add(name, value)
     if current_app.config["SESSION_COOKIE_SECURE"]:
         response.headers["Strict-Transport-Security"] = HSTS
-    if request.path.startswith("/r/"):
-        # The manage link is the key to a registration: keep it out of referrers.
+    if request.path.startswith(("/r/", "/i/")):
+        # The manage link is the key to a registration, an invitation's to its sign-up: keep them out of referrers.
         response.headers["Referrer-Policy"] = "no-referrer"
     if _shows_personal_data():
         response.headers["Cache-Control"] = "private, no-store"

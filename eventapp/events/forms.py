@@ -89,6 +89,10 @@ class EventForm(Form):
     phone_required = BooleanField(_l("Ask for a mobile phone number (required)"))
     sms_enabled = BooleanField(_l("Offer SMS messages"), description=_l(
         "Attendees can choose to get their confirmation and reminders by text message too."))
+    invitation_only = BooleanField(_l("Invitation only"), description=_l(
+        "Only invited people can sign up; the public page says so instead of showing the form."))
+    forwarding_allowed = BooleanField(_l("Invited people may forward the invitation"), default=True, description=_l(
+        "Someone an invitation is forwarded to can sign up with it, as a new contact referred by the invitee."))
     registration_opens_at = DateTimeLocalField(_l("Sign-up opens"), format=LOCAL_FORMAT,
                                                validators=[Optional(), PlausibleDate(), OnTheZonesClock()])
     registration_closes_at = DateTimeLocalField(_l("Sign-up closes"), format=LOCAL_FORMAT,

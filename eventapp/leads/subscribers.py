@@ -163,3 +163,26 @@ def _invited(change: signals.InvitationChange, **_):
     send_id = db.session.execute(sa.select(Invitation.send_id).where(Invitation.id == change.invitation_id)).scalar()
     _record(change, ActivityKind.INVITED, channel=Channel.EMAIL, occurred_at=change.occurred_at,
             invitation_id=change.invitation_id, send_id=send_id)
+
+
+# ---- invitations: the invitee's answers and forwarded copies (invitations/replies.py) -------------------------
+
+@signals.invitation_declined.connect
+def _invitation_declined(change: signals.InvitationChange, **_):
+    _record(change, ActivityKind.INVITATION_DECLINED, channel=Channel.INVITATION, invitation_id=change.invitation_id)
+
+
+def _referral_activity(referral: signals.Referral, contact_id: int, kind: ActivityKind, **meta) -> None:
+    record_activity(kind, organisation_id=referral.organisation_id, contact_id=contact_id, event_id=referral.event_id,
+                    campaign_id=referral.campaign_id, channel=Channel.FORWARDED, occurred_at=referral.occurred_at,
+                    meta={"invitation_id": referral.invitation_id, "registration_id": referral.registration_id,
+                          "partner_id": referral.partner_id, **meta})
+
+
+@signals.invitation_forwarded.connect
+def _invitation_forwarded(referral: signals.Referral, **_):
+    # Both timelines show it, each naming the other person.
+    _referral_activity(referral, referral.invitee_contact_id, ActivityKind.FORWARDED,
+                       referred_contact_id=referral.new_contact_id)
+    _referral_activity(referral, referral.new_contact_id, ActivityKind.REFERRED,
+                       referred_by_contact_id=referral.invitee_contact_id)

@@ -42,12 +42,18 @@ def _public_event(slug: str):
 def _landing(event, form, status=200, message=None):
     organisation_name = event_organisation_name(event)
     return render_template(
-        "registration/landing.html", event=event, form=form, closed=operations.closed_reason(event),
+        "registration/landing.html", event=event, form=form, closed=_closed(event),
         message=message, full_message=operations.full_message(event) if event.is_full else None,
         organisation_name=organisation_name, consent_text=operations.marketing_consent_text(organisation_name),
         agenda=render_markdown(event.agenda_md), speakers=render_markdown(event.speakers_md),
         summary=render_markdown(event.summary), map_url=events.map_url(event),
     ), status
+
+
+def _closed(event) -> str | None:
+    """Why the landing page shows no form: sign-up is closed, or only invited people can sign up (through their
+    invitation's own page)."""
+    return operations.closed_reason(event) or (str(operations.INVITATION_ONLY) if event.invitation_only else None)
 
 
 def event_organisation_name(event) -> str:

@@ -78,6 +78,11 @@ ROUTES = {
     "/r/<token>/cancel": {"GET": rule(PUBLIC), "POST": rule(PUBLIC, REDIRECT, changes=True)},
     "/consent/<token>": {"GET": rule(PUBLIC, args=(("token", "consent_token"),)),
                          "POST": rule(PUBLIC, args=(("token", "consent_token"),), changes=True)},
+    # an invitation's own pages (the token authenticates them: the sign-up's POST takes no CSRF token)
+    "/i/<token>": {"GET": rule(PUBLIC, args=(("token", "invitation_token"),)),
+                   "POST": rule(PUBLIC, BAD_FORM, args=(("token", "invitation_token"),))},
+    "/i/<token>/decline": {"GET": rule(PUBLIC, args=(("token", "invitation_token"),)),
+                           "POST": rule(PUBLIC, args=(("token", "invitation_token"),), changes=True)},
     "/twilio/inbound": {"POST": rule(TWILIO)},
     "/twilio/status": {"POST": rule(TWILIO, 204)},
     # the back office
@@ -246,6 +251,7 @@ class World:
         with self.app.app_context():
             deliver_due()
             rows.update(self._ids_of(rows["event_id"]))
+            rows["invitation_token"] = self._invitation_token(rows["event_id"], number)
             rows["segment_id"] = _a_segment(self.organisation_id, number)
             rows["send_id"] = self._draft_send(rows["event_id"])
         rows.update(user_id=self.user_ids["staff_on"], kind="confirmation", decision="approve", status="draft",
@@ -284,6 +290,20 @@ class World:
             "subject": "You are invited", "pasted_addresses": f"guest{event_id}@example.com"}, None)
         _db.session.commit()
         return send.id
+
+    def _invitation_token(self, event_id: int, number: int) -> str:
+        """The token of an invitation to the event, of a contact who has not answered it."""
+        tables = _db.metadata.tables
+        contact_id = _db.session.execute(sa.insert(tables["contacts"]).values(
+            organisation_id=self.organisation_id, email=f"invitee{number}@example.com",
+            email_key=f"invitee{number}@example.com", first_name="Ivy", last_name="Invitee", created_at=utcnow(),
+            updated_at=utcnow()).returning(tables["contacts"].c.id)).scalar_one()
+        token = f"invitation-token-{number:04d}-{'x' * 16}"
+        _db.session.execute(sa.insert(tables["invitations"]).values(
+            organisation_id=self.organisation_id, event_id=event_id, contact_id=contact_id, token=token,
+            status="queued", created_at=utcnow()))
+        _db.session.commit()
+        return token
 
     def request(self, who: str, method: str, path: str, **kwargs):
         client, token = self.clients[who], self.csrf[who]

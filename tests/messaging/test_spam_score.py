@@ -18,6 +18,7 @@ from eventapp.messaging.models import Message, MessageKind
 from eventapp.messaging.operations import deliver_due, sweep
 from eventapp.registration.models import Registration
 from tests.conftest import PASSWORD, signup_form, submit
+from tests.invitations.invitation_mail import invite
 from tests.messaging.test_organiser import edit_form
 
 PASSING = 1.0
@@ -79,6 +80,7 @@ def every_kind_of_mail(client, db, make_event, smtp_sink, login_as) -> dict[str,
     messages_url = f"/admin/events/{seminar.id}/messages/confirmation"
     assert submit(client, messages_url, {}, post_url=f"{messages_url}/test").status_code == 303  # test
     assert submit(client, f"/admin/events/{seminar.id}/cancel", {}).status_code == 303  # event_cancelled
+    invite(db, make_event(title="Executive roundtable"))  # invitation, with the sign-up form inside
     deliver_due()
 
     kinds = dict(db.session.execute(sa.select(Message.provider_id, Message.kind).where(Message.channel == "email"))
