@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from eventapp.core.content import render_markdown
 from eventapp.core.ratelimit import rate_limited
+from eventapp.events import operations as events
 from eventapp.extensions import csrf, db
 from eventapp.invitations import replies
 from eventapp.invitations.content import prefilled
@@ -26,6 +27,10 @@ def _invitation_or_404(token):
     return invitation
 
 
+def _consent_text(event) -> str:
+    return registration.marketing_consent_text(events.organisation_of(event).name)
+
+
 def _page(invitation, form, status=200, message=None):
     event = invitation.event
     return render_template(
@@ -33,7 +38,7 @@ def _page(invitation, form, status=200, message=None):
         closed=registration.closed_reason(event), registered=replies.invitee_registration(invitation) is not None,
         declined=invitation.status == InvitationStatus.DECLINED,
         full_message=registration.full_message(event) if event.is_full else None,
-        summary=render_markdown(event.summary),
+        summary=render_markdown(event.summary), consent_text=_consent_text(event),
     ), status
 
 
@@ -60,6 +65,8 @@ def sign_up(token):
         return _page(found, form, status=422, message=str(MISSING_QUESTION))
     signup = Signup(email=form.normalised_email, details=form.details(), answers=form.answers(event),
                     sms_opt_in=form.wants_sms, language=str(get_locale() or "en"),
+                    marketing_consent=form.marketing_consent.data,
+                    consent_text=_consent_text(event) if form.marketing_consent.data else "",
                     # The same mail's form sent twice is one sign-up (and one confirmation).
                     form_nonce=f"invitation:{found.id}",
                     ip_address=request.remote_addr or "", user_agent=request.user_agent.string or "")

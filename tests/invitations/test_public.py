@@ -333,3 +333,17 @@ def test_the_event_form_sets_invitation_only_and_forwarding(client, db, make_eve
     assert event.invitation_only and not event.forwarding_allowed  # an unticked box is off
     page = client.get(f"/admin/events/{event.id}/edit").get_data(as_text=True)
     assert "Invitation only" in page and "Invited people may forward the invitation" in page
+
+
+def test_the_invitation_page_asks_for_marketing_consent_like_the_landing_page(app, db, make_event):
+    from eventapp.contacts.models import ConsentRecord
+
+    event = make_event()
+    invitation = invite(db, event)
+    client = app.test_client()
+    page = f"/i/{invitation.token}"
+    assert "Acme Events may email me about future events" in client.get(page).get_data(as_text=True)
+    assert submit(client, page, {**INVITEE, "marketing_consent": "y"}).status_code == 303
+    [record] = db.session.execute(sa.select(ConsentRecord)).scalars()
+    assert (record.contact_id, record.confirmed_at) == (invitation.contact_id, None)  # confirmed by mail first
+    assert "Acme Events may email me" in record.text
