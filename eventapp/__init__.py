@@ -104,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     from eventapp.invitations.segment_views import bp as segments
     from eventapp.leads.views import bp as leads
     from eventapp.messaging.sms_views import bp as twilio_webhooks
+    from eventapp.messaging.tracking_views import bp as mail_tracking
+    from eventapp.messaging.unsubscribe_views import bp as unsubscribe_page
     from eventapp.messaging.views import dev as dev_mailbox
     from eventapp.registration.back_office import bp as registrations
     from eventapp.registration.message_views import bp as event_messages

@@ -8,6 +8,12 @@ EVENTAPP_PROXY_COUNT   how many proxies stand in front (default 0: none). With N
                        proxies lets a client choose its own address (and so its rate-limit count).
 EVENTAPP_SECURE_COOKIES  cookies only over HTTPS, and every response says Strict-Transport-Security (default: on
                        when BASE_URL starts with https://).
+
+DKIM signing of every outgoing mail (on when both DKIM_PRIVATE_KEY and DKIM_SELECTOR are set):
+DKIM_PRIVATE_KEY       the RSA private key in PEM, either the PEM text itself (starting "-----BEGIN") or the path of
+                       a file holding it (read once, at start).
+DKIM_SELECTOR          the selector whose TXT record (<selector>._domainkey.<domain>) publishes the public key.
+DKIM_DOMAIN            the signing domain (d=); default: the domain of MAIL_FROM.
 """
 import os
 import secrets
@@ -50,6 +56,20 @@ def _count(env, name: str) -> int:
     return int(value)
 
 
+def _dkim_private_key(value: str) -> str:
+    """The PEM text DKIM_PRIVATE_KEY holds or names (a path); empty when unset."""
+    value = value.strip()
+    if value.startswith("-----BEGIN"):
+        # One line with "\n" written out, as some hosting panels keep multi-line values.
+        return value.replace("\\n", "\n").strip() if "\n" not in value else value
+    if not value:
+        return ""
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ValueError(f"DKIM_PRIVATE_KEY is neither a PEM key nor the path of a file ({value!r}).")
+    return path.read_text().strip()
+
+
 def from_environment(environ=None) -> dict:
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("EVENTAPP_DATA_DIR") or "instance").resolve()
@@ -63,6 +83,9 @@ def from_environment(environ=None) -> dict:
         "BASE_URL": base_url,
         "SMTP_URL": env.get("SMTP_URL") or "",
         "MAIL_FROM": env.get("MAIL_FROM") or "eventapp <noreply@localhost>",
+        "DKIM_PRIVATE_KEY": _dkim_private_key(env.get("DKIM_PRIVATE_KEY") or ""),
+        "DKIM_SELECTOR": (env.get("DKIM_SELECTOR") or "").strip(),
+        "DKIM_DOMAIN": (env.get("DKIM_DOMAIN") or "").strip().lower(),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or "",
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or "",
         "TWILIO_FROM": env.get("TWILIO_FROM") or "",

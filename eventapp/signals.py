@@ -104,6 +104,7 @@ class MessageChange:
     occurred_at: datetime
     permanent: bool = False  # message_failed: no retry will follow
     error: str = ""  # message_failed: why
+    bounced: bool = False  # message_failed: the receiving server refused the address (now suppressed)
 
 
 message_queued = _signals.signal("message-queued", doc="""A message was written to the outbox (it is sent after

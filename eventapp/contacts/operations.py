@@ -73,11 +73,14 @@ def is_suppressed(channel: SuppressionChannel, address: str) -> bool:
         Suppression.channel == channel, Suppression.address == address)).first() is not None
 
 
-def suppress(channel: SuppressionChannel, address: str, reason: SuppressionReason, keyword: str = "") -> bool:
+def suppress(channel: SuppressionChannel, address: str, reason: SuppressionReason, keyword: str = "",
+             source: str = "") -> bool:
     """Put the address on the list at once; whether it was not on it before. One atomic statement, so two STOPs
-    arriving together cannot collide on the unique (channel, address)."""
+    arriving together cannot collide on the unique (channel, address). `source`: where it came from (the page or
+    the one-click POST and the mail, smtp:<code>, an import...)."""
     now = utcnow()
-    values = {"channel": channel, "address": address, "reason": reason, "keyword": keyword[:40], "created_at": now}
+    values = {"channel": channel, "address": address, "reason": reason, "keyword": keyword[:40],
+              "source": source[:200], "created_at": now}
     # RETURNING says whether the row went in (psycopg gives no row count for an ORM-enabled INSERT).
     added = db.session.execute(
         dialect_insert(Suppression).values(**values)

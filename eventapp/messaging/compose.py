@@ -8,11 +8,10 @@ from flask_babel import force_locale, get_locale, get_translations
 
 from eventapp.messaging.content import content_for, load_about, spoken_kind, wording_for
 from eventapp.messaging.email import OutgoingMail, build_mail
-from eventapp.messaging.models import Message
-
-
-def public_base_url() -> str:
-    return current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+from eventapp.messaging.links import public_base_url  # noqa: F401  (where the features import it from)
+from eventapp.messaging.models import Message, is_marketing
+from eventapp.messaging.tracking import track_engagement
+from eventapp.messaging.unsubscribe import list_unsubscribe_headers, unsubscribe_url
 
 
 def _render(name: str, context: dict, locale: str) -> str:
@@ -39,13 +38,20 @@ def compose(message: Message, known_templates: dict | None = None) -> ComposedEm
     translations = get_translations()
     locale = str(get_locale() or "en")
     written = content.mail(message, translations, locale, wording_for(message, kind, content, known_templates))
-    text = _render(f"{written.template}.txt", written.context, locale)
-    html = _render(f"{written.template}.html", written.context, locale)
+    context, headers, unsubscribe = written.context, {}, ""
+    if is_marketing(kind):  # a test send of a marketing mail reads as the real one
+        unsubscribe = unsubscribe_url(message)
+        context, headers = {**context, "unsubscribe_url": unsubscribe}, list_unsubscribe_headers(unsubscribe)
+    text = _render(f"{written.template}.txt", context, locale)
+    html = _render(f"{written.template}.html", context, locale)
+    if unsubscribe and is_marketing(message.kind):  # only real sends: a test's opens are nobody's engagement
+        html = track_engagement(html, message.id, untracked=frozenset({unsubscribe}))
     subject = written.subject
     mail = build_mail(sender=current_app.config["MAIL_FROM"], sender_name=written.sender_name,
                       recipient=message.recipient,
                       recipient_name=message.recipient_name, subject=subject, key=message.idempotency_key,
-                      text=text, html=html, inline_image=written.inline_image, calendar=written.calendar)
+                      text=text, html=html, inline_image=written.inline_image, calendar=written.calendar,
+                      raw_headers=headers)
     return ComposedEmail(mail=mail, subject=subject, text=text)
 
 

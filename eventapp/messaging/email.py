@@ -17,7 +17,12 @@ from eventapp.core.time import utcnow
 
 
 class PermanentError(Exception):
-    """The provider refused for good (bad address, opted out): do not retry."""
+    """The provider refused for good (bad address, opted out): do not retry. `bounce_code` is the SMTP reply code
+    when the receiving server refused the address itself (a bounce: the address goes on the suppression list)."""
+
+    def __init__(self, text: str, bounce_code: int | None = None):
+        super().__init__(text)
+        self.bounce_code = bounce_code
 
 
 class TransientError(Exception):
@@ -67,8 +72,10 @@ class _HeaderClasses(HeaderRegistry):
 
 
 _HEADERS = _HeaderClasses()
-POLICY = email.policy.SMTP.clone(header_factory=_HEADERS)
-POLICY_UTF8 = email.policy.SMTPUTF8.clone(header_factory=_HEADERS)
+# refold_source="none": a header set raw (List-Unsubscribe, see build_mail's `raw_headers`) goes out on one line as
+# given; folding a long URL would turn it into RFC 2047 encoded words, which no mail client reads as a URL.
+POLICY = email.policy.SMTP.clone(header_factory=_HEADERS, refold_source="none")
+POLICY_UTF8 = email.policy.SMTPUTF8.clone(header_factory=_HEADERS, refold_source="none")
 
 
 @dataclass(frozen=True)
@@ -88,12 +95,13 @@ class OutgoingMail:
 def build_mail(*, sender: str, recipient: str, subject: str, key: str, text: str, html: str,
                recipient_name: str = "", inline_image: tuple[bytes, str] | None = None,
                calendar: tuple[bytes, str] | None = None, reply_to: str = "",
-               sender_name: str = "") -> OutgoingMail:
+               sender_name: str = "", raw_headers: dict[str, str] | None = None) -> OutgoingMail:
     """multipart/alternative (plain first, HTML last; the HTML in multipart/related with its inline PNG, by
     Content-ID), inside multipart/mixed with the .ics attached when there is one; written by the `email` package
     (EmailMessage, policy SMTP: CRLF line ends, headers folded and encoded as RFC 5322 and 2047 ask).
     recipient_name: shown in To: ("Ada Lovelace <ada@example.com>"), as receivers expect of a personal mail.
-    sender_name: shown in From: instead of the name in `sender` (an invitation's sender name), same address."""
+    sender_name: shown in From: instead of the name in `sender` (an invitation's sender name), same address.
+    raw_headers: ASCII header values of our own making (List-Unsubscribe), written as they are, unfolded."""
     to = _mailbox(recipient, recipient_name)
     from_ = _mailbox(sender, sender_name)
     smtputf8 = not (to.username.isascii() and from_.username.isascii())
@@ -106,6 +114,8 @@ def build_mail(*, sender: str, recipient: str, subject: str, key: str, text: str
     message["Message-ID"] = message_id(key, sender)
     if reply_to:
         message["Reply-To"] = _mailbox(reply_to)
+    for name, value in (raw_headers or {}).items():
+        message.set_raw(name, _one_line(value))
     # Boundaries that cannot occur in quoted-printable or base64 bodies ("=_" is neither), given to each multipart
     # so that the generator need not search every body for a boundary of its own.
     boundary = f"=_{secrets.token_hex(12)}"
@@ -181,6 +191,9 @@ class SmtpSender:
             except smtplib.SMTPRecipientsRefused as error:
                 self.close()
                 raise _classify(next(iter(error.recipients.values()), (550, b""))) from None
+            except smtplib.SMTPSenderRefused as error:  # our own sender was refused: no fault of the address
+                self.close()
+                raise _classify((error.smtp_code, error.smtp_error), about_recipient=False) from None
             except smtplib.SMTPResponseException as error:
                 self.close()
                 raise _classify((error.smtp_code, error.smtp_error)) from None
@@ -209,9 +222,21 @@ class SmtpSender:
                 pass
 
 
-def _classify(reply) -> Exception:
+# An enhanced status code (RFC 3463): class.subject.detail; subjects 1 (address) and 2 (mailbox) are the recipient's.
+_ENHANCED_STATUS = re.compile(r"\b5\.(\d{1,3})\.\d{1,3}\b")
+
+
+def _classify(reply, about_recipient: bool = True) -> Exception:
     code, text = reply
     text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
     if 500 <= int(code) < 600:
-        return PermanentError(f"{code} {text}".strip())
+        return PermanentError(f"{code} {text}".strip(),
+                              bounce_code=int(code) if about_recipient and _refuses_the_address(text) else None)
     return TransientError(f"{code} {text}".strip())
+
+
+def _refuses_the_address(text: str) -> bool:
+    """Whether a 5xx reply to a recipient or its mail is about the address (a bounce) rather than the mail itself
+    (policy, size, content: 5.3 to 5.7), by its enhanced status code; without one, a 5xx counts as a bounce."""
+    found = _ENHANCED_STATUS.search(text)
+    return found is None or found.group(1) in ("1", "2")

@@ -40,6 +40,11 @@ class MessageKind(enum.StrEnum):
 MARKETING_KINDS = frozenset({MessageKind.INVITATION})
 
 
+def is_marketing(kind: str) -> bool:
+    """Whether mail of this kind is marketing (read at each call, so a test may add a kind of its own)."""
+    return kind in MARKETING_KINDS
+
+
 class Message(db.Model):
     """One outbox row: written in the transaction of the action, delivered by the queue exactly once."""
 
@@ -130,9 +135,28 @@ class MessageTemplate(db.Model):
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
-def message_change(message: Message, permanent: bool = False) -> signals.MessageChange:
+class EngagementKind(enum.StrEnum):
+    OPENED = "opened"  # the tracking pixel loaded: a weak signal (mail privacy features load every image)
+    CLICKED = "clicked"  # a tracked link was followed
+
+
+class MessageEvent(db.Model):
+    """What a recipient did with a marketing mail: each load of its pixel and each tracked click, first and later
+    (the invitations' report and the lead timeline count them; likely_automated ones are shown apart)."""
+
+    __tablename__ = "message_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    url: Mapped[str] = mapped_column(sa.String(2000), default="")  # a click's target
+    occurred_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # Seconds after the send: a link scanner or a privacy proxy fetching everything, more likely than a person.
+    likely_automated: Mapped[bool] = mapped_column(default=False)
+
+
+def message_change(message: Message, permanent: bool = False, bounced: bool = False) -> signals.MessageChange:
     """What the message signals send: the row's ids and state as plain values (subscribers load by id)."""
     return signals.MessageChange(
         message_id=message.id, organisation_id=message.organisation_id, contact_id=message.contact_id,
         event_id=message.event_id, kind=message.kind, channel=message.channel, occurred_at=utcnow(),
-        permanent=permanent, error=message.last_error or "")
+        permanent=permanent, error=message.last_error or "", bounced=bounced)

@@ -20,6 +20,7 @@ from eventapp.messaging.content import content_for, load_about, spoken_kind
 from eventapp.messaging.email import PermanentError, TransientError
 from eventapp.messaging.models import Message, MessageKind, MessageStatus, message_change
 from eventapp.messaging.sms import apply_early_statuses, forget_early_statuses
+from eventapp.messaging.unsubscribe import suppress_bounced
 
 MAX_ATTEMPTS = 8
 # Messages one worker claims at once: one UPDATE and one SELECT for all of them instead of one per message, and
@@ -253,7 +254,10 @@ def _send_and_record(backend, message: Message, prepared) -> str:
     except PermanentError as error:
         message.status = MessageStatus.FAILED
         message.last_error = str(error)[:2000]
-        told = signals.message_failed, {"permanent": True}
+        bounced = error.bounce_code is not None and message.channel == "email"
+        if bounced:  # the address itself was refused: no more marketing mail goes to it
+            suppress_bounced(message, error.bounce_code)
+        told = signals.message_failed, {"permanent": True, "bounced": bounced}
     except TransientError as error:
         told = _retry_later(message, str(error))
     except Exception as error:  # noqa: BLE001  (one message's failure must not stall a whole batch)

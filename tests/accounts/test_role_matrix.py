@@ -85,6 +85,12 @@ ROUTES = {
                            "POST": rule(PUBLIC, args=(("token", "invitation_token"),), changes=True)},
     "/twilio/inbound": {"POST": rule(TWILIO)},
     "/twilio/status": {"POST": rule(TWILIO, 204)},
+    # marketing mail's links (issue 15, tracking): the signed token is the key, and the unsubscribe POST (RFC 8058
+    # one-click, from a mail provider) takes no CSRF token
+    "/unsubscribe/<token>": {"GET": rule(PUBLIC, args=(("token", "unsubscribe_token"),)),
+                             "POST": rule(PUBLIC, args=(("token", "unsubscribe_token"),), changes=True)},
+    "/o/<token>.gif": {"GET": rule(PUBLIC, args=(("token", "open_token"),))},
+    "/c/<token>": {"GET": rule(PUBLIC, 302, args=(("token", "click_token"),))},
     # the back office
     "/admin/": {"GET": rule(BACK_OFFICE)},
     "/admin/campaigns/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
@@ -251,6 +257,7 @@ class World:
         with self.app.app_context():
             deliver_due()
             rows.update(self._ids_of(rows["event_id"]))
+            rows.update(_mail_link_tokens(rows["message_id"]))
             rows["invitation_token"] = self._invitation_token(rows["event_id"], number)
             rows["segment_id"] = _a_segment(self.organisation_id, number)
             rows["send_id"] = self._draft_send(rows["event_id"])
@@ -317,6 +324,16 @@ class World:
 def _plain_text(raw: bytes) -> str:
     body = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",))
     return body.get_content() if body is not None else ""
+
+
+def _mail_link_tokens(message_id: int) -> dict:
+    """The tokens a marketing mail's links would carry for this mail: unsubscribe, the open pixel, a tracked link."""
+    from eventapp.messaging import tracking, unsubscribe
+    from eventapp.messaging.models import Message
+
+    return {"unsubscribe_token": unsubscribe.unsubscribe_token(_db.session.get(Message, message_id)),
+            "open_token": tracking.open_token(message_id),
+            "click_token": tracking.click_token(message_id, "https://example.com/agenda")}
 
 
 def _a_segment(organisation_id: int, number: int) -> int:

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
+from tests.messaging.marketing import promo  # noqa: F401  (a marketing mail of the tests' own)
 
 
 @pytest.fixture
