@@ -113,7 +113,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (core, accounts, events, leads, segments, registration, event_messages, dev_mailbox,
                       twilio_webhooks, checkin,
-                      exports, registrations, door_staff, invitation, invitation_sends):
+                      exports, registrations, door_staff, invitation, invitation_sends,
+                      unsubscribe_page, mail_tracking):
         app.register_blueprint(blueprint)
 
 
