@@ -143,13 +143,18 @@ def add_tag(organisation_id: int, contact_ids: sa.Select | list[int], tag: str) 
         ContactTag.contact_id == Contact.id, ContactTag.tag == tag))
     statement = sa.insert(_TAGS).from_select(
         ["contact_id", "tag"], chosen.with_only_columns(Contact.id, sa.literal(tag, sa.String(TAG_MAX))))
-    return db.session.execute(statement).rowcount
+    return _count_rows(statement)
 
 
 def remove_tag(organisation_id: int, contact_ids: sa.Select | list[int], tag: str) -> int:
     """Take the tag off these contacts of the organisation; how many had it."""
     own = _own_contacts(organisation_id, contact_ids).with_only_columns(Contact.id)
-    return db.session.execute(sa.delete(_TAGS).where(_TAGS.c.tag == tag, _TAGS.c.contact_id.in_(own))).rowcount
+    return _count_rows(sa.delete(_TAGS).where(_TAGS.c.tag == tag, _TAGS.c.contact_id.in_(own)))
+
+
+def _count_rows(statement) -> int:
+    # RETURNING counts the rows on every database (psycopg reports no row count for an INSERT … SELECT)
+    return len(db.session.execute(statement.returning(_TAGS.c.contact_id)).all())
 
 
 def _own_contacts(organisation_id: int, contact_ids: sa.Select | list[int]) -> sa.Select:
