@@ -55,3 +55,41 @@ def test_only_a_refusal_of_the_address_counts_as_a_bounce(db, promo, smtp_sink, 
     assert promo.message(message_id).status == MessageStatus.FAILED
     assert bool(rows(db, Suppression)) is bounce
     assert bool(rows(db, LeadActivity, LeadActivity.kind == ActivityKind.BOUNCED)) is bounce
+
+
+class RefusesOurSender:
+    """An SMTP server that refuses the sender (MAIL FROM), as one does when our domain is not allowed to relay."""
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        return "550 sender not allowed here"
+
+
+@pytest.fixture
+def refusing_server(app):
+    from aiosmtpd.controller import Controller
+
+    from eventapp.messaging.backends import EmailBackend
+    from eventapp.messaging.email import SmtpSender, SmtpSettings
+    from tests.conftest import on_a_free_port
+
+    def start(port):
+        controller = Controller(RefusesOurSender(), hostname="127.0.0.1", port=port)
+        controller.start()
+        return controller
+
+    port, controller = on_a_free_port(start)
+    backends = app.extensions["message_backends"]
+    previous = backends["email"]
+    backends["email"] = EmailBackend(SmtpSender(SmtpSettings("127.0.0.1", port, "plain", "", ""), timeout=5))
+    yield
+    backends["email"].sender.close()
+    backends["email"] = previous
+    controller.stop()
+
+
+def test_a_refusal_of_our_sender_is_no_bounce_of_the_address(db, promo, refusing_server):
+    message_id = promo.queue(promo.contact())
+    deliver_due()
+    message = promo.message(message_id)
+    assert message.status == MessageStatus.FAILED and "sender not allowed" in message.last_error
+    assert rows(db, Suppression) == []
