@@ -274,3 +274,9 @@ def test_members_are_paged(client, db, org, world):
     assert "60 contacts." in first and first.count("@example.com</td>") == 50 and "Page 1 of 2" in first
     second = client.get(f"/admin/segments/{segment.id}/members?page=2").get_data(as_text=True)
     assert second.count("@example.com</td>") == 10
+
+
+def test_a_list_with_nothing_to_choose_says_so(client, login_as):
+    login_as()
+    page = client.get("/admin/segments/new").get_data(as_text=True)
+    assert "No contact has one yet." in page and "No contact is tagged yet." in page and "No events yet." in page
