@@ -5,8 +5,11 @@ likely_automated. The signed token carries the target, so /c/ is no open redirec
 import base64
 import html
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
+
+import sqlalchemy as sa
 
 from eventapp import signals
 from eventapp.core.time import utcnow
@@ -21,6 +24,9 @@ OPENS_LIKELY_AUTOMATED_WITHIN = timedelta(seconds=5)
 CLICKS_LIKELY_AUTOMATED_WITHIN = timedelta(seconds=10)
 MAX_URL_LENGTH = 2000
 MAX_TOKEN_LENGTH = 3000
+# Opens and clicks recorded per mail at most: a mail forwarded to a list, or a bot reloading its pixel, must not
+# fill the table and the lead's timeline (the first ones say all the report needs).
+MAX_EVENTS_PER_MESSAGE = 50
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")  # 1×1 transparent GIF
 
 # The href of an <a> tag, quoted: only links, never a form's action or an image's src.
@@ -79,16 +85,26 @@ def record_open(token: str) -> None:
         _record(message, EngagementKind.OPENED, signals.message_opened, OPENS_LIKELY_AUTOMATED_WITHIN)
 
 
-def click_target(token: str) -> str | None:
-    """Where a tracked link leads (recording the click), or None when the token is altered or not ours."""
+@dataclass(frozen=True)
+class Click:
+    """What a tracked link's token says: the mail it is in, and where it leads."""
+    message_id: int
+    url: str
+
+
+def click_for(token: str) -> Click | None:
+    """The click a token names, or None when it is altered, not ours, or leads anywhere but a web address."""
     value = unsign(CLICK_PURPOSE, token) if len(token) <= MAX_TOKEN_LENGTH else None
     if not isinstance(value, dict) or not isinstance(value.get("u"), str) or not is_web_url(value["u"]):
         return None
-    message = _message(value.get("m"))
-    if message is not None:  # a message erased since still leads where it led
+    return Click(message_id=value.get("m"), url=value["u"])
+
+
+def record_click(click: Click) -> None:
+    message = _message(click.message_id)
+    if message is not None:  # a message erased since still leads where it led, unrecorded
         _record(message, EngagementKind.CLICKED, signals.message_clicked, CLICKS_LIKELY_AUTOMATED_WITHIN,
-                url=value["u"])
-    return value["u"]
+                url=click.url)
 
 
 def _message(message_id) -> Message | None:
@@ -98,6 +114,8 @@ def _message(message_id) -> Message | None:
 
 
 def _record(message: Message, kind: EngagementKind, signal, automated_within: timedelta, url: str = "") -> None:
+    if db.session.execute(_EVENTS_OF_MESSAGE, {"message_id": message.id}).scalar() >= MAX_EVENTS_PER_MESSAGE:
+        return
     now = utcnow()
     likely_automated = message.sent_at is not None and now - message.sent_at < automated_within
     db.session.add(MessageEvent(message_id=message.id, kind=kind, url=url, occurred_at=now,
@@ -105,3 +123,6 @@ def _record(message: Message, kind: EngagementKind, signal, automated_within: ti
     signal.send(signals.Engagement(
         message_id=message.id, organisation_id=message.organisation_id, contact_id=message.contact_id,
         event_id=message.event_id, kind=message.kind, occurred_at=now, url=url, likely_automated=likely_automated))
+
+
+_EVENTS_OF_MESSAGE = sa.select(sa.func.count()).where(MessageEvent.message_id == sa.bindparam("message_id"))

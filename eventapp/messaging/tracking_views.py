@@ -15,20 +15,25 @@ log = logging.getLogger(__name__)
 @bp.get("/o/<token>.gif")
 def opened(token):
     """Always the image, whatever the token: the answer must not tell a valid token from a forged one."""
-    try:
-        tracking.record_open(token)
-        db.session.commit()
-    except Exception:  # noqa: BLE001  (a failed note of an open must not show a broken image in someone's mail)
-        db.session.rollback()
-        log.exception("an open could not be recorded")
+    _noted(tracking.record_open, token)
     return Response(tracking.PIXEL, mimetype="image/gif", headers={"Cache-Control": "no-store, private"})
 
 
 @bp.get("/c/<token>")
 def clicked(token):
-    target = tracking.click_target(token)
-    if target is None:  # altered or not ours: no redirect at all, so nobody can send people elsewhere through us
+    click = tracking.click_for(token)
+    if click is None:  # altered or not ours: no redirect at all, so nobody can send people elsewhere through us
         return render_template("errors/error.html", code=400, title=_("Link not valid"), message=_(
             "This link is not valid: it may have been cut off or changed. Open it again from the email.")), 400
-    db.session.commit()
-    return redirect(target, 302)
+    _noted(tracking.record_click, click)
+    return redirect(click.url, 302)
+
+
+def _noted(record, *arguments) -> None:
+    """Record an open or a click; a failure is logged, and the person still gets the image or the page."""
+    try:
+        record(*arguments)
+        db.session.commit()
+    except Exception:  # noqa: BLE001  (a failed note must not break someone's mail or stop them on a link)
+        db.session.rollback()
+        log.exception("an open or a click could not be recorded")

@@ -109,3 +109,33 @@ def test_a_transactional_mail_is_not_tracked(client, db, make_event, smtp_sink):
     deliver_due()
     [mail] = smtp_sink.messages
     assert "/o/" not in html_of(mail) and "/c/" not in html_of(mail)
+
+
+def test_a_mail_records_a_bounded_number_of_opens_and_clicks(client, db, promo, smtp_sink, monkeypatch):
+    from eventapp.messaging import tracking
+
+    monkeypatch.setattr(tracking, "MAX_EVENTS_PER_MESSAGE", 3)
+    _message_id, html = mailed(promo, smtp_sink)
+    pixel = re.search(r'src="http://127\.0\.0\.1:5000(/o/[^"]+\.gif)"', html).group(1)
+    [link] = tracked_links(html)
+    for _ in range(3):
+        assert client.get(pixel).data == PIXEL
+    assert client.get(path_of(link)).headers["Location"] == AGENDA  # still leads on, unrecorded
+    assert len(rows(db, MessageEvent)) == 3
+    assert len(rows(db, LeadActivity, LeadActivity.kind.in_((ActivityKind.EMAIL_OPENED,
+                                                             ActivityKind.LINK_CLICKED)))) == 3
+
+
+def test_a_failure_to_record_still_shows_the_image_and_leads_on(client, db, promo, smtp_sink, monkeypatch):
+    from eventapp.messaging import tracking
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database is gone")
+
+    monkeypatch.setattr(tracking, "_record", broken)
+    _message_id, html = mailed(promo, smtp_sink)
+    pixel = re.search(r'src="http://127\.0\.0\.1:5000(/o/[^"]+\.gif)"', html).group(1)
+    [link] = tracked_links(html)
+    assert (client.get(pixel).status_code, client.get(pixel).data) == (200, PIXEL)
+    response = client.get(path_of(link))
+    assert (response.status_code, response.headers["Location"]) == (302, AGENDA)
