@@ -131,3 +131,12 @@ def test_unsubscribing_withdraws_only_what_was_given(app, db, promo, smtp_sink):
     assert [row.source for row in rows(db, Suppression)] == [f"one-click message:{message_id}"]
     assert rows(db, ConsentRecord) == []
     assert len(rows(db, LeadActivity, LeadActivity.kind == ActivityKind.UNSUBSCRIBED)) == 1
+
+
+def test_a_one_click_post_sent_as_multipart_form_data_counts_as_one_click(app, db, promo, smtp_sink):
+    """RFC 8058 allows either form encoding; some providers send multipart/form-data."""
+    _contact, message_id, mail = mailed_promo(promo, smtp_sink)
+    response = app.test_client(use_cookies=False).post(unsubscribe_path(mail), data={"List-Unsubscribe": "One-Click"},
+                                                       content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert [row.source for row in rows(db, Suppression)] == [f"one-click message:{message_id}"]
