@@ -29,8 +29,8 @@ MAX_TOKEN_LENGTH = 3000
 MAX_EVENTS_PER_MESSAGE = 50
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")  # 1×1 transparent GIF
 
-# The href of an <a> tag, quoted: only links, never a form's action or an image's src.
-_LINK = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+# The href of an <a> tag, quoted: only links, never a form's action, an image's src or a data-href.
+_LINK = re.compile(r"""(<a\s[^>]*?(?<=\s)href\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
 
 

@@ -26,7 +26,7 @@ TEMPLATES = {
                         + "{% if unsubscribe_url %}\nUnsubscribe: {{ unsubscribe_url }}{% endif %}\n",
     "emails/promo.html": (
         "<html><body><p>Hello {{ name }}.</p>"
-        '<p><a class="button" href="{{ agenda }}">The agenda</a> '
+        '<p><a class="button" data-href="https://example.com/kept" href="{{ agenda }}">The agenda</a> '
         "<a href='javascript:alert(1)'>script</a> <a href=\"data:text/html,<b>x</b>\">data</a> "
         '<a href="mailto:events@example.com">write to us</a></p>'
         '<form method="post" action="' + FORM_ACTION + '"><button>Sign up</button></form>'

@@ -40,7 +40,8 @@ def test_only_web_links_are_rewritten_and_the_pixel_ends_the_body(promo, smtp_si
     assert agenda.startswith("http://127.0.0.1:5000/c/")
     assert AGENDA not in html and AGENDA.replace("&", "&amp;") not in html  # only behind the signed link
     for untouched in ("href='javascript:alert(1)'", 'href="data:text/html,<b>x</b>"',
-                      'href="mailto:events@example.com"', f'action="{FORM_ACTION}"'):
+                      'href="mailto:events@example.com"', f'action="{FORM_ACTION}"',
+                      'data-href="https://example.com/kept"'):
         assert untouched in html
     assert re.search(r'<a href="http://127\.0\.0\.1:5000/unsubscribe/[^"]+">Unsubscribe</a>', html)
     pixel = re.search(r'<img src="http://127\.0\.0\.1:5000(/o/[^"]+\.gif)" width="1" height="1" alt="" border="0">'
