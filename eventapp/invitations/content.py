@@ -14,6 +14,7 @@ from eventapp.core.time import utcnow
 from eventapp.events.models import Event, EventStatus, QuestionKind
 from eventapp.extensions import db
 from eventapp.invitations.models import Invitation, InvitationSend
+from eventapp.invitations.replies import may_be_forwarded
 from eventapp.messaging.compose import compose, public_base_url
 from eventapp.messaging.content import Mail, MessageContent, Wording, fill, register_content
 from eventapp.messaging.models import Message, MessageKind
@@ -142,6 +143,7 @@ class InvitationMessages(MessageContent):
                    "person": prefilled(invitation.contact), "preheader": fill(send.preheader or "", values),
                    "body_html": render_markdown(body_md), "body_text": body_md, "when": when, "zone": zone,
                    "where": venue_of(event), "questions": embedded_questions(event),
+                   "may_be_forwarded": may_be_forwarded(invitation),
                    "organisation_name": db.session.get(Organisation, event.organisation_id).name,
                    "action_url": invitation_url(invitation.token), "decline_url": decline_url(invitation.token)}
         return Mail(subject=subject, template="emails/invitation", context=context,

@@ -39,6 +39,7 @@ def _page(invitation, form, status=200, message=None):
         declined=invitation.status == InvitationStatus.DECLINED,
         full_message=registration.full_message(event) if event.is_full else None,
         summary=render_markdown(event.summary), consent_text=_consent_text(event),
+        may_be_forwarded=replies.may_be_forwarded(invitation),
     ), status
 
 

@@ -50,9 +50,14 @@ def sign_up(invitation: Invitation, signup: Signup) -> SignupResult:
     forwarding, a new person referred by the invitee. Raises ForwardingRefused, RegistrationClosed, EventFull."""
     if is_invitees_address(invitation, signup):
         return _invitee_signs_up(invitation, signup)
-    if not invitation.event.forwarding_allowed:
+    if not may_be_forwarded(invitation):
         raise ForwardingRefused(str(PERSONAL))
     return _forwarded_sign_up(invitation, signup)
+
+
+def may_be_forwarded(invitation: Invitation) -> bool:
+    """The organisers allow it for the event; a partner's own invitation is made to be forwarded to its members."""
+    return invitation.event.forwarding_allowed or invitation.partner_id is not None
 
 
 def _invitee_signs_up(invitation: Invitation, signup: Signup) -> SignupResult:

@@ -78,6 +78,7 @@ def test_the_mail_holds_a_prefilled_form_that_signs_the_invitee_up(app, db, make
     assert followed(app, form.links["Register"]) == path
     assert followed(app, form.links["Can't come"]) == f"{path}/decline"
     assert url in text and f"{url}/decline" in text and "Pipeline roundtable" in text
+    assert text.startswith("Dear Ada,") and "Forward this email" in text  # the organiser's greeting, not two
 
     response = post_from_mail(app, form, job_title="Chief Executive")
     assert response.status_code == 303, response.get_data(as_text=True)
@@ -255,8 +256,9 @@ def test_a_forwarded_copy_signs_up_a_new_contact_referred_by_the_invitee(app, db
 
 def test_a_personal_invitation_cannot_be_forwarded(app, db, make_event, smtp_sink):
     event = make_event(forwarding_allowed=False)
-    invitation = invite(db, event)
-    _, form = received(smtp_sink)
+    invitation = invite(db, event, body_md="")
+    mail, form = received(smtp_sink)
+    assert text_of(mail).startswith("Hello Ada,") and "This invitation is personal to you" in text_of(mail)
     before = row_counts(db)
     response = post_from_mail(app, form, email="mallory@example.com")
     assert response.status_code == 403
@@ -347,3 +349,26 @@ def test_the_invitation_page_asks_for_marketing_consent_like_the_landing_page(ap
     [record] = db.session.execute(sa.select(ConsentRecord)).scalars()
     assert (record.contact_id, record.confirmed_at) == (invitation.contact_id, None)  # confirmed by mail first
     assert "Acme Events may email me" in record.text
+
+
+def test_a_partners_own_invitation_is_made_to_be_forwarded(app, db, make_event, smtp_sink):
+    """Even where invitations are personal: the partner forwards its invitation to its members, and their
+    sign-ups count for the partner and name its tracked link as the channel they came through."""
+    from eventapp.invitations.models import Partner, PartnerLink
+
+    event = make_event(forwarding_allowed=False)
+    partner = Partner(organisation_id=event.organisation_id, name="Shanghai Marketing Association")
+    db.session.add(partner)
+    db.session.flush()
+    db.session.add(PartnerLink(organisation_id=event.organisation_id, partner_id=partner.id, code="sma-2027",
+                               event_id=event.id))
+    db.session.commit()
+    invitation = invite(db, event, {"email": "office@sma.example", "first_name": "Lin"}, partner_id=partner.id)
+    mail, form = received(smtp_sink)
+    assert "Forward this email" in text_of(mail)
+    assert post_from_mail(app, form, email="member@firm.example", first_name="Wei").status_code == 303
+    [registration] = registrations(db)
+    member = db.session.get(Contact, registration.contact_id)
+    assert (registration.partner_id, registration.referred_by_id, registration.channel) == (
+        partner.id, invitation.contact_id, "forwarded")
+    assert (member.referred_by_id, member.referred_channel) == (invitation.contact_id, "partner:sma-2027")
