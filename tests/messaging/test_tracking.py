@@ -140,3 +140,13 @@ def test_a_failure_to_record_still_shows_the_image_and_leads_on(client, db, prom
     assert (client.get(pixel).status_code, client.get(pixel).data) == (200, PIXEL)
     response = client.get(path_of(link))
     assert (response.status_code, response.headers["Location"]) == (302, AGENDA)
+
+
+def test_the_contacts_timeline_shows_an_early_open_as_likely_automated(client, db, promo, smtp_sink, login_as):
+    message_id, html = mailed(promo, smtp_sink)
+    pixel = re.search(r'src="http://127\.0\.0\.1:5000(/o/[^"]+\.gif)"', html).group(1)
+    client.get(pixel)
+    login_as()
+    page = client.get(f"/admin/contacts/{promo.message(message_id).contact_id}").get_data(as_text=True)
+    assert str(ActivityKind.EMAIL_OPENED.label) in page  # "…(weak signal: …)"
+    assert "likely automated" in page

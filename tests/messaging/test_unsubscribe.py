@@ -140,3 +140,13 @@ def test_a_one_click_post_sent_as_multipart_form_data_counts_as_one_click(app, d
                                                        content_type="multipart/form-data")
     assert response.status_code == 200
     assert [row.source for row in rows(db, Suppression)] == [f"one-click message:{message_id}"]
+
+
+def test_the_contacts_page_shows_the_consent_withdrawn(app, client, db, promo, smtp_sink, login_as):
+    contact, _message_id, mail = mailed_promo(promo, smtp_sink)
+    login_as()
+    assert client.get(f"/admin/contacts/{contact.id}").status_code == 200  # consent given, no record of it: no 500
+    app.test_client(use_cookies=False).post(unsubscribe_path(mail), **ONE_CLICK)
+    page = client.get(f"/admin/contacts/{contact.id}").get_data(as_text=True)
+    assert "Withdrawn" in page and "unsubscribe:one-click" in page and "Waiting for confirmation" not in page
+    assert str(ActivityKind.UNSUBSCRIBED.label) in page
