@@ -4,6 +4,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
 from eventapp.core.content import render_markdown
 from eventapp.core.ratelimit import rate_limited
@@ -59,10 +60,11 @@ def invitation(token):
 def sign_up(token):
     found = _invitation_or_404(token)
     event = found.event
-    form = form_for_event(SignupForm, event)
+    posted = _posted_fields()
+    form = form_for_event(SignupForm, event, formdata=posted)
     if not form.validate():
         return _page(found, form, status=422)
-    if answers_to_missing_questions(form, request.form):
+    if answers_to_missing_questions(form, posted):
         return _page(found, form, status=422, message=str(MISSING_QUESTION))
     signup = Signup(email=form.normalised_email, details=form.details(), answers=form.answers(event),
                     sms_opt_in=form.wants_sms, language=str(get_locale() or "en"),
@@ -86,6 +88,14 @@ def sign_up(token):
         # holding a forwarded copy can type the invitee's address, so it is never shown here.
         return render_template("registration/already_registered.html", event=event)
     return redirect(url_for("registration.manage", token=manage_token, new=1), code=303)
+
+
+def _posted_fields() -> MultiDict:
+    """The form as posted; Outlook.com renames the fields of a form inside a mail to x_<name>, read as <name>."""
+    posted = MultiDict()
+    for name, values in request.form.lists():
+        posted.setlist(name.removeprefix("x_"), values)
+    return posted
 
 
 @bp.route("/i/<token>/decline", methods=["GET", "POST"])

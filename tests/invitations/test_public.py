@@ -372,3 +372,16 @@ def test_a_partners_own_invitation_is_made_to_be_forwarded(app, db, make_event, 
     assert (registration.partner_id, registration.referred_by_id, registration.channel) == (
         partner.id, invitation.contact_id, "forwarded")
     assert (member.referred_by_id, member.referred_channel) == (invitation.contact_id, "partner:sma-2027")
+
+
+def test_a_form_renamed_by_outlook_com_still_signs_up(app, db, make_event, smtp_sink):
+    """Outlook.com keeps a mail's form working but renames its fields x_<name>."""
+    event = make_event(questions=[{"label": "Which track?", "kind": "single_choice", "options": ["Sales", "Ops"],
+                                   "required": True}])
+    [question] = event.questions
+    invitation = invite(db, event)
+    _, form = received(smtp_sink)
+    renamed = {f"x_{name}": value for name, value in {**form.fields, question.field_name: "Ops"}.items()}
+    assert app.test_client().post(f"/i/{invitation.token}", data=renamed).status_code == 303
+    [registration] = registrations(db)
+    assert registration.answers == {str(question.id): "Ops"} and registration.company == "Analytical Ltd"
