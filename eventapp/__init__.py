@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from eventapp.checkin.views import bp as checkin
     from eventapp.core.views import bp as core
     from eventapp.events.views import bp as events
+    from eventapp.invitations.import_views import bp as contacts_import
     from eventapp.invitations.public import bp as invitation
     from eventapp.invitations.send_views import bp as invitation_sends
     from eventapp.invitations.segment_views import bp as segments
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core, accounts, events, leads, segments, registration, event_messages, dev_mailbox,
                       twilio_webhooks, checkin,
                       exports, registrations, door_staff, invitation, invitation_sends,
+                      contacts_import,
                       unsubscribe_page, mail_tracking):
         app.register_blueprint(blueprint)
 

@@ -1,6 +1,7 @@
 """The `eventapp` command: serve, worker, demo, db, user."""
 import signal
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -28,6 +29,7 @@ def register_commands(app):
     app.cli.add_command(worker)
     app.cli.add_command(demo)
     app.cli.add_command(user)
+    app.cli.add_command(contacts)
 
 
 @click.command()
@@ -229,3 +231,85 @@ def _set_active(email: str, active: bool) -> None:
         click.echo(f"User {found.email} is active and can log in.")
     else:
         click.echo(f"User {found.email} is deactivated: their sessions have ended and they cannot log in.")
+
+
+# ---- contacts: importing a list (issue 15) ------------------------------------------------------------------------
+
+@click.group()
+def contacts():
+    """Contacts of an organisation."""
+
+
+class UnreadableList(click.ClickException):
+    exit_code = 2  # the file cannot be imported at all (bad rows in a readable file are reported, exit 0)
+
+
+@contacts.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--org", "org_slug", default=None, help="Organisation slug. Without it: the only organisation there is.")
+@click.option("--consent-basis", default="",
+              help="What the people on the list consented to, and how. Needed to record a consent column.")
+@with_appcontext
+def import_contacts_command(file, org_slug, consent_basis):
+    """Import a contact list (CSV or XLSX with a header row) and print what became of each row."""
+    from eventapp.contacts import importing
+    from eventapp.contacts.importing import ImportField
+    from eventapp.extensions import db
+
+    organisation = _organisation(org_slug)
+    job = _new_import(importing, organisation.id, file, consent_basis)
+    mapping = job.mapping
+    if ImportField.CONSENT in mapping and not consent_basis.strip():
+        mapping = [name if name != ImportField.CONSENT else ImportField.IGNORE for name in mapping]
+        click.echo("The consent column is ignored: say what people consented to with --consent-basis to record it.")
+    if problem := importing.mapping_problem(mapping, consent_basis):
+        db.session.rollback()
+        raise UnreadableList(f"{file}: {problem}")
+    click.echo("Columns: " + ", ".join(f"{name or '?'} → {ImportField(field).label}"
+                                       for name, field in zip(importing.open_sheet(job.content).header, mapping)))
+    importing.start(job, mapping, consent_basis)
+    db.session.commit()
+    importing.claim(job.id, lease_seconds=3600)
+    importing.run(job)
+    _print_import_report(job.id)
+
+
+def _organisation(slug: str | None):
+    import sqlalchemy as sa
+
+    from eventapp.accounts.models import Organisation
+    from eventapp.extensions import db
+
+    query = sa.select(Organisation).order_by(Organisation.slug)
+    found = db.session.scalars(query.where(Organisation.slug == slug) if slug else query).all()
+    if slug and not found:
+        raise click.BadParameter(f"there is no organisation with the slug {slug!r}", param_hint="--org")
+    if len(found) != 1:
+        names = ", ".join(organisation.slug for organisation in found) or "none yet"
+        raise click.UsageError(f"name the organisation with --org (there are: {names})")
+    return found[0]
+
+
+def _new_import(importing, organisation_id: int, file: Path, consent_basis: str):
+    try:
+        if file.stat().st_size > importing.MAX_BYTES:
+            raise importing.UnreadableFile(f"the file is larger than {importing.MAX_BYTES // (1024 * 1024)} MB")
+        return importing.new_import(organisation_id, None, file.name, file.read_bytes(), consent_basis)
+    except (OSError, importing.UnreadableFile) as error:
+        raise UnreadableList(f"{file}: {error.strerror if isinstance(error, OSError) else error}") from None
+
+
+def _print_import_report(job_id: int) -> None:
+    from eventapp.contacts.importing import report_table
+    from eventapp.contacts.models import ImportJob, ImportOutcome
+    from eventapp.extensions import db
+
+    rows = db.session.execute(report_table(job_id).execution_options(yield_per=1000))
+    for number, outcome, reason, email in rows:
+        click.echo("  ".join(part for part in (f"row {number}:", str(ImportOutcome(outcome).label).lower(),
+                                                email or "", reason) if part))
+    job = db.session.get(ImportJob, job_id)
+    click.echo(f"{job.processed_rows} rows: {job.imported} imported, {job.updated} updated, {job.skipped} skipped"
+               f" ({job.suppressed} of the imported and updated are suppressed and get no marketing mail).")
+    if job.error:  # the file broke further down: the rows above were imported
+        raise UnreadableList(f"the import stopped at row {job.last_row + 1}: {job.error}")

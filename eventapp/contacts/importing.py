@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from eventapp import signals
 from eventapp.contacts.models import (ConsentRecord, Contact, ContactTag, ImportJob, ImportOutcome, ImportRow,
                                       ImportStatus, Suppression, SuppressionChannel)
+from eventapp.contacts.editing import TAG_MAX, TAGS_PER_CONTACT, parse_tags, tags_of
 from eventapp.contacts.normalisation import InvalidInput, normalise_email, normalise_phone
 from eventapp.contacts.operations import update_contact
 from eventapp.core.enums import LabelledEnum
@@ -78,8 +79,6 @@ _FOLD = re.compile(r"[\s\-_.:：*（）()]+")
 LENGTHS = {"first_name": 100, "last_name": 100, "company": 200, "job_title": 200, "company_size": 40,
            "industry": 100, "city": 100}
 PROFILE = ("company_size", "industry", "city")  # beside contacts.operations.CONTACT_DETAILS
-TAG_LENGTH, TAGS_PER_ROW = 60, 20
-_TAG_SEPARATORS = re.compile(r"[,;，；、]")
 TRUTHY = frozenset({"yes", "y", "true", "1", "x", "是", "同意", "是的", "y/yes", "opt-in", "optin"})
 
 # Signatures of files people upload by mistake, so we can say what the file is instead of "not readable".
@@ -346,10 +345,10 @@ def run(job: ImportJob, *, seconds: float | None = None, lease_seconds: float = 
                     return False
         chunk.commit(lease_seconds)
     except UnreadableFile as error:
-        db.session.rollback()
-        _finish(db.session.get(ImportJob, job_id), ImportStatus.FAILED, str(error))
+        fail(job_id, str(error))
         return True
     _finish(db.session.get(ImportJob, job_id), ImportStatus.DONE)
+    # in the transaction that marks it done: the subscribers' rows (the timeline's) come with it or not at all
     signals.contacts_imported.send(signals.ContactsImported(import_id=job_id, organisation_id=organisation_id,
                                                             occurred_at=utcnow()))
     db.session.commit()
@@ -357,9 +356,11 @@ def run(job: ImportJob, *, seconds: float | None = None, lease_seconds: float = 
 
 
 def fail(job_id: int, message: str) -> None:
-    """A bug stopped the job: say so on it rather than retry it at every sweep."""
+    """The job cannot go on (its file broke further down, or a bug): say so on it rather than retry it at every
+    sweep. The chunks committed before stay imported, and the report says which."""
     db.session.rollback()
     _finish(db.session.get(ImportJob, job_id), ImportStatus.FAILED, message)
+    db.session.commit()
 
 
 def _release(job_id: int) -> None:
@@ -373,7 +374,6 @@ def _finish(job: ImportJob, status: ImportStatus, error: str = "") -> None:
     job.finished_at = utcnow()
     job.locked_until = None
     job.content = None  # the report keeps what happened; the list is not kept a second time
-    db.session.commit()
 
 
 def _first_rows_seen(job: ImportJob) -> dict[str, int]:
@@ -404,6 +404,7 @@ class _Chunk:
         self.region = current_app.config["PHONE_REGION"]
         self.after_row = job.last_row
         self.seen = seen
+        self.spelling = {tag.casefold(): tag for tag in tags_of(job.organisation_id)}
         self.rows: list[_Row] = []
         self.report: list[dict] = []
 
@@ -436,7 +437,7 @@ class _Chunk:
         details = _details(values)
         details["phone"] = phone
         consents = bool(self.consent_text) and values.get(ImportField.CONSENT, "").lower() in TRUTHY
-        return _Row(number, details, email, _tags(values.get(ImportField.TAGS, "")), consents)
+        return _Row(number, details, email, _tags(values.get(ImportField.TAGS, ""), self.spelling), consents)
 
     def commit(self, lease_seconds: float) -> None:
         """Write the chunk and move the job's progress on, in one transaction."""
@@ -557,13 +558,15 @@ def split_name(full: str) -> tuple[str, str]:
     return (given, family) if given else (family, "")
 
 
-def _tags(text: str) -> list[str]:
+def _tags(text: str, spelling: dict[str, str]) -> list[str]:
+    """The cell's tags cut to the column's length, spelled as the organisation already spells them ('vip' is its
+    'VIP'; `spelling` grows with the new ones), so one label never becomes two."""
     tags = []
-    for piece in _TAG_SEPARATORS.split(text):
-        tag = _one_line(piece)[:TAG_LENGTH]
-        if tag and tag not in tags:
+    for tag in parse_tags(text)[:TAGS_PER_CONTACT]:
+        tag = spelling.setdefault(tag[:TAG_MAX].casefold(), tag[:TAG_MAX])
+        if tag not in tags:
             tags.append(tag)
-    return tags[:TAGS_PER_ROW]
+    return tags
 
 
 # ---- the report -------------------------------------------------------------------------------------------------
@@ -572,6 +575,14 @@ def report_rows(job: ImportJob, outcome: ImportOutcome | None = None):
     """The report's rows in row order, optionally of one outcome (a query, to page or to stream)."""
     query = sa.select(ImportRow).where(ImportRow.job_id == job.id).order_by(ImportRow.row_number)
     return query if outcome is None else query.where(ImportRow.outcome == outcome)
+
+
+def report_table(job_id: int) -> sa.Select:
+    """Every row of the report in row order as (row number, outcome, reason, the contact's email or None): the
+    download's and the CLI's."""
+    return (sa.select(ImportRow.row_number, ImportRow.outcome, ImportRow.reason, Contact.email)
+            .outerjoin(Contact, Contact.id == ImportRow.contact_id).where(ImportRow.job_id == job_id)
+            .order_by(ImportRow.row_number))
 
 
 def recent_imports(organisation_id: int, limit: int = 20) -> list[ImportJob]:

@@ -31,7 +31,9 @@ class Contact(db.Model):
     # How the organisation came to know the person: web (a sign-up), import:<file>, manual, forwarded, walk-in...
     origin: Mapped[str] = mapped_column(sa.String(200), default="")
     # Forwarding: the invitee whose forwarded invitation brought this person in (and the partner or channel of it).
-    referred_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"))
+    # Indexed: without it, deleting contacts (an organisation, an erasure, a test's clean-up) searched the whole
+    # table for who each one referred, once per contact deleted (50,000 contacts: a quarter of an hour on SQLite).
+    referred_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     referred_channel: Mapped[str] = mapped_column(sa.String(40), default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
@@ -177,7 +179,8 @@ class ImportRow(db.Model):
     row_number: Mapped[int] = mapped_column(primary_key=True)  # as the spreadsheet shows it (header = 1)
     outcome: Mapped[str] = mapped_column(sa.String(10))
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
-    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"))
+    # Indexed, so deleting a contact does not read every report row there is
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
 
     @property
     def outcome_label(self):

@@ -28,20 +28,18 @@ def _invitation_or_404(token):
     return invitation
 
 
-def _organisation_name(event) -> str:
-    return events.organisation_of(event).name
+def _consent_text(event) -> str:
+    return registration.marketing_consent_text(events.organisation_of(event).name)
 
 
 def _page(invitation, form, status=200, message=None):
     event = invitation.event
-    organisation_name = _organisation_name(event)
     return render_template(
         "invitations/public/invitation.html", invitation=invitation, event=event, form=form, message=message,
         closed=registration.closed_reason(event), registered=replies.invitee_registration(invitation) is not None,
         declined=invitation.status == InvitationStatus.DECLINED,
         full_message=registration.full_message(event) if event.is_full else None,
-        summary=render_markdown(event.summary), organisation_name=organisation_name,
-        consent_text=registration.marketing_consent_text(organisation_name),
+        summary=render_markdown(event.summary), consent_text=_consent_text(event),
         may_be_forwarded=replies.may_be_forwarded(invitation),
     ), status
 
@@ -71,8 +69,7 @@ def sign_up(token):
     signup = Signup(email=form.normalised_email, details=form.details(), answers=form.answers(event),
                     sms_opt_in=form.wants_sms, language=str(get_locale() or "en"),
                     marketing_consent=form.marketing_consent.data,
-                    consent_text=registration.marketing_consent_text(_organisation_name(event))
-                    if form.marketing_consent.data else "",
+                    consent_text=_consent_text(event) if form.marketing_consent.data else "",
                     # The same mail's form sent twice is one sign-up (and one confirmation).
                     form_nonce=f"invitation:{found.id}",
                     ip_address=request.remote_addr or "", user_agent=request.user_agent.string or "")
@@ -80,8 +77,7 @@ def sign_up(token):
         result = replies.sign_up(found, signup)
     except replies.ForwardingRefused as refused:
         db.session.rollback()
-        return render_template("invitations/public/personal.html", event=event, message=str(refused),
-                               organisation_name=_organisation_name(event)), 403
+        return render_template("invitations/public/personal.html", event=event, message=str(refused)), 403
     except RegistrationClosed as closed:
         db.session.rollback()
         return _page(found, form, status=409, message=str(closed))
@@ -110,5 +106,4 @@ def decline(token):
         replies.decline(found)
         db.session.commit()
     return render_template("invitations/public/decline.html", invitation=found, event=found.event,
-                           registered=registered, declined=found.status == InvitationStatus.DECLINED,
-                           organisation_name=_organisation_name(found.event))
+                           registered=registered, declined=found.status == InvitationStatus.DECLINED)

@@ -58,9 +58,14 @@ def upgrade():
                                 ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('job_id', 'row_number', name=op.f('pk_import_rows')))
     op.create_index('ix_import_rows_job_outcome', 'import_rows', ['job_id', 'outcome', 'row_number'])
+    op.create_index(op.f('ix_import_rows_contact_id'), 'import_rows', ['contact_id'])
+    # Deleting contacts looked up who each one referred (ON DELETE SET NULL) in the whole table without it.
+    op.create_index(op.f('ix_contacts_referred_by_id'), 'contacts', ['referred_by_id'])
 
 
 def downgrade():
+    op.drop_index(op.f('ix_contacts_referred_by_id'), table_name='contacts')
+    op.drop_index(op.f('ix_import_rows_contact_id'), table_name='import_rows')
     op.drop_index('ix_import_rows_job_outcome', table_name='import_rows')
     op.drop_table('import_rows')
     op.drop_index(op.f('ix_import_jobs_organisation_id'), table_name='import_jobs')

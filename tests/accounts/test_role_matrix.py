@@ -98,6 +98,11 @@ ROUTES = {
     "/admin/campaigns/<int:campaign_id>/edit": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, REDIRECT)},
     "/admin/contacts/": {"GET": rule(BACK_OFFICE)},
     "/admin/contacts/<int:contact_id>": {"GET": rule(BACK_OFFICE)},
+    # contact imports: upload, the mapping (its POST starts the import), progress and report, the report's CSV
+    "/admin/contacts/import": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},  # no file: refused
+    "/admin/contacts/import/<int:import_id>": {"GET": rule(BACK_OFFICE),
+                                               "POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
+    "/admin/contacts/import/<int:import_id>/report.csv": {"GET": rule(BACK_OFFICE)},
     "/admin/events/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
     "/admin/events/<int:event_id>": {"GET": rule(BACK_OFFICE)},
     "/admin/events/<int:event_id>/edit": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
@@ -257,6 +262,7 @@ class World:
         with self.app.app_context():
             deliver_due()
             rows.update(self._ids_of(rows["event_id"]))
+            rows["import_id"] = _an_import(self.organisation_id)
             rows.update(_mail_link_tokens(rows["message_id"]))
             rows["invitation_token"] = self._invitation_token(rows["event_id"], number)
             rows["segment_id"] = _a_segment(self.organisation_id, number)
@@ -344,6 +350,15 @@ def _a_segment(organisation_id: int, number: int) -> int:
         created_at=utcnow(), updated_at=utcnow()).returning(segments.c.id)).scalar_one()
     _db.session.commit()
     return segment_id
+
+
+def _an_import(organisation_id: int) -> int:
+    """An uploaded contact list of the organisation, waiting for its column mapping."""
+    from eventapp.contacts.importing import new_import
+
+    import_id = new_import(organisation_id, None, "list.csv", b"Email,Name\nlist@example.com,Lis Tee\n").id
+    _db.session.commit()
+    return import_id
 
 
 def everything() -> dict:
