@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from eventapp.invitations.import_views import bp as contacts_import
     from eventapp.invitations.public import bp as invitation
     from eventapp.invitations.send_views import bp as invitation_sends
+    from eventapp.invitations import partner_views, portal as partner_portal
     from eventapp.invitations.segment_views import bp as segments
     from eventapp.leads.views import bp as leads
     from eventapp.messaging.sms_views import bp as twilio_webhooks
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core, accounts, events, leads, segments, registration, event_messages, dev_mailbox,
                       twilio_webhooks, checkin,
                       exports, registrations, door_staff, invitation, invitation_sends,
+                      partner_views.bp, partner_views.public, partner_portal.bp,
                       contacts_import,
                       unsubscribe_page, mail_tracking):
         app.register_blueprint(blueprint)

@@ -32,5 +32,7 @@ def home():
         membership = current_user.membership
         if membership is not None and membership.role == "staff":
             return redirect(url_for("checkin.events"))
+        if membership is not None and membership.role == "partner":  # their portal, not the back office
+            return redirect(url_for("partner_portal.index"))
         return redirect(url_for("events.dashboard"))
     return redirect(url_for("accounts.login"))

@@ -1,3 +1,6 @@
+import re
+from urllib.parse import urlsplit
+
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,6 +28,26 @@ class PlausibleDate:
         if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
             raise ValidationError(_l("Enter a date between the years %(first)d and %(last)d.",
                                      first=FIRST_YEAR, last=LAST_YEAR))
+
+
+class SharedImageUrl:
+    """An https:// address of a picture, as a shared link's preview loads it: no other scheme (http pictures are
+    blocked by the apps that show previews, javascript: and data: are no pictures), a host, no spaces or quotes."""
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        try:
+            parts = urlsplit(field.data)
+            valid = parts.scheme.lower() == "https" and parts.hostname and not _NOT_IN_URL.search(field.data)
+        except ValueError:  # a malformed host, like https://[::1
+            valid = False
+        if not valid:
+            raise ValidationError(_l("Enter an address starting with https://, like "
+                                     "https://example.com/images/seminar.jpg."))
+
+
+_NOT_IN_URL = re.compile(r"[\s\"'<>\\`]")
 
 
 class OnTheZonesClock:
@@ -101,6 +124,10 @@ class EventForm(Form):
     agenda_md = TextAreaField(_l("Agenda (Markdown)"), filters=[strip_text], validators=[Length(max=MARKDOWN_MAX)])
     speakers_md = TextAreaField(_l("Speakers (Markdown)"), filters=[strip_text],
                                 validators=[Length(max=MARKDOWN_MAX)])
+    image_url = StringField(_l("Image for shared links (URL)"), filters=[strip_line], description=_l(
+        "Shown when the landing page is shared (WeChat, LinkedIn, X…): an https:// address of a picture, about "
+        "1200 × 630 pixels. Empty: a plain default picture."), validators=[
+        Length(max=500, message=_l("Use an address of at most 500 characters.")), SharedImageUrl()])
 
     TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 

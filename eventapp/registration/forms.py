@@ -69,11 +69,25 @@ class ManageForm(DetailsForm):
     proof = HiddenField()
 
 
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
+UTM_MAX = 100  # the size of the registration's utm_* columns
+
+
+def utm_value(value) -> str:
+    """A utm_* parameter as kept: one line of plain text without markup characters, cut to the column's size."""
+    text = strip_line(value) if isinstance(value, str) else ""
+    return text.replace("<", "").replace(">", "")[:UTM_MAX]
+
+
 class SignupForm(DetailsForm):
     email = EmailField(_l("Work email"), filters=[strip_line],
                        validators=[DataRequired(message=_l("Enter your email address."))])
     marketing_consent = BooleanField(default=False)
     view_token = HiddenField()
+    # The landing page URL's utm_* parameters, carried from the page to its sign-up (see utm_value).
+    utm_source = HiddenField(filters=[utm_value])
+    utm_medium = HiddenField(filters=[utm_value])
+    utm_campaign = HiddenField(filters=[utm_value])
 
     normalised_email = None
 

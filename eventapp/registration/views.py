@@ -1,7 +1,7 @@
 """Public pages: the landing page with its sign-up form, and the attendee's own registration."""
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,8 +15,8 @@ from eventapp.core.ratelimit import rate_limited
 from eventapp.extensions import db
 from eventapp.messaging.compose import public_base_url
 from eventapp.registration import operations
-from eventapp.registration.forms import (MISSING_QUESTION, ManageForm, SignupForm, answers_to_missing_questions,
-                                         form_for_event, stored_answer_for)
+from eventapp.registration.forms import (MISSING_QUESTION, UTM_FIELDS, ManageForm, SignupForm,
+                                         answers_to_missing_questions, form_for_event, stored_answer_for, utm_value)
 from eventapp.registration.links import ADDRESS_PROOF
 from eventapp.registration.models import RegistrationStatus
 from eventapp.registration.operations import Outcome, RegistrationClosed, Signup
@@ -28,6 +28,10 @@ bp.add_app_template_filter(ticket_code)
 VIEW_TOKEN_PURPOSE = "landing-view"
 # A page left open longer than this is not counted as the view that led to the sign-up.
 VIEW_TOKEN_MAX_AGE = 7 * 24 * 3600
+# Where a tracked link (/p/<code>, in invitations) that this browser followed leaves its attribution:
+# {"<event id>": {"partner_id": id or None, "channel": "partner:<code>"}}.
+VIA_SESSION_KEY = "via"
+CHANNEL_MAX = 40  # Registration.channel's size
 
 
 def _public_event(slug: str):
@@ -46,8 +50,15 @@ def _landing(event, form, status=200, message=None):
         message=message, full_message=operations.full_message(event) if event.is_full else None,
         organisation_name=organisation_name, consent_text=operations.marketing_consent_text(organisation_name),
         agenda=render_markdown(event.agenda_md), speakers=render_markdown(event.speakers_md),
-        summary=render_markdown(event.summary), map_url=events.map_url(event),
+        summary=render_markdown(event.summary), map_url=events.map_url(event), share=_share_preview(event),
     ), status
+
+
+def _share_preview(event) -> dict:
+    """What a shared link's preview (Open Graph) points to: absolute URLs from BASE_URL, never the Host header."""
+    base = public_base_url()
+    return {"url": base + url_for("registration.landing", slug=event.slug),
+            "image": event.image_url or base + url_for("static", filename="img/share-default.png")}
 
 
 def _closed(event) -> str | None:
@@ -65,6 +76,8 @@ def landing(slug):
     event = _public_event(slug)
     form = form_for_event(SignupForm, event, formdata=None)
     form.view_token.data = sign(VIEW_TOKEN_PURPOSE, [event.id, url_token()])
+    for name in UTM_FIELDS:  # kept with the form, so the sign-up records them
+        form[name].data = utm_value(request.args.get(name))
     return _landing(event, form)
 
 
@@ -79,6 +92,7 @@ def signup(slug):
     if answers_to_missing_questions(form, request.form):
         return _landing(event, form, status=422, message=str(MISSING_QUESTION))
     viewed_at, nonce = _read_view_token(form.view_token.data, event.id)
+    channel, attribution = _attribution(event, form)
     data = Signup(
         email=form.normalised_email, details=form.details(), answers=form.answers(event),
         marketing_consent=form.marketing_consent.data, sms_opt_in=form.wants_sms,
@@ -86,6 +100,7 @@ def signup(slug):
         if form.marketing_consent.data else "",
         language=str(get_locale() or "en"), form_nonce=nonce, viewed_at=viewed_at,
         ip_address=request.remote_addr or "", user_agent=request.user_agent.string or "",
+        channel=channel, attribution=attribution,
     )
     try:
         result = operations.register(event, data)
@@ -99,6 +114,20 @@ def signup(slug):
     # The page says what became of the sign-up (from its status, so a double-click reads the same) without a
     # flash message: it shows without cookies, and the sign-up does not pay for writing a new session cookie.
     return redirect(url_for("registration.manage", token=token, new=1), code=303)
+
+
+def _attribution(event, form) -> tuple[str, dict]:
+    """Where this sign-up came from: a tracked link this browser followed to the event (its partner and channel),
+    else the utm_source of the landing page's URL (channel utm:<source>), else the web; utm_* are kept either way."""
+    attribution = {name: form[name].data for name in UTM_FIELDS if form[name].data}
+    via = (session.get(VIA_SESSION_KEY) or {}).get(str(event.id))
+    if isinstance(via, dict) and isinstance(via.get("channel"), str):
+        if isinstance(via.get("partner_id"), int):
+            attribution["partner_id"] = via["partner_id"]
+        return via["channel"][:CHANNEL_MAX], attribution
+    if attribution.get("utm_source"):
+        return f"utm:{attribution['utm_source']}"[:CHANNEL_MAX], attribution
+    return "web", attribution
 
 
 def _read_view_token(token, event_id):

@@ -30,6 +30,8 @@ from eventapp.core.time import utcnow
 from eventapp.events import operations as event_ops
 from eventapp.events.models import EventStatus
 from eventapp.extensions import db as _db
+from eventapp.invitations.models import Partner, PartnerMember
+from eventapp.invitations.partners import create_link, save_partner
 from eventapp.messaging.operations import deliver_due
 from tests.conftest import PASSWORD, hidden_fields, signup_form, submit
 from tests.fake_twilio import AUTH_TOKEN
@@ -41,9 +43,10 @@ class Access(enum.Enum):
     BACK_OFFICE = "owners and organisers of the organisation"
     DOOR = "owners and organisers of the organisation, and staff on the event's door"
     TWILIO = "requests signed by Twilio (X-Twilio-Signature), whoever sends them"
+    PARTNER = "partner logins of the organisation (the partner portal)"
 
 
-PUBLIC, SIGNED_IN, BACK_OFFICE, DOOR, TWILIO = Access
+PUBLIC, SIGNED_IN, BACK_OFFICE, DOOR, TWILIO, PARTNER = Access
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,6 +149,27 @@ ROUTES = {
     "/admin/invitations/<int:send_id>/cancel": {"POST": rule(BACK_OFFICE, REDIRECT)},  # a draft: nothing to cancel
     "/admin/invitations/<int:send_id>/people/<figure>": {"GET": rule(BACK_OFFICE)},
     "/admin/invitations/<int:send_id>/export/<figure>.csv": {"GET": rule(BACK_OFFICE)},
+    # partners and channels: the organisers' pages, the public tracked link, the partner portal
+    "/admin/partners/": {"GET": rule(BACK_OFFICE)},
+    "/admin/partners/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/partners/<int:partner_id>": {"GET": rule(BACK_OFFICE)},
+    # the partner form is filled from the row, so an empty post saves it unchanged
+    "/admin/partners/<int:partner_id>/edit": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, REDIRECT)},
+    "/admin/partners/<int:partner_id>/logins": {"POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/partners/<int:partner_id>/links": {"POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/partners/channels": {"POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/links/<int:link_id>/qr.png": {"GET": rule(BACK_OFFICE)},
+    "/admin/links/<int:link_id>/qr.svg": {"GET": rule(BACK_OFFICE)},
+    "/admin/events/<int:event_id>/channels": {"GET": rule(BACK_OFFICE)},
+    "/admin/events/<int:event_id>/channels.csv": {"GET": rule(BACK_OFFICE)},
+    "/admin/campaigns/<int:campaign_id>/channels": {"GET": rule(BACK_OFFICE)},
+    "/admin/campaigns/<int:campaign_id>/channels.csv": {"GET": rule(BACK_OFFICE)},
+    "/p/<code>": {"GET": rule(PUBLIC, 302)},
+    "/partner/": {"GET": rule(PARTNER)},
+    "/partner/events/<int:event_id>": {"GET": rule(PARTNER)},
+    "/partner/events/<int:event_id>/invitation": {"POST": rule(PARTNER, REDIRECT, changes=True)},
+    "/partner/links/<int:link_id>/qr.png": {"GET": rule(PARTNER)},
+    "/partner/links/<int:link_id>/qr.svg": {"GET": rule(PARTNER)},
     # the dev mailbox: the back office's, and only without an SMTP server (test_the_dev_mailbox_is_gone_with_smtp)
     "/dev/mailbox/": {"GET": rule(BACK_OFFICE)},
     "/dev/mailbox/<int:message_id>": {"GET": rule(BACK_OFFICE)},
@@ -185,6 +209,8 @@ def expected(access: Access, who: str, names_a_row: bool) -> Outcome:
         return Outcome.FORBIDDEN  # unsigned, as every identity's request here is
     if who == "anonymous":
         return Outcome.LOGIN
+    if access is PARTNER:  # the portal is the partner logins'; everyone else is told it is not for them
+        return Outcome.ALLOWED if who == "partner" else Outcome.FORBIDDEN
     if access is SIGNED_IN or who in ("owner", "organiser"):
         return Outcome.ALLOWED
     if who == "other_owner":  # allowed in their own organisation; our rows do not exist for them
@@ -212,6 +238,10 @@ class World:
             users = {who: create_user(f"{who}@acme.example", PASSWORD, role, organisation)
                      for who, role in ROLES.items()}
             users["other_owner"] = create_user("owner@rival.example", PASSWORD, Role.OWNER, other)
+            _db.session.flush()
+            partner = save_partner(organisation.id, {"name": "Alumni Association", "kind": "association"})
+            _db.session.add(PartnerMember(user_id=users["partner"].id, partner_id=partner.id))
+            self.partner_id = partner.id
             _db.session.commit()
             self.organisation_id = organisation.id
             self.user_ids = {who: user.id for who, user in users.items()}
@@ -250,6 +280,9 @@ class World:
             _db.session.commit()
             rows = {"campaign_id": campaign.id, "event_id": event.id, "question_id": question.id,
                     "slug": event.slug}
+            link = create_link(self.organisation_id, f"event:{event.id}", _db.session.get(Partner, self.partner_id))
+            _db.session.commit()
+            rows.update(partner_id=self.partner_id, link_id=link.id, code=link.code, qr_format="png")
         owner = self.clients["owner"]
         assigned = owner.post(f"/admin/events/{rows['event_id']}/staff",
                               data={"email": self.user_emails["staff_on"], "csrf_token": self.csrf["owner"]})
