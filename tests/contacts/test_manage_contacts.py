@@ -80,6 +80,7 @@ def test_the_list_pages_and_says_how_many(client, db, org, login_as):
     assert len(re.findall(r'name="contact_ids"', first)) == 50
     second = client.get("/admin/contacts/?q=paged&page=2").get_data(as_text=True)
     assert len(re.findall(r'name="contact_ids"', second)) == 5 and "Page 2 of 2" in second
+    assert 'href="/admin/contacts/new"' in first and 'href="/admin/contacts/import"' in first
     assert client.get("/admin/contacts/?page=abc").status_code == 200
     assert client.get("/admin/contacts/?page=99999999999999").status_code == 200
 
