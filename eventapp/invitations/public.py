@@ -28,18 +28,20 @@ def _invitation_or_404(token):
     return invitation
 
 
-def _consent_text(event) -> str:
-    return registration.marketing_consent_text(events.organisation_of(event).name)
+def _organisation_name(event) -> str:
+    return events.organisation_of(event).name
 
 
 def _page(invitation, form, status=200, message=None):
     event = invitation.event
+    organisation_name = _organisation_name(event)
     return render_template(
         "invitations/public/invitation.html", invitation=invitation, event=event, form=form, message=message,
         closed=registration.closed_reason(event), registered=replies.invitee_registration(invitation) is not None,
         declined=invitation.status == InvitationStatus.DECLINED,
         full_message=registration.full_message(event) if event.is_full else None,
-        summary=render_markdown(event.summary), consent_text=_consent_text(event),
+        summary=render_markdown(event.summary), organisation_name=organisation_name,
+        consent_text=registration.marketing_consent_text(organisation_name),
         may_be_forwarded=replies.may_be_forwarded(invitation),
     ), status
 
@@ -69,7 +71,8 @@ def sign_up(token):
     signup = Signup(email=form.normalised_email, details=form.details(), answers=form.answers(event),
                     sms_opt_in=form.wants_sms, language=str(get_locale() or "en"),
                     marketing_consent=form.marketing_consent.data,
-                    consent_text=_consent_text(event) if form.marketing_consent.data else "",
+                    consent_text=registration.marketing_consent_text(_organisation_name(event))
+                    if form.marketing_consent.data else "",
                     # The same mail's form sent twice is one sign-up (and one confirmation).
                     form_nonce=f"invitation:{found.id}",
                     ip_address=request.remote_addr or "", user_agent=request.user_agent.string or "")
@@ -77,7 +80,8 @@ def sign_up(token):
         result = replies.sign_up(found, signup)
     except replies.ForwardingRefused as refused:
         db.session.rollback()
-        return render_template("invitations/public/personal.html", event=event, message=str(refused)), 403
+        return render_template("invitations/public/personal.html", event=event, message=str(refused),
+                               organisation_name=_organisation_name(event)), 403
     except RegistrationClosed as closed:
         db.session.rollback()
         return _page(found, form, status=409, message=str(closed))
@@ -105,5 +109,20 @@ def decline(token):
     if request.method == "POST" and not registered:
         replies.decline(found)
         db.session.commit()
-    return render_template("invitations/public/decline.html", invitation=found, event=found.event,
-                           registered=registered, declined=found.status == InvitationStatus.DECLINED)
+    return _decline_page(found, registered)
+
+
+def _decline_page(invitation, registered: bool, link_mailed: bool = False):
+    return render_template("invitations/public/decline.html", invitation=invitation, event=invitation.event,
+                           registered=registered, declined=invitation.status == InvitationStatus.DECLINED,
+                           link_mailed=link_mailed, organisation_name=_organisation_name(invitation.event))
+
+
+@bp.post("/i/<token>/manage-link")
+def mail_manage_link(token):
+    """The registered invitee asks for the link to their registration again (it goes by mail only)."""
+    found = _invitation_or_404(token)
+    if not replies.mail_manage_link(found):
+        return redirect(url_for("invitation.invitation", token=token), code=303)
+    db.session.commit()
+    return _decline_page(found, registered=True, link_mailed=True)

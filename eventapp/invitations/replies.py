@@ -11,7 +11,9 @@ from eventapp.contacts import operations as contacts
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.invitations.models import Invitation, InvitationStatus, PartnerLink
+from eventapp.messaging.models import MessageKind
 from eventapp.registration import operations as registration
+from eventapp.registration.notifications import queue_for
 from eventapp.registration.operations import Outcome, Signup, SignupResult
 
 
@@ -100,6 +102,18 @@ def referral_channel(invitation: Invitation) -> str:
         sa.select(PartnerLink).where(PartnerLink.partner_id == invitation.partner_id)
         .order_by((PartnerLink.event_id == invitation.event_id).desc(), PartnerLink.id).limit(1)).scalar_one_or_none()
     return link.channel if link is not None else SignupChannel.FORWARDED
+
+
+def mail_manage_link(invitation: Invitation) -> bool:
+    """The invitee, registered, asks for the link to their registration: it goes by mail to the address it was
+    given with, at most once a day (the same mail as a second sign-up's), and is never shown on a page that whoever
+    holds a forwarded copy can open. False when the invitee is not registered."""
+    found = invitee_registration(invitation)
+    if found is None:
+        return False
+    day = utcnow().strftime("%Y-%m-%d")
+    queue_for(found, MessageKind.ALREADY_REGISTERED, channel="email", key=f"reg:{found.id}:already:{day}:email")
+    return True
 
 
 def decline(invitation: Invitation) -> bool:

@@ -86,6 +86,8 @@ ROUTES = {
                    "POST": rule(PUBLIC, BAD_FORM, args=(("token", "invitation_token"),))},
     "/i/<token>/decline": {"GET": rule(PUBLIC, args=(("token", "invitation_token"),)),
                            "POST": rule(PUBLIC, args=(("token", "invitation_token"),), changes=True)},
+    # the invitation's contact is not registered: asking for the link to a registration leads back to the form
+    "/i/<token>/manage-link": {"POST": rule(PUBLIC, REDIRECT, args=(("token", "invitation_token"),))},
     "/twilio/inbound": {"POST": rule(TWILIO)},
     "/twilio/status": {"POST": rule(TWILIO, 204)},
     # marketing mail's links (issue 15, tracking): the signed token is the key, and the unsubscribe POST (RFC 8058

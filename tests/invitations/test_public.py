@@ -184,6 +184,17 @@ def test_cant_come_after_registering_says_they_are_registered(app, db, make_even
     assert db.session.get(Invitation, invitation.id).status == InvitationStatus.REGISTERED
     [registration] = registrations(db)
     assert registration.is_confirmed
+    # The link to the registration goes by mail, to the address registered (once a day), never onto the page.
+    deliver_due()
+    smtp_sink.messages.clear()
+    for _ in range(2):
+        response = submit(client, url, {}, post_url=f"/i/{invitation.token}/manage-link")
+        assert "We have emailed the link to your registration" in response.get_data(as_text=True)
+        assert registration.manage_token not in response.get_data(as_text=True)
+    deliver_due()
+    [mail] = smtp_sink.messages
+    assert mail["To"].addresses[0].addr_spec == "ada@example.com"
+    assert f"/r/{registration.manage_token}" in text_of(mail)
 
 
 def test_required_questions_are_in_the_mail_and_enforced(app, db, make_event, smtp_sink):
