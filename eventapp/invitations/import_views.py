@@ -122,7 +122,12 @@ def _report_query(job: ImportJob, skipped_only: bool):
 def report(import_id):
     job = own_or_404(ImportJob, import_id)
     header = [_("Row"), _("Outcome"), _("Reason"), _("Email")]
-    query = importing.report_table(job.id).execution_options(yield_per=1000)
-    rows = ((number, str(ImportOutcome(outcome).label), reason, email or "")
-            for number, outcome, reason, email in db.session.execute(query))
-    return download(Table(_("Import report"), header, rows), f"import-{job.id}-report", "csv")
+    return download(Table(_("Import report"), header, _report_lines(job.id)), f"import-{job.id}-report", "csv")
+
+
+def _report_lines(job_id: int):
+    """Read as the download streams (a generator: the query runs on the first row, in the streaming context)."""
+    labels = {outcome: str(outcome.label) for outcome in ImportOutcome}
+    for number, outcome, reason, email in db.session.execute(
+            importing.report_table(job_id).execution_options(yield_per=1000)):
+        yield number, labels[outcome], reason, email or ""
