@@ -137,15 +137,6 @@ def suppression_reasons(email_keys: list[str]) -> dict[str, str]:
     return found
 
 
-def invitation_withdrawn(invitation: Invitation) -> bool:
-    """Whether an invitation's mail must not go out now that its turn has come: the send was cancelled, or the
-    address went on the suppression list since it was queued (an unsubscribe holds before the next mail). The
-    invitation's content asks this at delivery (MessageContent.withdrawn)."""
-    if invitation.send is not None and invitation.send.status == SendStatus.CANCELLED:
-        return True
-    return contacts.is_suppressed(SuppressionChannel.EMAIL, invitation.contact.email_key)
-
-
 # ---- composing, scheduling, cancelling ----------------------------------------------------------------------
 
 WORDING = ("subject", "preheader", "body_md", "sender_name")
