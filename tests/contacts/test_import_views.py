@@ -6,6 +6,7 @@ import io
 import re
 import threading
 import time
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -16,6 +17,7 @@ from eventapp.contacts.models import Contact, ImportJob, ImportStatus
 from eventapp.invitations import import_jobs
 from eventapp.leads.models import ActivityKind, LeadActivity
 from tests.conftest import hidden_fields, submit
+from tests.contacts.test_import import Formula, xlsx
 
 LIST = ("Full name,E-mail,Organisation,Notes,Opt-in\n"
         "Ada Lovelace,ada@example.com,Analytical,London,yes\n"
@@ -186,3 +188,19 @@ def test_fifty_thousand_rows_in_the_background_with_progress(app, db, client, lo
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Contact)) == count
     print(f"\n50,000-row import: {seconds:.1f} s, {count / seconds:.0f} rows/second")
     assert seconds < 180  # about 45 s on a quiet 2-core machine; this catches a slowdown by a factor, not noise
+
+
+def test_an_xlsx_list_is_previewed_with_its_dates_and_numbers_as_text(app, db, client, login_as, monkeypatch):
+    login_as(Role.ORGANISER)
+    monkeypatch.setitem(app.config, "PHONE_REGION", "CN")
+    content = xlsx([["姓名", "邮箱", "手机", "公司", "注册日期"],
+                    ["李雷", "li@example.cn", 13800138000, Formula(("=A2&\"公司\"", "李雷公司")), date(2026, 5, 4)]])
+    uploaded = upload(client, content, filename="名单.xlsx")
+    assert uploaded.status_code == 303
+    page = client.get(uploaded.headers["Location"]).get_data(as_text=True)
+    assert "13800138000" in page and "2026-05-04" in page and "李雷公司" in page and "=A2" not in page
+    started = client.post(uploaded.headers["Location"], data=hidden_fields(page))
+    run_queue(app, finished(app, job_of(db).id))
+    assert job_of(db).imported == 1 and started.status_code == 303
+    li = db.session.scalars(sa.select(Contact)).one()
+    assert (li.phone, li.company, li.origin) == ("+8613800138000", "李雷公司", "import:名单.xlsx")
