@@ -100,7 +100,8 @@ def referral_channel(invitation: Invitation) -> str:
         return SignupChannel.FORWARDED
     link = db.session.execute(
         sa.select(PartnerLink).where(PartnerLink.partner_id == invitation.partner_id)
-        .order_by((PartnerLink.event_id == invitation.event_id).desc(), PartnerLink.id).limit(1)).scalar_one_or_none()
+        .order_by(sa.case((PartnerLink.event_id == invitation.event_id, 0), else_=1), PartnerLink.id)
+        .limit(1)).scalar_one_or_none()
     return link.channel if link is not None else SignupChannel.FORWARDED
 
 

@@ -371,8 +371,9 @@ def test_a_partners_own_invitation_is_made_to_be_forwarded(app, db, make_event, 
     partner = Partner(organisation_id=event.organisation_id, name="Shanghai Marketing Association")
     db.session.add(partner)
     db.session.flush()
-    db.session.add(PartnerLink(organisation_id=event.organisation_id, partner_id=partner.id, code="sma-2027",
-                               event_id=event.id))
+    for code, event_id in (("sma-newsletter", None), ("sma-2027", event.id)):  # the event's own link is the one
+        db.session.add(PartnerLink(organisation_id=event.organisation_id, partner_id=partner.id, code=code,
+                                   event_id=event_id))
     db.session.commit()
     invitation = invite(db, event, {"email": "office@sma.example", "first_name": "Lin"}, partner_id=partner.id)
     mail, form = received(smtp_sink)
