@@ -92,10 +92,16 @@ def _profile(details: dict) -> dict:
     return {name: details.get(name) or "" for name in PROFILE_FIELDS}
 
 
-def _refuse_duplicate(organisation_id: int, email: Email, own_id: int | None) -> None:
+def find_duplicate(organisation_id: int, email: Email, own_id: int | None) -> Contact | None:
+    """Another contact of the organisation with this address (not the one with own_id), or None."""
     other = db.session.scalars(sa.select(Contact).where(
         Contact.organisation_id == organisation_id, Contact.email_key == email.key)).first()
-    if other is not None and other.id != own_id:
+    return other if other is not None and other.id != own_id else None
+
+
+def _refuse_duplicate(organisation_id: int, email: Email, own_id: int | None) -> None:
+    other = find_duplicate(organisation_id, email, own_id)
+    if other is not None:
         raise DuplicateContact(other)
 
 

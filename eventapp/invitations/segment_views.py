@@ -3,6 +3,7 @@ and deleting one."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from eventapp.accounts.views import own_or_404, require_back_office
 from eventapp.contacts.editing import tags_of
@@ -59,11 +60,11 @@ def edit(segment_id=None):
             if "preview" not in request.form:
                 try:
                     saved = segments.save_segment(organisation_id, form.name.data, filters, segment)
-                except segments.NameTaken:
+                    db.session.commit()
+                except (segments.NameTaken, IntegrityError):  # IntegrityError: a double click's other request
                     db.session.rollback()
                     form.name.errors = [_("Another segment already has this name.")]
                 else:
-                    db.session.commit()
                     flash(_("Segment saved."), "success")
                     return redirect(url_for("segments.edit", segment_id=saved.id), code=303)
         else:

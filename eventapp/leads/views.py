@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from eventapp.accounts.views import own_or_404, require_back_office
 from eventapp.contacts import editing
@@ -85,14 +86,19 @@ def edit_contact(contact_id=None):
                 person = editing.add_contact(organisation_id, form.normalised_email, form.details(), tags)
             else:
                 editing.edit_contact(person, form.normalised_email, form.details(), tags)
+            db.session.commit()
         except editing.DuplicateContact as refused:
             db.session.rollback()
             duplicate = refused.contact
-            form.email.errors = [_("This address is already a contact.")]
+        except IntegrityError:  # another request (a double click) took the address between the check and here
+            db.session.rollback()
+            duplicate = editing.find_duplicate(organisation_id, form.normalised_email, contact_id)
+            if duplicate is None:
+                raise
         else:
-            db.session.commit()
             flash(_("Contact saved."), "success")
             return redirect(url_for("leads.contact", contact_id=person.id), code=303)
+        form.email.errors = [_("This address is already a contact.")]
     status = 409 if duplicate else 422 if form.errors else 200
     return render_template("leads/contact_form.html", form=form, contact=person, duplicate=duplicate), status
 

@@ -31,6 +31,7 @@ def people(db, org):
                               company="US Navy", phone="+442079460958"),
         "alan": make_contact(org.id, "alan@bletchley.example", first_name="Alan", last_name="Turing",
                              company="Bletchley 100%", tags=["VIP"]),
+        "wang": make_contact(org.id, "wang.wei@example.cn", first_name="伟", last_name="王", company="上海机器人"),
     }
     other = ensure_organisation("rival", "Rival Events")
     db.session.flush()
@@ -57,6 +58,8 @@ def found(client, query) -> set[str]:
     ("020 7946 0958", {"grace@navy.example"}),  # a UK number as dialled at home
     ("0044 20 7946 0958", {"grace@navy.example"}),  # as dialled from abroad
     ("7946", {"grace@navy.example"}),  # part of it
+    ("王伟", {"wang.wei@example.cn"}),  # a Chinese name as written: family name first
+    ("机器人", {"wang.wei@example.cn"}),
     ("nobody", set()),
 ])
 def test_search_by_each_field(client, login_as, people, query, emails):
@@ -176,7 +179,7 @@ def test_forms_refuse_a_post_without_the_csrf_token(client, db, login_as, people
                       (f"/admin/contacts/{people['ada']}/edit", {"email": "new@example.com"}),
                       ("/admin/contacts/tags", {"tag": "x", "action": "add", "scope": "matching"})):
         assert client.post(url, data=data).status_code == 400, url
-    assert len(contacts(db)) == 4 and db.session.scalar(sa.select(sa.func.count()).select_from(ContactTag)) == 1
+    assert len(contacts(db)) == 5 and db.session.scalar(sa.select(sa.func.count()).select_from(ContactTag)) == 1
 
 
 # ---- tags in bulk ---------------------------------------------------------------------------------------------------
@@ -245,3 +248,16 @@ def test_bulk_tag_bad_input_gets_a_message_and_changes_nothing(client, db, login
 
 def test_tags_typed_with_any_separator_are_read_once_each():
     assert parse_tags(" VIP ,vip; Beijing  2026，高管、, ") == ["VIP", "Beijing 2026", "高管"]
+
+
+def test_an_address_taken_by_another_request_meanwhile_is_a_duplicate_not_an_error(client, db, login_as, people,
+                                                                                    monkeypatch):
+    """A double click: the other request added the address between this one's check and its commit."""
+    from eventapp.contacts import editing
+
+    login_as()
+    monkeypatch.setattr(editing, "_refuse_duplicate", lambda *args: None)  # the check saw nothing yet
+    response = submit(client, "/admin/contacts/new", {"email": "ada@analytical.example"})
+    assert response.status_code == 409 and f'href="/admin/contacts/{people["ada"]}"' in response.get_data(
+        as_text=True)
+    assert len(contacts(db)) == 5

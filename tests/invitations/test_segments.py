@@ -280,3 +280,22 @@ def test_a_list_with_nothing_to_choose_says_so(client, login_as):
     login_as()
     page = client.get("/admin/segments/new").get_data(as_text=True)
     assert "No contact has one yet." in page and "No contact is tagged yet." in page and "No events yet." in page
+
+
+def test_a_name_taken_by_another_request_meanwhile_is_said_not_an_error(client, db, world, monkeypatch):
+    """A double click: the other request saved the name between this one's check and its commit."""
+    segments.save_segment(world["org_id"], "VIP", {})
+    db.session.commit()
+    client_login(client, world)
+
+    def without_the_check(organisation_id, name, filters, segment=None):
+        segment = Segment(organisation_id=organisation_id, name=name, filters=filters)
+        _db.session.add(segment)
+        _db.session.flush()
+        return segment
+
+    monkeypatch.setattr(segments, "save_segment", without_the_check)
+    response = submit(client, "/admin/segments/new", {"name": "VIP"})
+    assert response.status_code == 422 and "Another segment already has this name." in response.get_data(
+        as_text=True)
+    assert saved(db) == [("VIP", {})]
