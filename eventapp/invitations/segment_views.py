@@ -91,9 +91,16 @@ def delete(segment_id):
     """GET asks; the POST (with its CSRF token) deletes."""
     segment = own_or_404(Segment, segment_id)
     if request.method == "GET":
-        return render_template("invitations/segments/delete.html", segment=segment)
+        return render_template("invitations/segments/delete.html", segment=segment,
+                               waiting=segments.waiting_sends(segment))
     name = segment.name
-    segments.delete_segment(segment)
+    try:
+        segments.delete_segment(segment)
+    except segments.SegmentInUse:
+        db.session.rollback()
+        flash(_("Invitations still to be sent go to this segment: change their audience or cancel them first."),
+              "error")
+        return redirect(url_for("segments.delete", segment_id=segment_id), code=303)
     db.session.commit()
     flash(_("Segment “%(name)s” deleted.", name=name), "success")
     return redirect(url_for("segments.index"), code=303)

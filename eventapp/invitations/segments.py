@@ -32,7 +32,7 @@ from eventapp.core.enums import LabelledEnum
 from eventapp.core.time import utcnow
 from eventapp.events.models import Event
 from eventapp.extensions import db
-from eventapp.invitations.models import Invitation, Segment
+from eventapp.invitations.models import Invitation, InvitationSend, Segment, SendStatus
 from eventapp.registration.models import Registration, RegistrationStatus
 
 CONTAINS = ("company", "job_title")
@@ -234,8 +234,27 @@ def save_segment(organisation_id: int, name: str, filters: dict, segment: Segmen
     return segment
 
 
+class SegmentInUse(Exception):
+    """Sends that have not started yet go to this segment: deleting it would leave them nobody to send to."""
+
+    def __init__(self, sends: list[InvitationSend]):
+        super().__init__(", ".join(send.subject for send in sends))
+        self.sends = sends
+
+
+def waiting_sends(segment: Segment) -> list[InvitationSend]:
+    """The sends (drafts, scheduled) that will read the segment's members when they start."""
+    return list(db.session.scalars(sa.select(InvitationSend).where(
+        InvitationSend.segment_id == segment.id,
+        InvitationSend.status.in_([SendStatus.DRAFT, SendStatus.SCHEDULED])).order_by(InvitationSend.id)))
+
+
 def delete_segment(segment: Segment) -> None:
-    """Sends made with it keep their invitations and report; they just no longer name the segment."""
+    """Sends made with it keep their invitations and report (written when they started); they just no longer name
+    the segment. SegmentInUse while a send still to start goes to it."""
+    waiting = waiting_sends(segment)
+    if waiting:
+        raise SegmentInUse(waiting)
     db.session.delete(segment)
     db.session.flush()
 

@@ -299,3 +299,28 @@ def test_a_name_taken_by_another_request_meanwhile_is_said_not_an_error(client, 
     assert response.status_code == 422 and "Another segment already has this name." in response.get_data(
         as_text=True)
     assert saved(db) == [("VIP", {})]
+
+
+def test_a_segment_that_a_send_still_to_start_goes_to_is_not_deleted(client, db, world):
+    from eventapp.events.models import Event
+    from eventapp.invitations.models import InvitationSend, SendStatus
+    from eventapp.invitations.sending import save_send
+
+    segment = segments.save_segment(world["org_id"], "VIP", {"tags_any": ["VIP"]})
+    send = save_send(None, db.session.get(Event, world["roundtable"]), {"subject": "Join our roundtable",
+                                                                       "segment_id": segment.id}, None)
+    db.session.commit()
+    client_login(client, world)
+    page = client.get(f"/admin/segments/{segment.id}/delete").get_data(as_text=True)
+    assert "Join our roundtable" in page and f'href="/admin/invitations/{send.id}"' in page
+    assert "Delete the segment" not in page
+    refused = submit(client, f"/admin/segments/{segment.id}/delete", {})
+    assert refused.status_code == 303
+    assert "change their audience or cancel them first" in client.get(refused.headers["Location"]).get_data(
+        as_text=True)
+    assert saved(db) == [("VIP", {"tags_any": ["VIP"]})]
+    send = db.session.get(InvitationSend, send.id)
+    send.status = SendStatus.SENT  # its invitations were written when it started: the segment may go
+    db.session.commit()
+    assert submit(client, f"/admin/segments/{segment.id}/delete", {}).status_code == 303
+    assert saved(db) == [] and db.session.get(InvitationSend, send.id).segment_id is None
