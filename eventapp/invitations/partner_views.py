@@ -104,16 +104,8 @@ def add_login(partner_id):
 def add_partner_link(partner_id):
     partner = own_or_404(Partner, partner_id)
     form = _link_form(submitted=True)
-    if form.validate_on_submit():
-        try:
-            partners.create_link(partner.organisation_id, form.target.data, partner=partner)
-        except partners.PartnerRefused as refused:
-            db.session.rollback()
-            form.target.errors = [str(refused)]
-        else:
-            db.session.commit()
-            flash(_("Tracked link made. Share it, or download its QR code for a poster."), "success")
-            return redirect(url_for("partners.partner", partner_id=partner.id), code=303)
+    if _made_link(form, partner):
+        return redirect(url_for("partners.partner", partner_id=partner.id), code=303)
     return _partner_page(partner, link_form=form, status=422)
 
 
@@ -121,17 +113,25 @@ def add_partner_link(partner_id):
 def add_channel_link():
     """A tracked link of the organisation's own channel (a newsletter, a poster, an article), with no partner."""
     form = _link_form(submitted=True, needs_label=True)
-    if form.validate_on_submit():
-        try:
-            partners.create_link(_organisation_id(), form.target.data, label=form.label.data)
-        except partners.PartnerRefused as refused:
-            db.session.rollback()
-            form.target.errors = [str(refused)]
-        else:
-            db.session.commit()
-            flash(_("Tracked link made. Share it, or download its QR code for a poster."), "success")
-            return redirect(url_for("partners.index"), code=303)
+    if _made_link(form):
+        return redirect(url_for("partners.index"), code=303)
     return index(form=form, status=422)
+
+
+def _made_link(form: LinkForm, partner: Partner | None = None) -> bool:
+    """Make the link the form asks for (committed, with a word for the organiser); False leaves the reasons on
+    the form."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        partners.create_link(_organisation_id(), form.target.data, partner=partner, label=form.label.data)
+    except partners.PartnerRefused as refused:
+        db.session.rollback()
+        form.target.errors = [str(refused)]
+        return False
+    db.session.commit()
+    flash(_("Tracked link made. Share it, or download its QR code for a poster."), "success")
+    return True
 
 
 @bp.get("/links/<int:link_id>/qr.png", defaults={"qr_format": "png"})

@@ -4,10 +4,12 @@ import re
 import uuid
 from urllib.parse import urlsplit
 
+import pytest
 import sqlalchemy as sa
 
 from eventapp.accounts.models import Role
-from eventapp.accounts.operations import create_user
+from eventapp.accounts.operations import create_user, ensure_organisation
+from eventapp.events import operations as event_ops
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.invitations import partners
@@ -15,6 +17,28 @@ from eventapp.invitations.models import PartnerMember
 from eventapp.registration.models import Registration
 from tests.checkin.test_redeem import Door
 from tests.conftest import PASSWORD, hidden_fields, signup_form, submit
+
+
+BASE_URL = "https://events.example.com"
+
+
+@pytest.fixture
+def base_url(app):
+    """BASE_URL set, as in production: links and QR codes are absolute from it."""
+    previous = app.config["BASE_URL"]
+    app.config["BASE_URL"] = BASE_URL
+    yield BASE_URL
+    app.config["BASE_URL"] = previous
+
+
+def rival_event(like):
+    """A published event of another organisation, at the time of `like`."""
+    rival = ensure_organisation("rival", "Rival Events")
+    event = event_ops.save_event(rival.id, {"title": "Rival summit", "slug": "rival-summit", "kind": "seminar",
+                                            "timezone": "UTC", "starts_at": like.starts_at, "ends_at": like.ends_at})
+    event.status = "published"
+    db.session.commit()
+    return event
 
 
 def make_partner(organisation_id: int, name: str, shares: bool = False):

@@ -11,25 +11,14 @@ import pytest
 import sqlalchemy as sa
 
 from eventapp.accounts.models import Role
-from eventapp.accounts.operations import ensure_organisation
 from eventapp.events import operations as event_ops
 from eventapp.events.models import Event
 from eventapp.invitations import channels
 from eventapp.registration.models import Registration
 from tests.events.test_back_office import EVENT_FORM
 from tests.conftest import submit
-from tests.invitations.partner_helpers import check_in, make_link, make_partner, sign_up_through
-
-BASE_URL = "https://events.example.com"
-
-
-@pytest.fixture
-def base_url(app):
-    previous = app.config["BASE_URL"]
-    app.config["BASE_URL"] = BASE_URL
-    yield BASE_URL
-    app.config["BASE_URL"] = previous
-
+from tests.invitations.partner_helpers import (BASE_URL, base_url, check_in, make_link,  # noqa: F401 (a fixture)
+                                              make_partner, rival_event, sign_up_through)
 
 # ---- utm_* ------------------------------------------------------------------------------------------------------
 
@@ -162,11 +151,8 @@ def test_the_csv_download_is_formula_safe_and_matches_the_table(world, client, o
 
 def test_another_organisations_comparison_is_not_found(client, db, login_as, make_event):
     login_as(Role.ORGANISER)
-    rival = ensure_organisation("rival", "Rival Events")
-    theirs = event_ops.save_event(rival.id, {"title": "Theirs", "slug": "theirs", "kind": "seminar",
-                                             "timezone": "UTC", "starts_at": make_event().starts_at,
-                                             "ends_at": make_event().ends_at})
-    campaign = event_ops.save_campaign(rival.id, {"name": "Their roadshow"})
+    theirs = rival_event(make_event())
+    campaign = event_ops.save_campaign(theirs.organisation_id, {"name": "Their roadshow"})
     db.session.commit()
     for url in (f"/admin/events/{theirs.id}/channels", f"/admin/events/{theirs.id}/channels.csv",
                 f"/admin/campaigns/{campaign.id}/channels", f"/admin/campaigns/{campaign.id}/channels.csv"):

@@ -7,13 +7,13 @@ import pytest
 import sqlalchemy as sa
 
 from eventapp.accounts.models import Role
-from eventapp.accounts.operations import ensure_organisation
-from eventapp.events import operations as event_ops
+from eventapp.accounts.operations import create_user
 from eventapp.extensions import db as _db
 from eventapp.invitations.models import Invitation, InvitationSend, PartnerLink
 from eventapp.messaging.models import Message, MessageKind
-from tests.conftest import hidden_fields
-from tests.invitations.partner_helpers import (check_in, make_link, make_partner, partner_login, sign_up_through)
+from tests.conftest import PASSWORD, hidden_fields, submit
+from tests.invitations.partner_helpers import (check_in, make_link, make_partner, partner_login, rival_event,
+                                              sign_up_through)
 
 
 @pytest.fixture
@@ -33,17 +33,12 @@ def world(app, client, db, org, login_as, make_event):
         sign_up_through(app, their_link.code, event.slug, f"grace{number}@example.com", first_name="Grace",
                         last_name=f"Hopper{number}", company="Navy Systems", job_title="Admiral")
     check_in(client, event, ada)
-    rival = ensure_organisation("rival", "Rival Events")
-    rival_event = event_ops.save_event(rival.id, {"title": "Rival summit", "slug": "rival-summit", "kind": "seminar",
-                                                  "timezone": "UTC", "starts_at": event.starts_at,
-                                                  "ends_at": event.ends_at, "status": "published"})
-    rival_event.status = "published"
-    db.session.commit()
-    rival_partner = make_partner(rival.id, "Alumni Club")
-    rival_link = make_link(rival.id, f"event:{rival_event.id}", partner=rival_partner)
+    theirs = rival_event(event)
+    rival_partner = make_partner(theirs.organisation_id, "Alumni Club")
+    rival_link = make_link(theirs.organisation_id, f"event:{theirs.id}", partner=rival_partner)
     portal = partner_login(app, ours, "office@alumni.example")
     return {"event": event, "draft": draft, "ours": ours, "theirs": theirs, "our_link": our_link,
-            "their_link": their_link, "rival_event": rival_event, "rival_link": rival_link, "portal": portal}
+            "their_link": their_link, "rival_event": theirs, "rival_link": rival_link, "portal": portal}
 
 
 def figure(text: str, name: str) -> int:
@@ -97,16 +92,13 @@ def test_a_partner_login_cannot_use_the_back_office(world):
         assert portal.get(url).status_code == 403, url
 
 
-def test_the_portal_is_for_partner_logins_only(app, world, client, login_as, make_user):
+def test_the_portal_is_for_partner_logins_only(app, world, client):
     assert client.get("/partner/").status_code == 403  # the organiser signed in by the world
     anonymous = app.test_client().get("/partner/")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
 
 
 def test_a_partner_role_without_a_partner_is_refused(app, db, org):
-    from tests.conftest import PASSWORD, submit
-    from eventapp.accounts.operations import create_user
-
     create_user("lonely@partner.example", PASSWORD, Role.PARTNER, org)
     db.session.commit()
     lonely = app.test_client()

@@ -16,18 +16,8 @@ from eventapp.events import operations as event_ops
 from eventapp.invitations.models import LinkClick, Partner, PartnerLink, PartnerMember
 from eventapp.invitations.partners import POSTER_SCALE, SESSION_LIMIT, remembered
 from tests.conftest import PASSWORD, hidden_fields, submit
-from tests.invitations.partner_helpers import make_link, make_partner, registration_of, sign_up_through
-
-BASE_URL = "https://events.example.com"
-
-
-@pytest.fixture
-def base_url(app):
-    previous = app.config["BASE_URL"]
-    app.config["BASE_URL"] = BASE_URL
-    yield BASE_URL
-    app.config["BASE_URL"] = previous
-
+from tests.invitations.partner_helpers import (BASE_URL, base_url, make_link, make_partner,  # noqa: F401 (a fixture)
+                                              registration_of, rival_event, sign_up_through)
 
 @pytest.fixture
 def organiser(login_as):
@@ -165,11 +155,7 @@ def test_an_own_channel_link_needs_a_name_and_attributes_to_the_channel(app, cli
 
 
 def test_a_link_to_another_organisations_event_cannot_be_made(client, organiser, db, org, make_event):
-    rival = ensure_organisation("rival", "Rival Events")
-    theirs = event_ops.save_event(rival.id, {"title": "Theirs", "slug": "theirs", "kind": "seminar",
-                                             "timezone": "UTC", "starts_at": make_event().starts_at,
-                                             "ends_at": make_event().ends_at})
-    db.session.commit()
+    theirs = rival_event(make_event())
     partner = make_partner(org.id, "Peking Alumni")
     for target in (f"event:{theirs.id}", "event:999999", "campaign:1", "event:x", "event:" + "9" * 40, ""):
         response = post_form(client, f"/admin/partners/{partner.id}", {"target": target},
@@ -238,12 +224,8 @@ def test_the_poster_qr_code_decodes_to_the_absolute_link(client, organiser, db, 
 
 
 def test_another_organisations_link_has_no_qr_code_here(client, organiser, db, make_event):
-    rival = ensure_organisation("rival", "Rival Events")
-    theirs = event_ops.save_event(rival.id, {"title": "Theirs", "slug": "theirs", "kind": "seminar",
-                                             "timezone": "UTC", "starts_at": make_event().starts_at,
-                                             "ends_at": make_event().ends_at})
-    db.session.commit()
-    link = make_link(rival.id, f"event:{theirs.id}", label="Their poster")
+    theirs = rival_event(make_event())
+    link = make_link(theirs.organisation_id, f"event:{theirs.id}", label="Their poster")
     assert client.get(f"/admin/links/{link.id}/qr.png").status_code == 404
 
 
