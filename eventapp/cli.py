@@ -148,13 +148,16 @@ def demo():
 
 
 def _load_demo_and_print(base_url: str) -> None:
-    from eventapp.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+    from eventapp.demo import (DEMO_EMAIL, DEMO_PARTNER_EMAIL, DEMO_PARTNER_PASSWORD, DEMO_PASSWORD,
+                               demo_partner_link, load_demo)
 
     events = load_demo()
     click.echo("Demo data is ready.")
     for event in events:
         click.echo(f"  {str(event.kind_label):<22} {base_url}/e/{event.slug}")
     click.echo(f"  Back office: {base_url}/login  email {DEMO_EMAIL}  password {DEMO_PASSWORD}")
+    click.echo(f"  Partner portal: {base_url}/login  email {DEMO_PARTNER_EMAIL}  password {DEMO_PARTNER_PASSWORD}")
+    click.echo(f"  The partner's tracked link: {demo_partner_link(base_url)}")
 
 
 @click.group()

@@ -8,12 +8,16 @@ from eventapp.core.time import from_local, utcnow
 from eventapp.events import operations as events
 from eventapp.events.models import EventKind, EventStatus, QuestionKind
 from eventapp.extensions import db
+from eventapp.invitations import partners
+from eventapp.invitations.models import PartnerKind
 from eventapp.registration import operations as registration
 from eventapp.registration.operations import Signup
 
 DEMO_ORG = "demo"
 DEMO_EMAIL = "organiser@demo.example"
 DEMO_PASSWORD = "demo-organiser"
+DEMO_PARTNER_EMAIL = "partner@demo.example"
+DEMO_PARTNER_PASSWORD = "demo-partner-portal"
 
 SEMINAR_AGENDA = """\
 | Time | Session |
@@ -42,6 +46,34 @@ PEOPLE = [
 def _at(days: int, hour: int, zone: str) -> datetime:
     day = (utcnow() + timedelta(days=days)).date()
     return from_local(datetime.combine(day, time(hour, 0)), zone)
+
+
+PARTNER_PEOPLE = [
+    ("Lena", "Schmidt", "lena@spree-media.example", "Spree Media", "Marketing Manager"),
+    ("Omar", "Haddad", "omar@havel-tech.example", "Havel Tech", "Growth Lead"),
+]
+
+
+def _demo_partner(organisation, seminar) -> None:
+    """A partner with its portal login and its tracked link to the seminar, which a few people followed and two
+    signed up through."""
+    partner = partners.save_partner(organisation.id, {"name": "Berlin Marketing Association",
+                                                      "kind": PartnerKind.ASSOCIATION})
+    partners.add_login(partner, DEMO_PARTNER_EMAIL, "Association office", DEMO_PARTNER_PASSWORD)
+    link = partners.create_link(organisation.id, f"event:{seminar.id}", partner=partner)
+    for _visit in range(5):
+        partners.record_click(link, seminar)
+    for first, last, email, company, title in PARTNER_PEOPLE:
+        registration.register(seminar, Signup(
+            email=normalise_email(email), details={"first_name": first, "last_name": last, "company": company,
+                                                   "job_title": title},
+            channel=link.channel, attribution={"partner_id": partner.id}))
+
+
+def demo_partner_link(base_url: str) -> str:
+    """The demo partner's tracked link, at the address the demo is served from."""
+    found = partners.links_of(ensure_organisation(DEMO_ORG, "Demo Marketing Team").id)
+    return f"{base_url}/p/{found[0].code}" if found else ""
 
 
 def load_demo() -> list:
@@ -103,5 +135,6 @@ def load_demo() -> list:
         if index < 2:
             registration.register(roundtable, Signup(
                 email=normalise_email(email), details={**details, "phone": f"+4930123456{index:02d}"}))
+    _demo_partner(organisation, seminar)
     db.session.commit()
     return [seminar, roundtable, trade_show]

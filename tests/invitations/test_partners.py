@@ -241,3 +241,19 @@ def test_partners_pages_need_the_back_office(app, client, db, org, login_as):
     assert client.post("/admin/partners/new", data={"csrf_token": token, "name": "Sneaky"}).status_code == 403
     assert [partner.name for partner in rows(db, Partner)] == ["Peking Alumni"]
     assert PASSWORD  # the shared password the fixtures sign in with
+
+
+# ---- the demo -------------------------------------------------------------------------------------------------
+
+def test_the_demo_has_a_partner_with_its_link_portal_login_and_sign_ups(app, db):
+    from eventapp.demo import DEMO_PARTNER_EMAIL, DEMO_PARTNER_PASSWORD
+
+    output = app.test_cli_runner().invoke(args=["demo"]).output
+    [link] = rows(db, PartnerLink)
+    assert f"/p/{link.code}" in output and DEMO_PARTNER_EMAIL in output and DEMO_PARTNER_PASSWORD in output
+    portal = app.test_client()
+    assert submit(portal, "/login", {"email": DEMO_PARTNER_EMAIL, "password": DEMO_PARTNER_PASSWORD}).status_code == 303
+    page = portal.get(f"/partner/events/{link.event_id}").get_data(as_text=True)
+    assert '<dd id="clicks">5</dd>' in page and '<dd id="sign-ups">2</dd>' in page
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0  # again: nothing new
+    assert len(rows(db, PartnerLink)) == 1 and len(rows(db, Partner)) == 1
