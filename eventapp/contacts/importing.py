@@ -9,7 +9,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 
 import sqlalchemy as sa
@@ -306,16 +306,10 @@ def claim(job_id: int, lease_seconds: float) -> bool:
         sa.update(ImportJob)
         .where(ImportJob.id == job_id, ImportJob.status == ImportStatus.RUNNING,
                sa.or_(ImportJob.locked_until.is_(None), ImportJob.locked_until < now))
-        .values(locked_until=now + _seconds(lease_seconds)).execution_options(synchronize_session=False)
+        .values(locked_until=now + timedelta(seconds=lease_seconds)).execution_options(synchronize_session=False)
     ).rowcount == 1
     db.session.commit()
     return taken
-
-
-def _seconds(seconds: float):
-    from datetime import timedelta
-
-    return timedelta(seconds=seconds)
 
 
 def runnable_jobs() -> list[int]:
@@ -338,7 +332,7 @@ def run(job: ImportJob, *, seconds: float | None = None, lease_seconds: float = 
             if number <= chunk.after_row:
                 continue
             chunk.add(number, cells)
-            if len(chunk.rows) == ROWS_PER_CHUNK:
+            if chunk.size == ROWS_PER_CHUNK:
                 chunk.commit(lease_seconds)
                 if stop_at is not None and time.monotonic() > stop_at:
                     _release(job_id)
@@ -408,6 +402,11 @@ class _Chunk:
         self.rows: list[_Row] = []
         self.report: list[dict] = []
 
+    @property
+    def size(self) -> int:
+        """Rows taken so far, good and skipped (a file of bad rows is committed in chunks too)."""
+        return len(self.rows) + len(self.report)
+
     def add(self, number: int, cells: list[str]) -> None:
         values = {name: cells[index].strip() for index, name in enumerate(self.mapping) if name and index < len(cells)}
         try:
@@ -451,7 +450,7 @@ class _Chunk:
             imported=ImportJob.imported + counts.get(ImportOutcome.IMPORTED, 0),
             updated=ImportJob.updated + counts.get(ImportOutcome.UPDATED, 0),
             skipped=ImportJob.skipped + skipped, suppressed=ImportJob.suppressed + counts.get("suppressed", 0),
-            locked_until=now + _seconds(lease_seconds)).execution_options(synchronize_session=False))
+            locked_until=now + timedelta(seconds=lease_seconds)).execution_options(synchronize_session=False))
         db.session.commit()
         self.rows, self.report = [], []
 

@@ -250,6 +250,7 @@ def test_too_many_rows_are_refused(app, db, org, monkeypatch):
 def test_a_job_resumes_after_its_last_committed_chunk(db, org, monkeypatch):
     monkeypatch.setattr(importing, "ROWS_PER_CHUNK", 10)
     lines = [f"p{number}@example.com,P{number}" for number in range(35)] + ["p3@example.com,Again"]
+    lines[1:1] = ["bad@,Skipped"] * 3  # skipped rows count towards a chunk too
     job = importing.new_import(org.id, None, "big.csv", ("Email,Name\n" + "\n".join(lines)).encode())
     importing.start(job, job.mapping, "")
     db.session.commit()
@@ -257,14 +258,14 @@ def test_a_job_resumes_after_its_last_committed_chunk(db, org, monkeypatch):
     assert importing.run(job, seconds=0) is False  # stopped after its first chunk, as a killed worker would
     db.session.expire_all()
     job = db.session.get(ImportJob, job.id)
-    assert (job.processed_rows, job.last_row, job.locked_until) == (10, 11, None)
+    assert (job.processed_rows, job.last_row, job.skipped, job.locked_until) == (10, 11, 3, None)
     assert importing.runnable_jobs() == [job.id]
     assert importing.claim(job.id, 60)
     assert importing.run(job) is True
     db.session.expire_all()
     job = db.session.get(ImportJob, job.id)
-    assert (job.status, job.processed_rows, job.imported, job.skipped) == (ImportStatus.DONE, 36, 35, 1)
-    assert report(db, job)[37] == (ImportOutcome.SKIPPED, "Row 37 repeats the address of row 5.")
+    assert (job.status, job.processed_rows, job.imported, job.skipped) == (ImportStatus.DONE, 39, 35, 4)
+    assert report(db, job)[40] == (ImportOutcome.SKIPPED, "Row 40 repeats the address of row 8.")
     assert job.content is None  # the list is not kept once imported
 
 
