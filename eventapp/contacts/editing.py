@@ -48,7 +48,8 @@ def _matches(text: str):
     lowered = text.lower()  # % and _ are letters here, not wildcards (autoescape)
     conditions = [sa.func.lower(column).contains(lowered, autoescape=True) for column in (
         Contact.email_key, Contact.first_name, Contact.last_name, Contact.company,
-        Contact.first_name + " " + Contact.last_name)]
+        Contact.first_name + " " + Contact.last_name,
+        Contact.last_name + Contact.first_name)]  # a Chinese name is written family name first, without a space
     digits = phone_digits(text)
     if digits:
         conditions.append(Contact.phone.contains(digits, autoescape=True))
