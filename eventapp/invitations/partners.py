@@ -46,19 +46,34 @@ def partners_of(organisation_id: int) -> list[Partner]:
 
 def save_partner(organisation_id: int, values: dict, partner: Partner | None = None) -> Partner:
     """Create a partner, or change one; a name another partner of the organisation has is refused."""
-    same_name = sa.select(Partner.id).where(Partner.organisation_id == organisation_id, Partner.name == values["name"])
-    if partner is not None:
-        same_name = same_name.where(Partner.id != partner.id)
-    if db.session.scalar(same_name) is not None:
-        raise PartnerRefused(_("Another partner already has this name."))
+    name_taken = PartnerRefused(_("Another partner already has this name."))
+    if _name_taken(organisation_id, values["name"], partner):
+        raise name_taken
     if partner is None:
         partner = Partner(organisation_id=organisation_id)
         db.session.add(partner)
     partner.name = values["name"]
     partner.kind = PartnerKind(values["kind"])
     partner.shares_personal_data = bool(values.get("shares_personal_data"))
-    db.session.flush()
+    _flush_or_refuse(name_taken)
     return partner
+
+
+def _name_taken(organisation_id: int, name: str, partner: Partner | None) -> bool:
+    same_name = sa.select(Partner.id).where(Partner.organisation_id == organisation_id, Partner.name == name)
+    if partner is not None:
+        same_name = same_name.where(Partner.id != partner.id)
+    return db.session.scalar(same_name) is not None
+
+
+def _flush_or_refuse(refusal: PartnerRefused) -> None:
+    """Write what is pending; a unique row that a request at the same moment wrote first (a double click, a
+    colleague) is the refusal, not an error."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise refusal from None
 
 
 def members_of(partner: Partner) -> list[User]:
@@ -69,14 +84,15 @@ def members_of(partner: Partner) -> list[User]:
 def add_login(partner: Partner, email: str, name: str, password: str) -> User:
     """A new partner login of this partner, with the initial password the organiser chose and passes on. An
     address that has an account already is refused: giving it this role would reset its password."""
+    address_taken = PartnerRefused(_("An account with this address exists already. Use another address."), "email")
     if find_user(email) is not None:
-        raise PartnerRefused(_("An account with this address exists already. Use another address."), "email")
+        raise address_taken
     problem = password_problem(password, email)
     if problem:
         raise PartnerRefused(problem, "password")
     organisation = db.session.get(Organisation, partner.organisation_id)
     user = create_user(email, password, Role.PARTNER, organisation, name=name)
-    db.session.flush()
+    _flush_or_refuse(address_taken)
     db.session.add(PartnerMember(user_id=user.id, partner_id=partner.id))
     db.session.flush()
     return user

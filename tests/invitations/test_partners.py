@@ -11,9 +11,11 @@ from PIL import Image
 
 from eventapp import signals
 from eventapp.accounts.models import Role, User
+from eventapp.accounts import operations as accounts_ops
 from eventapp.accounts.operations import ensure_organisation
 from eventapp.events import operations as event_ops
 from eventapp.invitations.models import LinkClick, Partner, PartnerLink, PartnerMember
+from eventapp.invitations import partners as partners_ops
 from eventapp.invitations.partners import POSTER_SCALE, SESSION_LIMIT, remembered
 from tests.conftest import PASSWORD, hidden_fields, submit
 from tests.invitations.partner_helpers import (BASE_URL, base_url, make_link, make_partner,  # noqa: F401 (a fixture)
@@ -257,3 +259,20 @@ def test_the_demo_has_a_partner_with_its_link_portal_login_and_sign_ups(app, db)
     assert '<dd id="clicks">5</dd>' in page and '<dd id="sign-ups">2</dd>' in page
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0  # again: nothing new
     assert len(rows(db, PartnerLink)) == 1 and len(rows(db, Partner)) == 1
+
+
+def test_a_partner_or_login_saved_twice_at_the_same_moment_is_refused_not_an_error(client, organiser, db, org,
+                                                                                   monkeypatch):
+    """The second of two identical posts finds its check passed and the row written by the first only at the
+    database's unique index (a double click): it gets the same sentence, and nothing changes."""
+    partner = make_partner(org.id, "Fudan Alumni")
+    monkeypatch.setattr(partners_ops, "_name_taken", lambda *args: False)
+    again = post_form(client, "/admin/partners/new", {"name": "Fudan Alumni", "kind": "university"})
+    assert again.status_code == 422 and "Another partner already has this name." in again.get_data(as_text=True)
+    for module in (partners_ops, accounts_ops):  # both look the address up first, and miss the other's row
+        monkeypatch.setattr(module, "find_user", lambda email: None)
+    taken = post_form(client, f"/admin/partners/{partner.id}", {
+        "email": "organiser@acme.example", "name": "", "password": "long enough passphrase"},
+        post_url=f"/admin/partners/{partner.id}/logins")
+    assert taken.status_code == 422 and "exists already" in taken.get_data(as_text=True)
+    assert [row.name for row in rows(db, Partner)] == ["Fudan Alumni"] and rows(db, PartnerMember) == []
