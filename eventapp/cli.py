@@ -158,6 +158,8 @@ def _load_demo_and_print(base_url: str) -> None:
     click.echo(f"  Back office: {base_url}/login  email {DEMO_EMAIL}  password {DEMO_PASSWORD}")
     click.echo(f"  Partner portal: {base_url}/login  email {DEMO_PARTNER_EMAIL}  password {DEMO_PARTNER_PASSWORD}")
     click.echo(f"  The partner's tracked link: {demo_partner_link(base_url)}")
+    mailbox = "through SMTP" if current_app.config.get("SMTP_URL") else f"in {base_url}/dev/mailbox/ (log in first)"
+    click.echo(f"  The seminar's invitation to three demo contacts: sent by the worker, {mailbox}")
 
 
 @click.group()

@@ -3,12 +3,13 @@ from datetime import datetime, time, timedelta
 
 from eventapp.accounts.models import Role
 from eventapp.accounts.operations import create_user, ensure_organisation, find_user
+from eventapp.contacts import operations as contacts
 from eventapp.contacts.normalisation import normalise_email
 from eventapp.core.time import from_local, utcnow
 from eventapp.events import operations as events
 from eventapp.events.models import EventKind, EventStatus, QuestionKind
 from eventapp.extensions import db
-from eventapp.invitations import partners
+from eventapp.invitations import partners, sending
 from eventapp.invitations.models import PartnerKind
 from eventapp.registration import operations as registration
 from eventapp.registration.operations import Signup
@@ -68,6 +69,38 @@ def _demo_partner(organisation, seminar) -> None:
             email=normalise_email(email), details={"first_name": first, "last_name": last, "company": company,
                                                    "job_title": title},
             channel=link.channel, attribution={"partner_id": partner.id}))
+
+
+INVITED_PEOPLE = [
+    ("Priya", "Patel", "priya@orbit.example", "Orbit Analytics", "Head of Marketing"),
+    ("Lucas", "Martin", "lucas@atelier.example", "Atelier Numérique", "Growth Lead"),
+    ("伟", "张", "zhang.wei@donghai.example", "东海物流", "市场总监"),
+]
+
+INVITATION_BODY = """\
+Dear {first_name},
+
+we would like to invite you to **{event_title}**, a practical morning on turning events into qualified leads,
+with Mei Lin of Northwind Traders and Jonas Berg of Contoso.
+
+You can sign up right here in this mail: your details are filled in already. Seats are limited to 60.
+"""
+
+
+def _demo_invitation(organisation, seminar) -> None:
+    """The seminar's invitation, sent to three people who have not signed up yet (its mails go out through SMTP
+    when SMTP_URL is set, else to /dev/mailbox)."""
+    organiser = find_user(DEMO_EMAIL)
+    for first, last, email, company, title in INVITED_PEOPLE:
+        contacts.contact_for(organisation.id, normalise_email(email), {
+            "first_name": first, "last_name": last, "company": company, "job_title": title})
+    send = sending.save_send(None, seminar, {
+        "subject": "Invitation: {event_title}", "preheader": "Sign up inside this mail: your details are filled in.",
+        "body_md": INVITATION_BODY, "sender_name": "Demo Marketing Team",
+        "pasted_addresses": "\n".join(email for _, _, email, _, _ in INVITED_PEOPLE)},
+        organiser.id if organiser else None)
+    db.session.flush()
+    sending.start_send(send)
 
 
 def demo_partner_link(base_url: str) -> str:
@@ -136,5 +169,6 @@ def load_demo() -> list:
             registration.register(roundtable, Signup(
                 email=normalise_email(email), details={**details, "phone": f"+4930123456{index:02d}"}))
     _demo_partner(organisation, seminar)
+    _demo_invitation(organisation, seminar)
     db.session.commit()
     return [seminar, roundtable, trade_show]
