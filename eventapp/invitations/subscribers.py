@@ -23,8 +23,9 @@ def _on_sent(change: signals.MessageChange, **_):
 
 
 def _on_failed(change: signals.MessageChange, **_):
-    # A permanent failure (an SMTP 5xx, or suppressed at delivery) is the address's doing; a retry is not final.
-    if change.kind == MessageKind.INVITATION and change.permanent:
+    # Only a refused address is a bounce: a 5xx about the mail itself or about our sender is not the invitee's
+    # doing, and a retry is not final.
+    if change.kind == MessageKind.INVITATION and change.bounced:
         _update_by_message(change.message_id, Invitation.status.in_((InvitationStatus.QUEUED, InvitationStatus.SENT)),
                            status=InvitationStatus.BOUNCED)
 

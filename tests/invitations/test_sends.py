@@ -535,3 +535,19 @@ def test_staff_cannot_compose(client, db, make_event, make_user):
     db.session.commit()
     submit(client, "/login", {"email": user.email, "password": PASSWORD})
     assert client.get("/admin/events/1/invitations/new").status_code == 403
+
+
+def test_a_mail_refused_for_its_content_or_our_sender_is_no_bounce(client, db, login_as, make_event, smtp_sink):
+    """A 5xx about the mail itself (5.7.1 policy) fails the message for good but is not the invitee's address
+    refusing it: the invitation stays unbounced and the address stays off the suppression list."""
+    login_as()
+    event = make_event()
+    send = compose(client, event, pasted_addresses="ada@example.com")
+    post(client, f"/admin/invitations/{send.id}/send")
+    smtp_sink.reply = "554 5.7.1 Message rejected as spam"
+    deliver_all(db)
+    smtp_sink.reply = None
+    (invitation,) = invitations_of(db, send)
+    assert db.session.get(Message, invitation.message_id).status == MessageStatus.FAILED
+    assert invitation.status != InvitationStatus.BOUNCED
+    assert not contacts.is_suppressed(SuppressionChannel.EMAIL, "ada@example.com")
