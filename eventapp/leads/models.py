@@ -42,7 +42,6 @@ class ActivityKind(LabelledEnum):
     INVITATION_DECLINED = "invitation_declined", _l("Said they can't come")
     FORWARDED = "forwarded", _l("Forwarded an invitation, and someone signed up through it")
     REFERRED = "referred", _l("Signed up through an invitation someone forwarded")
-    PARTNER_LINK_VISITED = "partner_link_visited", _l("Came through a partner's link")
     UNSUBSCRIBED = "unsubscribed", _l("Unsubscribed from marketing email")
     BOUNCED = "bounced", _l("Email bounced (address suppressed)")
 
