@@ -168,6 +168,57 @@ def profile(count: int, sink: Sink) -> None:
     stats.sort_stats("tottime").print_stats(15)
 
 
+def import_rate(rows: int) -> dict:
+    """A --import-rows CSV of contacts (name, email, mobile, company, job title, tags, consent) imported the way the
+    CLI does it (new_import, start, run to the end: chunks of 500 rows a commit), timed from the file's bytes to the
+    last commit; the floor is one bulk INSERT of the same contacts, already parsed and checked."""
+    import csv
+    import io
+
+    import sqlalchemy as sa
+
+    from eventapp.accounts.operations import ensure_organisation
+    from eventapp.contacts import importing
+    from eventapp.contacts.models import Contact
+    from eventapp.core.time import utcnow
+    from eventapp.extensions import db
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["Name", "Email", "Mobile", "Company", "Job title", "Tags", "Consent"])
+    for number in range(rows):
+        writer.writerow([f"Guest{number} Example", f"imported{number}@example.com", f"+4917{number:09d}",
+                         "Example Industries AG", "Head of Marketing", "expo, 2026", "yes"])
+    content = buffer.getvalue().encode("utf-8-sig")
+    organisation = ensure_organisation("bench-import", "Benchmark import")
+    db.session.commit()
+
+    began = time.perf_counter()
+    job = importing.new_import(organisation.id, None, "bench.csv", content)
+    importing.start(job, job.mapping, "Visitors of our stand who ticked the consent box")
+    db.session.commit()
+    assert importing.claim(job.id, lease_seconds=3600)
+    importing.run(db.session.get(type(job), job.id))
+    ours = time.perf_counter() - began
+    job = db.session.get(type(job), job.id)
+    imported = job.imported
+
+    organisation = ensure_organisation("bench-import-floor", "Benchmark import floor")
+    db.session.commit()
+    now = utcnow()
+    began = time.perf_counter()
+    db.session.execute(sa.insert(Contact), [
+        {"organisation_id": organisation.id, "email": f"imported{number}@example.com",
+         "email_key": f"imported{number}@example.com", "first_name": f"Guest{number}", "last_name": "Example",
+         "phone": f"+4917{number:09d}", "company": "Example Industries AG", "job_title": "Head of Marketing",
+         "marketing_consent": True, "created_at": now, "updated_at": now} for number in range(rows)])
+    db.session.commit()
+    floor = time.perf_counter() - began
+    return {"import_rows": rows, "import_imported": imported, "import_seconds": round(ours, 2),
+            "import_rows_per_s": round(rows / ours, 1), "import_floor_rows_per_s": round(rows / floor, 1),
+            "import_ratio": round(floor / ours, 3)}
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=10_000, help="invitations (default 10000)")
@@ -175,6 +226,8 @@ def parse_args(argv=None):
     parser.add_argument("--profile", action="store_true", help="also cProfile the delivery of --profile-count more")
     parser.add_argument("--profile-count", type=int, default=500)
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dir")
+    parser.add_argument("--import-rows", type=int, default=50_000,
+                        help="rows of the contact import measured after the sends (default 50000; 0: none)")
     args = parser.parse_args(argv)
     if args.count < 2:
         parser.error("--count must be at least 2")
@@ -220,6 +273,10 @@ def main(argv=None) -> int:
             raw_passes.append(raw_smtplib(sink, prepared, args.timeout))
             if args.profile:
                 profile(args.profile_count, sink)
+            imports = {}
+            if args.import_rows:
+                print(f"contact import: {args.import_rows} CSV rows ...", flush=True)
+                imports = import_rate(args.import_rows)
     finally:
         if sink is not None:
             sink.stop()
@@ -252,8 +309,10 @@ def main(argv=None) -> int:
         "compose_ms_per_msg": round(compose_seconds * 1000 / args.count, 2),
         "delivery_ratio": round(delivery_per_s / raw_per_s, 3) if delivery_per_s and raw_per_s else None,
         "ratio": round(through_per_s / raw_per_s, 3) if through_per_s and raw_per_s else None,
-        "duplicates": duplicates, "problems": problems,
+        "duplicates": duplicates, **imports, "problems": problems,
     }
+    if imports and imports["import_imported"] != imports["import_rows"]:
+        problems.append(f"import: {imports['import_imported']} of {imports['import_rows']} rows imported")
     print(f"\n{args.count} personalised invitations (HTML with the sign-up form + text), sink on 127.0.0.1")
     print(f"  {'':<26} {'msg/s':>9} {'avg bytes':>10}")
     print(f"  {'raw smtplib (composed)':<26} {figures['raw_per_s'] or 0:>9.1f} {figures['raw_avg_bytes'] or 0:>10}"
@@ -266,6 +325,10 @@ def main(argv=None) -> int:
     print(f"  {'eventapp queue + delivery':<26} {figures['ours_per_s'] or 0:>9.1f}")
     print(f"  ratio (queue + delivery ÷ raw): {figures['ratio']}; delivery only: {figures['delivery_ratio']}; "
           f"target {TARGET_RATIO} -> {'met' if (figures['ratio'] or 0) >= TARGET_RATIO else 'NOT met'}")
+    if imports:
+        print(f"  contact import, {imports['import_rows']} CSV rows: {imports['import_rows_per_s']} rows/s "
+              f"({imports['import_seconds']} s); one bulk INSERT of the same contacts "
+              f"{imports['import_floor_rows_per_s']} rows/s (ratio {imports['import_ratio']})")
     for problem in problems:
         print(f"  PROBLEM: {problem}")
     print(json.dumps(figures))
