@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from eventapp import config as settings
 from eventapp.core import ratelimit
@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     app.url_map.converters["int"] = RowId
+    app.url_map.converters["default"] = app.url_map.converters["string"] = PlainText
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings.resource_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
@@ -77,6 +78,15 @@ class RowId(IntegerConverter):
     def __init__(self, url_map, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, **kwargs)
+
+
+class PlainText(UnicodeConverter):
+    """A text part of our addresses (a slug, a token, a code) never holds a control character: /p/%00 is an address
+    that does not exist (404), not a NUL byte handed to PostgreSQL, which refuses it in text (a 500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\x00-\x1f\x7f]")  # keeps any length the rule asks for
 
 
 def _select_locale():

@@ -95,4 +95,6 @@ def unsubscribe_path(mail) -> str:
 
 def rows(db, model, *where):
     db.session.expire_all()
-    return list(db.session.execute(sa.select(model).where(*where)).scalars())
+    # In the order they were written: without ORDER BY, PostgreSQL may return them in any order.
+    return list(db.session.execute(sa.select(model).where(*where)
+                                   .order_by(*model.__table__.primary_key.columns)).scalars())

@@ -101,7 +101,8 @@ def test_a_forged_or_foreign_token_is_refused_with_a_sentence_and_changes_nothin
             response = method(f"/unsubscribe/{bad}", **ONE_CLICK) if method == client.post else method(
                 f"/unsubscribe/{bad}")
             assert response.status_code == 404, (bad, response.status_code)
-            assert "This unsubscribe link is not valid" in response.get_data(as_text=True)
+            if bad != "%00":  # not even routed (tests/core/test_control_characters.py): the general 404 page
+                assert "This unsubscribe link is not valid" in response.get_data(as_text=True)
     assert everything(db) == before
 
 
