@@ -95,6 +95,19 @@ class Membership(db.Model):
     user: Mapped[User] = relationship(back_populates="memberships")
     organisation: Mapped[Organisation] = relationship()
 
+    @property
+    def uses_back_office(self) -> bool:
+        return self.role in BACK_OFFICE_ROLES
+
+    @property
+    def works_the_door(self) -> bool:
+        """Owners, organisers and staff: the scanner's list of events (staff see the events they are on)."""
+        return self.role in BACK_OFFICE_ROLES or self.role == Role.STAFF
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == Role.PARTNER
+
 
 class LoginAttempt(db.Model):
     """A login being checked, or one that failed: counted per client address and per account (the email as typed,

@@ -528,3 +528,23 @@ def test_the_dev_mailbox_is_gone_with_smtp(world, app, monkeypatch):
         for who in ("owner", "organiser", "anonymous"):
             assert world.request(who, "GET", url).status_code == 404, (who, url)
 
+
+
+@pytest.mark.parametrize("role, shown, hidden", [
+    (Role.ORGANISER, ["Events", "Contacts", "Segments", "Partners", "Check-in", "Account"], ["Partner portal"]),
+    (Role.STAFF, ["Check-in", "Account"], ["Events", "Contacts", "Segments", "Partners", "Partner portal"]),
+    (Role.PARTNER, ["Partner portal", "Account"], ["Events", "Contacts", "Segments", "Check-in"]),
+    (Role.SALES, ["Account"], ["Events", "Contacts", "Segments", "Partners", "Check-in", "Partner portal"]),
+])
+def test_the_navigation_offers_each_role_only_what_it_may_open(app, db, role, shown, hidden):
+    """A link that answers 403 is not offered: each role's navigation holds what its role may open."""
+    organisation = ensure_organisation("nav", "Nav")
+    create_user(f"{role}@nav.example", PASSWORD, role, organisation)
+    _db.session.commit()
+    client = app.test_client()
+    assert submit(client, "/login", {"email": f"{role}@nav.example", "password": PASSWORD}).status_code == 303
+    nav = re.search(r'<nav aria-label="Back office">(.*?)</nav>', client.get("/account").get_data(as_text=True),
+                    re.S).group(1)
+    links = re.findall(r">([^<>]+)</a>", nav)
+    assert [name for name in shown if name not in links] == []
+    assert [name for name in hidden if name in links] == []
