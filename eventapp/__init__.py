@@ -43,6 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from eventapp import models  # noqa: F401  (every table, for Alembic and relationships)
     from eventapp.leads import subscribers  # noqa: F401  (connect the activity writers)
+    # Leads' own listeners and sweep steps: scores, stages and handoffs, webhooks, privacy.
+    from eventapp.leads import handoffs, privacy, scoring, stages, webhooks  # noqa: F401
     # The features' mails (what they say, when they are queued) and the work of the outbox's minute sweep.
     from eventapp.checkin import operations as _no_shows  # noqa: F401
     from eventapp.registration import notifications, reminders as _reminders  # noqa: F401
@@ -115,6 +117,8 @@ def _register_blueprints(app: Flask) -> None:
     from eventapp.invitations import partner_views, portal as partner_portal
     from eventapp.invitations.segment_views import bp as segments
     from eventapp.leads.views import bp as leads
+    from eventapp.leads import (export_views as lead_exports, feedback_views, funnel_views, handoff_views,
+                                sales_views, score_views, webhook_views)
     from eventapp.messaging.sms_views import bp as twilio_webhooks
     from eventapp.messaging.tracking_views import bp as mail_tracking
     from eventapp.messaging.unsubscribe_views import bp as unsubscribe_page
@@ -128,7 +132,9 @@ def _register_blueprints(app: Flask) -> None:
                       exports, registrations, door_staff, invitation, invitation_sends,
                       partner_views.bp, partner_views.public, partner_portal.bp,
                       contacts_import,
-                      unsubscribe_page, mail_tracking):
+                      unsubscribe_page, mail_tracking,
+                      score_views.bp, handoff_views.bp, feedback_views.bp, sales_views.bp, webhook_views.bp,
+                      lead_exports.bp, funnel_views.bp):
         app.register_blueprint(blueprint)
 
 

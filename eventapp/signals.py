@@ -265,6 +265,94 @@ contacts_imported = _signals.signal("contacts-imported", doc="""An import of con
 ContactsImported.""")
 
 
+@dataclass(frozen=True)
+class ContactChange:
+    """A contact's profile (name, company, title, size, industry, city, tags…) was made or changed by hand, by a
+    double opt-in or through the manage link's tag; `changed` names the fields (empty: a new contact)."""
+    contact_id: int
+    organisation_id: int
+    occurred_at: datetime
+    changed: tuple[str, ...] = ()
+
+
+contact_changed = _signals.signal("contact-changed", doc="""A contact was made or its profile changed (not through an
+import, which sends contacts_imported once). Sender: a ContactChange.""")
+
+
+@dataclass(frozen=True)
+class ContactRef:
+    """One contact, by id (a privacy request about them)."""
+    contact_id: int
+    organisation_id: int
+    occurred_at: datetime
+    by_user_id: int | None = None
+
+
+contact_erasing = _signals.signal("contact-erasing", doc="""A contact's personal data is being erased on request, in
+this transaction: every feature removes or anonymises what it holds about them (keeping anonymous rows that counts
+are made of), before the contact itself is anonymised. Sender: a ContactRef.""")
+personal_data = _signals.signal("personal-data", doc="""A question: what does each feature hold about this contact
+(a privacy request for their data)? Sender: a ContactRef. Each feature answers with a PersonalData (or a list, or
+None).""")
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """One feature's part of a person's data export: a title and rows of plain, JSON-ready dicts."""
+    title: str
+    rows: list = field(default_factory=list)
+
+
+# ---- leads: the timeline and the way to sales (sent by leads itself; its webhooks and the demo listen) ---------
+
+@dataclass(frozen=True)
+class ActivityRecorded:
+    """An activity was appended to a contact's timeline."""
+    activity_id: int
+    organisation_id: int
+    contact_id: int
+    kind: str  # leads.models.ActivityKind
+    event_id: int | None
+    campaign_id: int | None
+    occurred_at: datetime
+
+
+activity_recorded = _signals.signal("activity-recorded", doc="""An activity was written (scoring listens). Sender: an
+ActivityRecorded.""")
+
+
+@dataclass(frozen=True)
+class StageChange:
+    """A lead moved from one stage to another."""
+    contact_id: int
+    organisation_id: int
+    from_stage: str
+    to_stage: str  # leads.models.LeadStage
+    reason: str
+    by_user_id: int | None  # None: a rule (score threshold) or sales' feedback link
+    occurred_at: datetime
+
+
+lead_stage_changed = _signals.signal("lead-stage-changed", doc="""A lead's stage changed. Sender: a StageChange.""")
+
+
+@dataclass(frozen=True)
+class HandoffChange:
+    """A handoff of a lead to a sales owner, as it stands."""
+    handoff_id: int
+    contact_id: int
+    organisation_id: int
+    owner_user_id: int | None
+    occurred_at: datetime
+    feedback: str = ""  # lead_feedback_given: the tag sales chose
+
+
+lead_handed_off = _signals.signal("lead-handed-off", doc="""A lead was handed to a sales owner. Sender: a
+HandoffChange.""")
+lead_feedback_given = _signals.signal("lead-feedback-given", doc="""Sales answered a handoff. Sender: a
+HandoffChange with the feedback tag.""")
+
+
 # ---- events: what organisers build; the features above hear of it here, and contribute to its pages ----------
 
 @dataclass(frozen=True)

@@ -2,7 +2,10 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import has_request_context
+from flask_login import current_user
 
+from eventapp import signals
 from eventapp.contacts.models import Contact
 from eventapp.core.statements import dialect_insert
 from eventapp.core.time import utcnow
@@ -12,12 +15,16 @@ from eventapp.leads.models import ActivityKind, Channel, LeadActivity, LeadStage
 
 def record_activity(kind: ActivityKind, *, organisation_id: int, contact_id: int, event_id: int | None = None,
                     campaign_id: int | None = None, channel: str = Channel.WEB, meta: dict | None = None,
-                    occurred_at: datetime | None = None) -> None:
-    """Append one activity to the contact's timeline, in the current transaction. It takes ids, as the signals
-    send them, so a subscriber loads nothing to write it."""
+                    occurred_at: datetime | None = None, actor_user_id: int | None = None) -> int:
+    """Append one activity to the contact's timeline, in the current transaction, and return its id. It takes ids,
+    as the signals send them, so a subscriber loads nothing to write it. The actor is the back-office user of the
+    request when not given (None outside a request or for the public: the person or the system did it)."""
     # A Core INSERT: activities are append-only and nothing reads them back in the request, so the ORM's
     # unit of work (a large share of a sign-up's cost when measured) buys nothing here.
-    db.session.connection().execute(_INSERT_ACTIVITY, {
+    if actor_user_id is None:
+        actor_user_id = _request_user_id()
+    occurred_at = occurred_at or utcnow()
+    activity_id = db.session.connection().execute(_INSERT_ACTIVITY, {
         "organisation_id": organisation_id,
         "contact_id": contact_id,
         "kind": kind,
@@ -25,11 +32,23 @@ def record_activity(kind: ActivityKind, *, organisation_id: int, contact_id: int
         "campaign_id": campaign_id,
         "channel": channel,
         "meta": meta or {},
-        "occurred_at": occurred_at or utcnow(),
-    })
+        "occurred_at": occurred_at,
+        "actor_user_id": actor_user_id,
+    }).scalar_one()
+    signals.activity_recorded.send(signals.ActivityRecorded(
+        activity_id=activity_id, organisation_id=organisation_id, contact_id=contact_id, kind=str(kind),
+        event_id=event_id, campaign_id=campaign_id, occurred_at=occurred_at))
+    return activity_id
 
 
-_INSERT_ACTIVITY = sa.insert(LeadActivity.__table__)
+_INSERT_ACTIVITY = sa.insert(LeadActivity.__table__).returning(LeadActivity.__table__.c.id)
+
+
+def _request_user_id() -> int | None:
+    """The logged-in user of the current request, if any (staff, an organiser, a sales owner)."""
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.id
+    return None
 
 
 def timeline(contact: Contact) -> list[LeadActivity]:
@@ -42,12 +61,12 @@ def timeline(contact: Contact) -> list[LeadActivity]:
 def lead_state(contact: Contact) -> LeadState:
     """Where the contact stands as a lead, for reading: the stored row, or (for a contact nothing has scored or
     assigned yet) the default one, not stored, so that looking writes nothing."""
-    return db.session.get(LeadState, contact.id) or LeadState(contact_id=contact.id, score=0, stage=LeadStage.NEW,
-                                                              owner_user_id=None)
+    return db.session.get(LeadState, contact.id) or LeadState(contact_id=contact.id, stage=LeadStage.NEW,
+                                                              owner_user_id=None, stage_reason="")
 
 
 def lead_state_for_update(contact_id: int) -> LeadState:
-    """The contact's stored lead state, made with the defaults (score 0, stage new, no owner) the first time
+    """The contact's stored lead state, made with the defaults (stage new, no owner) the first time
     something changes it; a sign-up pays nothing for a row nobody has changed yet."""
     state = db.session.get(LeadState, contact_id)
     if state is None:

@@ -34,7 +34,6 @@ def test_a_contact_page_shows_the_default_lead_state_and_looking_writes_nothing(
     login_as()
     page = client.get(f"/admin/contacts/{contact.id}").get_data(as_text=True)
     assert re.search(r"<dt>Lead stage</dt><dd>New</dd>", page)
-    assert re.search(r"<dt>Score</dt><dd>0</dd>", page)
     assert re.search(r"<dt>Lead owner</dt><dd>Nobody yet</dd>", page)
     assert lead_states(db) == []  # a sign-up and a look made no row
 
@@ -44,15 +43,15 @@ def test_the_lead_state_row_is_made_once_with_the_defaults_when_something_change
     submit(client.application.test_client(), f"/e/{make_event().slug}", signup_form())
     contact = db.session.execute(sa.select(Contact)).scalar_one()
     state = lead_state_for_update(contact.id)
-    assert (state.contact_id, state.score, state.stage, state.owner_user_id) == (contact.id, 0, LeadStage.NEW, None)
+    assert (state.contact_id, state.stage, state.owner_user_id) == (contact.id, LeadStage.NEW, None)
     owner = login_as()
-    state.score, state.stage, state.owner_user_id = 42, LeadStage.QUALIFIED, owner.id
+    state.stage, state.owner_user_id = LeadStage.MQL, owner.id
     db.session.commit()
     assert lead_state_for_update(contact.id) is state  # the second time finds the row
     db.session.commit()
     [stored] = lead_states(db)
-    assert (stored.score, stored.stage, stored.owner_user_id) == (42, "qualified", owner.id)
+    assert (stored.stage, stored.owner_user_id) == ("mql", owner.id)
     page = client.get(f"/admin/contacts/{contact.id}").get_data(as_text=True)
-    assert "<dt>Lead stage</dt><dd>Qualified</dd>" in page and "<dt>Score</dt><dd>42</dd>" in page
+    assert "<dt>Lead stage</dt><dd>Marketing qualified (MQL)</dd>" in page
     assert f"<dt>Lead owner</dt><dd>{owner.name or owner.email}</dd>" in page
 

@@ -44,6 +44,14 @@ class ActivityKind(LabelledEnum):
     REFERRED = "referred", _l("Signed up through an invitation someone forwarded")
     UNSUBSCRIBED = "unsubscribed", _l("Unsubscribed from marketing email")
     BOUNCED = "bounced", _l("Email bounced (address suppressed)")
+    # issue 16: the lead's way to sales and back
+    STAGE_CHANGED = "stage_changed", _l("Lead stage changed")
+    OWNER_CHANGED = "owner_changed", _l("Sales owner changed")
+    HANDED_OFF = "handed_off", _l("Handed to sales")
+    HANDOFF_REMINDED = "handoff_reminded", _l("Sales owner reminded to answer")
+    SALES_FEEDBACK = "sales_feedback", _l("Sales feedback")
+    EXPORTED = "exported", _l("Included in a lead export")
+    DATA_EXPORTED = "data_exported", _l("Their personal data was exported on request")
 
 
 class Channel(enum.StrEnum):
@@ -54,14 +62,22 @@ class Channel(enum.StrEnum):
     INVITATION = "invitation"  # the invitee, through their invitation's form or link
     FORWARDED = "forwarded"  # someone else, through an invitation forwarded to them
     IMPORT = "import"
+    SALES = "sales"  # a sales owner, through their feedback link or their own pages
+    SYSTEM = "system"  # eventapp itself: a score threshold, an assignment rule, a reminder
 
 
 class LeadStage(LabelledEnum):
+    """new → engaged → MQL → handed to sales → accepted / rejected → won / lost → back to nurture (stages.py
+    says which moves are allowed)."""
     NEW = "new", _l("New")
     ENGAGED = "engaged", _l("Engaged")
-    QUALIFIED = "qualified", _l("Qualified")
+    MQL = "mql", _l("Marketing qualified (MQL)")
     HANDED_OFF = "handed_off", _l("Handed to sales")
-    DISQUALIFIED = "disqualified", _l("Disqualified")
+    ACCEPTED = "accepted", _l("Accepted by sales")
+    REJECTED = "rejected", _l("Rejected by sales")
+    WON = "won", _l("Won")
+    LOST = "lost", _l("Lost")
+    NURTURE = "nurture", _l("Back to nurture")
 
 
 class LeadState(db.Model):
@@ -70,9 +86,12 @@ class LeadState(db.Model):
 
     __tablename__ = "lead_states"
     contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
-    score: Mapped[int] = mapped_column(default=0)
-    stage: Mapped[str] = mapped_column(sa.String(20), default=LeadStage.NEW)
+    # Scores live in models/scoring.py (LeadScore: one per score model, they decay with time).
+    stage: Mapped[str] = mapped_column(sa.String(20), default=LeadStage.NEW, index=True)
     owner_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    stage_changed_at = mapped_column(UTCDateTime)
+    # Why it is where it is: the organiser's or sales' reason (a rejection's reason stays when it goes to nurture).
+    stage_reason: Mapped[str] = mapped_column(sa.String(300), default="")
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
     contact: Mapped[Contact] = relationship()
@@ -97,9 +116,13 @@ class LeadActivity(db.Model):
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="SET NULL"))
     channel: Mapped[str] = mapped_column(sa.String(40), default=Channel.WEB)
     meta: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The back-office user who caused it (an organiser's override, staff at the door, an export); None: the person
+    # themselves or the system, which `channel` tells apart.
+    actor_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     contact: Mapped[Contact] = relationship()
     event = relationship("Event")
+    actor = relationship("User")
 
     @property
     def kind_label(self):
@@ -117,3 +140,7 @@ def _refuse_update(mapper, connection, target):
 @sa.event.listens_for(LeadActivity, "before_delete")
 def _refuse_delete(mapper, connection, target):
     raise RuntimeError("lead activities are append-only (erasure goes through the privacy operation)")
+
+
+# The tables of each part of leads, one module each (imported here so the metadata, and Alembic, sees them).
+from eventapp.leads.models import analytics, exports, handoff, scoring, webhooks  # noqa: E402,F401
