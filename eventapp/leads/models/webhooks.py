@@ -34,13 +34,14 @@ class DeliveryStatus(LabelledEnum):
 
 class WebhookDelivery(db.Model):
     """One message to one endpoint. `webhook_id` is the same on every retry (the receiver's idempotency key); a
-    *Resend* is a new delivery with a new id, pointing at the one it resends."""
+    *Resend* is a new delivery row (its own attempts in the log) pointing at the one it resends, with the same
+    `webhook_id`: it is the same message, so a receiver that already has it drops the copy (Standard Webhooks)."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     endpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True)
-    webhook_id: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    webhook_id: Mapped[str] = mapped_column(sa.String(60), index=True)
     event_type: Mapped[str] = mapped_column(sa.String(60))
     # The exact JSON body sent (signed as it is).
     payload: Mapped[str] = mapped_column(sa.Text)
@@ -51,6 +52,8 @@ class WebhookDelivery(db.Model):
     last_status_code: Mapped[int | None] = mapped_column()
     last_error: Mapped[str] = mapped_column(sa.String(300), default="")
     resend_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("webhook_deliveries.id", ondelete="SET NULL"))
+    # Whom the payload is about, so an erasure finds it (None: a test event, or the person was erased).
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     delivered_at = mapped_column(UTCDateTime)
 
