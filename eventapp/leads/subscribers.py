@@ -242,3 +242,13 @@ def _contacts_imported(change: signals.ContactsImported, **_):
         ImportRow.contact_id.is_not(None))
     db.session.execute(sa.insert(LeadActivity.__table__).from_select(
         ["organisation_id", "contact_id", "kind", "channel", "meta", "occurred_at"], made))
+
+
+# ---- stages and sales handoff (issue 16, helper "handoff") ------------------------------------------------------
+
+@signals.activity_recorded.connect
+def _first_interest_engages(recorded: signals.ActivityRecorded, **_):
+    from eventapp.leads import stages
+
+    stages.engage(recorded.organisation_id, recorded.contact_id, recorded.kind, recorded.occurred_at,
+                  recorded.activity_id)

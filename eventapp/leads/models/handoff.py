@@ -1,11 +1,35 @@
 """Handing MQLs to sales: who gets which lead (assignment rules), the handoff with its deadline and personal
 feedback link, and the answer."""
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.contacts.models import Contact
+from eventapp.core.enums import LabelledEnum
 from eventapp.core.time import UTCDateTime, utcnow
 from eventapp.extensions import db
+
+
+class FeedbackTag(LabelledEnum):
+    """What sales answers about a handed-off lead (Handoff.feedback); handoffs.answer says where each moves
+    the lead."""
+    ACCEPTED = "accepted", _l("Accepted: I am working on it")
+    BUYING_3_MONTHS = "buying_3_months", _l("Buying within 3 months")
+    BUYING_YEAR = "buying_year", _l("Buying within a year")
+    NO_BUDGET = "no_budget", _l("No budget")
+    LOST_TO_COMPETITOR = "lost_to_competitor", _l("Lost to a competitor")
+    NOT_RIGHT_PERSON = "not_right_person", _l("Not the right person")
+    BAD_DATA = "bad_data", _l("Bad data (wrong or fake details)")
+
+
+# Fields an assignment rule may look at (Contact columns).
+ASSIGNABLE_FIELDS = {
+    "city": _l("City"),
+    "industry": _l("Industry"),
+    "company": _l("Company"),
+    "company_size": _l("Company size"),
+    "job_title": _l("Job title"),
+}
 
 
 class AssignmentRule(db.Model):
