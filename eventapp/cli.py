@@ -1,4 +1,5 @@
 """The `eventapp` command: serve, worker, demo, db, user."""
+import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -30,6 +31,7 @@ def register_commands(app):
     app.cli.add_command(demo)
     app.cli.add_command(user)
     app.cli.add_command(contacts)
+    app.cli.add_command(leads)
 
 
 @click.command()
@@ -318,3 +320,48 @@ def _print_import_report(job_id: int) -> None:
                f" ({job.suppressed} of the imported and updated are suppressed and get no marketing mail).")
     if job.error:  # the file broke further down: the rows above were imported
         raise UnreadableList(f"the import stopped at row {job.last_row + 1}: {job.error}")
+
+
+# ---- leads: the CRM-ready export (issue 16) ----------------------------------------------------------------------
+
+@click.group()
+def leads():
+    """Leads of an organisation."""
+
+
+@leads.command("export")
+@click.option("--org", "org_slug", default=None, help="Organisation slug. Without it: the only organisation there is.")
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The file to write. Without it: standard output (CSV only).")
+@click.option("--event", "event_id", type=int, help="Only people invited to or registered for this event (id).")
+@click.option("--campaign", "campaign_id", type=int, help="Only people of this campaign's events (id).")
+@click.option("--partner", "partner_id", type=int, help="Only people this partner brought or invited (id).")
+@click.option("--channel", help="Only people who signed up through this channel (web, invitation, partner:CODE…).")
+@click.option("--stage", help="Only leads at this stage (new, engaged, mql, handed_off, accepted…).")
+@click.option("--min-score", "score_min", type=float, help="Lowest primary score.")
+@click.option("--max-score", "score_max", type=float, help="Highest primary score.")
+@click.option("--active-from", type=click.DateTime(["%Y-%m-%d"]), help="Last activity on or after this UTC day.")
+@click.option("--active-to", type=click.DateTime(["%Y-%m-%d"]), help="Last activity on or before this UTC day.")
+@with_appcontext
+def export_leads_command(org_slug, file_format, output, active_from, active_to, **filters):
+    """The CRM-ready lead export: the same file as the back office's download, logged the same way."""
+    from eventapp.extensions import db
+    from eventapp.leads import exports
+
+    organisation = _organisation(org_slug)
+    if file_format == "xlsx" and output is None:
+        raise click.UsageError("an XLSX file needs --output FILE (standard output is for CSV)")
+    chosen = exports.Filters(**filters, active_from=active_from and active_from.date(),
+                             active_to=active_to and active_to.date())
+    if problems := exports.filter_problems(organisation.id, chosen):
+        raise click.UsageError(" ".join(problems.values()))
+    try:  # opened before the export is logged: a file that cannot be written logs nothing
+        target = output.open("wb") if output else click.get_binary_stream("stdout")
+    except OSError as error:
+        raise click.FileError(str(output), hint=f"cannot write it: {error.strerror}") from None
+    logged = exports.start_export(organisation.id, None, chosen, exports.ExportFormat(file_format))
+    db.session.commit()
+    with target if output else contextlib.nullcontext(target):
+        exports.write_file(logged, target)
+    click.echo(f"{logged.row_count} contacts exported ({file_format.upper()}).", err=True)

@@ -31,8 +31,16 @@ class Table:
     rows: Iterable[Sequence]
 
 
+class Verbatim(str):
+    """Text an exporter has checked cannot run (a valid E.164 phone number, +8613800138000): written as it is, so a
+    CRM import reads the phone number rather than '+86…."""
+
+
 def safe_cell(value) -> str:
-    """A value as text that a spreadsheet shows and never runs: a leading formula character gets a ' before it."""
+    """A value as text that a spreadsheet shows and never runs: a leading formula character gets a ' before it.
+    Numbers (a negative score) and Verbatim text are no formula and stay as they are."""
+    if isinstance(value, (Verbatim, int, float)):
+        return str(value)
     text = value if isinstance(value, str) else "" if value is None else str(value)
     return f"'{text}" if text[:1] in FORMULA_STARTS else text
 

@@ -190,6 +190,9 @@ ROUTES = {
     "/checkin/<int:event_id>/undo": {"POST": Rule(DOOR, BAD_JSON)},
     "/checkin/<int:event_id>/walk-in": {"POST": Rule(DOOR, BAD_JSON)},
     "/checkin/<int:event_id>/registrations/<int:registration_id>/checkin": {"POST": Rule(DOOR, BAD_JSON)},
+    # lead exports (issue 16, helper "exports"): the form and past exports; its POST logs and downloads (an empty
+    # form names no format: refused)
+    "/admin/leads/export/": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
 }
 
 IDENTITIES = ("anonymous", "owner", "organiser", "staff_on", "staff_off", "partner", "sales", "other_owner")
