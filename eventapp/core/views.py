@@ -34,5 +34,7 @@ def home():
             return redirect(url_for("checkin.events"))
         if membership is not None and membership.role == "partner":  # their portal, not the back office
             return redirect(url_for("partner_portal.index"))
+        if membership is not None and membership.role == "sales":  # their own leads, not the back office
+            return redirect(url_for("sales.index"))
         return redirect(url_for("events.dashboard"))
     return redirect(url_for("accounts.login"))

@@ -44,9 +44,10 @@ class Access(enum.Enum):
     DOOR = "owners and organisers of the organisation, and staff on the event's door"
     TWILIO = "requests signed by Twilio (X-Twilio-Signature), whoever sends them"
     PARTNER = "partner logins of the organisation (the partner portal)"
+    SALES = "sales logins of the organisation (their own leads)"
 
 
-PUBLIC, SIGNED_IN, BACK_OFFICE, DOOR, TWILIO, PARTNER = Access
+PUBLIC, SIGNED_IN, BACK_OFFICE, DOOR, TWILIO, PARTNER, SALES = Access
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,6 +194,21 @@ ROUTES = {
     # lead exports (issue 16, helper "exports"): the form and past exports; its POST logs and downloads (an empty
     # form names no format: refused)
     "/admin/leads/export/": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    # stages and handoffs (issue 16, helper "handoff"): the organisers' list and assignment rules, the contact page's
+    # overrides (an empty form is sent back to the contact page with what to fix), the sales owner's personal link
+    # (the token is the key) and the sales users' own leads (the world's lead is handed to its sales user)
+    "/admin/handoffs/": {"GET": rule(BACK_OFFICE)},
+    "/admin/handoffs/rules": {"POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/handoffs/rules/<int:rule_id>/delete": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True,
+                                                                args=(("rule_id", "assignment_rule_id"),))},
+    "/admin/handoffs/contacts/<int:contact_id>/stage": {"POST": rule(BACK_OFFICE, REDIRECT)},
+    "/admin/handoffs/contacts/<int:contact_id>/hand": {"POST": rule(BACK_OFFICE, REDIRECT)},
+    "/f/<token>": {"GET": rule(PUBLIC, args=(("token", "handoff_token"),)),
+                   "POST": rule(PUBLIC, BAD_FORM, args=(("token", "handoff_token"),))},
+    "/sales/": {"GET": rule(SALES)},
+    "/sales/leads/<int:contact_id>": {"GET": rule(SALES)},
+    "/sales/leads/<int:contact_id>/feedback": {"POST": rule(SALES, BAD_FORM)},
+    "/sales/leads/<int:contact_id>/<any(won, lost):outcome>": {"POST": rule(SALES, REDIRECT, changes=True)},
 }
 
 IDENTITIES = ("anonymous", "owner", "organiser", "staff_on", "staff_off", "partner", "sales", "other_owner")
@@ -216,6 +232,8 @@ def expected(access: Access, who: str, names_a_row: bool) -> Outcome:
         return Outcome.LOGIN
     if access is PARTNER:  # the portal is the partner logins'; everyone else is told it is not for them
         return Outcome.ALLOWED if who == "partner" else Outcome.FORBIDDEN
+    if access is SALES:  # a sales user's own leads; everyone else is told these pages are not for them
+        return Outcome.ALLOWED if who == "sales" else Outcome.FORBIDDEN
     if access is SIGNED_IN or who in ("owner", "organiser"):
         return Outcome.ALLOWED
     if who == "other_owner":  # allowed in their own organisation; our rows do not exist for them
@@ -305,6 +323,7 @@ class World:
             rows["invitation_token"] = self._invitation_token(rows["event_id"], number)
             rows["segment_id"] = _a_segment(self.organisation_id, number)
             rows["send_id"] = self._draft_send(rows["event_id"])
+            rows.update(self._a_handoff(rows["contact_id"]))
         rows.update(user_id=self.user_ids["staff_on"], kind="confirmation", decision="approve", status="draft",
                     file_format="csv", filename="css/app.css", figure="sent")
         return rows
@@ -330,6 +349,20 @@ class World:
                 "rule_id": _db.session.execute(sa.select(rules.c.id).where(rules.c.event_id == event_id)
                                                .order_by(rules.c.id).limit(1)).scalar_one(),
                 "consent_token": consent_tokens[0]}
+
+    def _a_handoff(self, contact_id: int) -> dict:
+        """The contact handed to the organisation's sales user (its feedback link's token), and an assignment
+        rule."""
+        from eventapp.contacts.models import Contact
+        from eventapp.leads import handoffs
+
+        contact = _db.session.get(Contact, contact_id)
+        token = "handoff-token-" + "h" * 32
+        handoff = handoffs.hand_off_by_organiser(contact, self.user_ids["sales"], self.user_ids["owner"])
+        handoff.token_hash = handoffs.token_hash(f"{token}{contact_id}")
+        rule = handoffs.save_rule(self.organisation_id, "city", "Berlin", None)
+        _db.session.commit()
+        return {"handoff_token": f"{token}{contact_id}", "assignment_rule_id": rule.id, "outcome": "won"}
 
     @staticmethod
     def _draft_send(event_id: int) -> int:
@@ -537,7 +570,7 @@ def test_the_dev_mailbox_is_gone_with_smtp(world, app, monkeypatch):
     (Role.ORGANISER, ["Events", "Contacts", "Segments", "Partners", "Check-in", "Account"], ["Partner portal"]),
     (Role.STAFF, ["Check-in", "Account"], ["Events", "Contacts", "Segments", "Partners", "Partner portal"]),
     (Role.PARTNER, ["Partner portal", "Account"], ["Events", "Contacts", "Segments", "Check-in"]),
-    (Role.SALES, ["Account"], ["Events", "Contacts", "Segments", "Partners", "Check-in", "Partner portal"]),
+    (Role.SALES, ["My leads", "Account"], ["Events", "Contacts", "Segments", "Partners", "Check-in", "Partner portal"]),
 ])
 def test_the_navigation_offers_each_role_only_what_it_may_open(app, db, role, shown, hidden):
     """A link that answers 403 is not offered: each role's navigation holds what its role may open."""
