@@ -209,6 +209,17 @@ ROUTES = {
     "/sales/leads/<int:contact_id>": {"GET": rule(SALES)},
     "/sales/leads/<int:contact_id>/feedback": {"POST": rule(SALES, BAD_FORM)},
     "/sales/leads/<int:contact_id>/<any(won, lost):outcome>": {"POST": rule(SALES, REDIRECT, changes=True)},
+    # webhooks (issue 16, helper "webhooks"): endpoints, their log, a test event, a new secret, Resend (an empty
+    # form names no address: refused)
+    "/admin/webhooks/": {"GET": rule(BACK_OFFICE)},
+    "/admin/webhooks/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/webhooks/<int:endpoint_id>": {"GET": rule(BACK_OFFICE)},
+    "/admin/webhooks/<int:endpoint_id>/edit": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/webhooks/<int:endpoint_id>/secret": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
+    "/admin/webhooks/<int:endpoint_id>/test": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
+    "/admin/webhooks/<int:endpoint_id>/delete": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
+    "/admin/webhooks/deliveries/<int:delivery_id>": {"GET": rule(BACK_OFFICE)},
+    "/admin/webhooks/deliveries/<int:delivery_id>/resend": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
 }
 
 IDENTITIES = ("anonymous", "owner", "organiser", "staff_on", "staff_off", "partner", "sales", "other_owner")
@@ -323,6 +334,7 @@ class World:
             rows["invitation_token"] = self._invitation_token(rows["event_id"], number)
             rows["segment_id"] = _a_segment(self.organisation_id, number)
             rows["send_id"] = self._draft_send(rows["event_id"])
+            rows.update(_a_webhook(self.organisation_id))
             rows.update(self._a_handoff(rows["contact_id"]))
         rows.update(user_id=self.user_ids["staff_on"], kind="confirmation", decision="approve", status="draft",
                     file_format="csv", filename="css/app.css", figure="sent")
@@ -430,6 +442,24 @@ def _an_import(organisation_id: int) -> int:
     import_id = new_import(organisation_id, None, "list.csv", b"Email,Name\nlist@example.com,Lis Tee\n").id
     _db.session.commit()
     return import_id
+
+
+def _a_webhook(organisation_id: int) -> dict:
+    """A webhook endpoint of the organisation and one delivered message in its log (issue 16, helper
+    "webhooks")."""
+    tables = _db.metadata.tables
+    endpoints, deliveries = tables["webhook_endpoints"], tables["webhook_deliveries"]
+    endpoint_id = _db.session.execute(sa.insert(endpoints).values(
+        organisation_id=organisation_id, url="https://crm.example.com/hooks", description="CRM",
+        secret="whsec_" + "A" * 43 + "=", event_types=["lead.handed_off"], active=True, disabled_reason="",
+        created_at=utcnow()).returning(endpoints.c.id)).scalar_one()
+    delivery_id = _db.session.execute(sa.insert(deliveries).values(
+        endpoint_id=endpoint_id, webhook_id=f"msg_matrix{endpoint_id}", event_type="webhook.test",
+        payload='{"type":"webhook.test","timestamp":"2026-12-07T09:00:00Z","data":{}}', status="delivered",
+        attempts=1, next_attempt_at=utcnow(), last_status_code=200, last_error="", created_at=utcnow(),
+        delivered_at=utcnow()).returning(deliveries.c.id)).scalar_one()
+    _db.session.commit()
+    return {"endpoint_id": endpoint_id, "delivery_id": delivery_id}
 
 
 def everything() -> dict:
