@@ -212,10 +212,14 @@ def _export_columns(score, last, counts) -> tuple:
 
 def table(export: LeadExport) -> Table:
     """The logged export's file: its header and its rows, read as they are written."""
-    filters = filters_from_json(export.filters)
-    query = (_select(export.organisation_id, filters, export.created_at, _export_columns)
-             .order_by(Contact.id).execution_options(yield_per=BATCH))
+    query = export_query(export.organisation_id, filters_from_json(export.filters), export.created_at)
     return Table("Leads", HEADER, _rows(query))
+
+
+def export_query(organisation_id: int, filters: Filters, now: datetime) -> sa.Select:
+    """The SELECT behind the file (one row per contact, in the order written, read in batches)."""
+    return (_select(organisation_id, filters, now, _export_columns)
+            .order_by(Contact.id).execution_options(yield_per=BATCH))
 
 
 def _rows(query) -> Iterator[list]:
