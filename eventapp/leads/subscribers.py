@@ -252,3 +252,11 @@ def _first_interest_engages(recorded: signals.ActivityRecorded, **_):
 
     stages.engage(recorded.organisation_id, recorded.contact_id, recorded.kind, recorded.occurred_at,
                   recorded.activity_id)
+
+
+# ---- funnels (issue 16, helper "funnels") ------------------------------------------------------------------------
+
+@signals.event_page_sections.connect
+def _funnel_link(page: signals.EventPage, **_):
+    """The event's page links to its funnel."""
+    return signals.PageSection(60, "leads/funnels/_event_link.html", slot="actions")

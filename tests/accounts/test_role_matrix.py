@@ -191,6 +191,18 @@ ROUTES = {
     "/checkin/<int:event_id>/undo": {"POST": Rule(DOOR, BAD_JSON)},
     "/checkin/<int:event_id>/walk-in": {"POST": Rule(DOOR, BAD_JSON)},
     "/checkin/<int:event_id>/registrations/<int:registration_id>/checkin": {"POST": Rule(DOOR, BAD_JSON)},
+    # funnels (issue 16, helper "funnels"): the list, an event's and a campaign's funnel with their CSVs; the cost form
+    # (an empty form is refused)
+    "/admin/funnels/": {"GET": rule(BACK_OFFICE)},
+    "/admin/funnels/events/<int:event_id>": {"GET": rule(BACK_OFFICE)},
+    "/admin/funnels/events/<int:event_id>/cost": {"POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/funnels/events/<int:event_id>/steps.csv": {"GET": rule(BACK_OFFICE)},
+    "/admin/funnels/events/<int:event_id>/breakdowns.csv": {"GET": rule(BACK_OFFICE)},
+    "/admin/funnels/events/<int:event_id>/timeline.csv": {"GET": rule(BACK_OFFICE)},
+    "/admin/funnels/campaigns/<int:campaign_id>": {"GET": rule(BACK_OFFICE)},
+    "/admin/funnels/campaigns/<int:campaign_id>/steps.csv": {"GET": rule(BACK_OFFICE)},
+    "/admin/funnels/campaigns/<int:campaign_id>/breakdowns.csv": {"GET": rule(BACK_OFFICE)},
+    "/admin/funnels/campaigns/<int:campaign_id>/timeline.csv": {"GET": rule(BACK_OFFICE)},
     # lead exports (issue 16, helper "exports"): the form and past exports; its POST logs and downloads (an empty
     # form names no format: refused)
     "/admin/leads/export/": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
