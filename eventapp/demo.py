@@ -19,6 +19,8 @@ DEMO_EMAIL = "organiser@demo.example"
 DEMO_PASSWORD = "demo-organiser"
 DEMO_PARTNER_EMAIL = "partner@demo.example"
 DEMO_PARTNER_PASSWORD = "demo-partner-portal"
+DEMO_SALES_EMAIL = "sales@demo.example"
+DEMO_SALES_PASSWORD = "demo-sales-leads"
 
 SEMINAR_AGENDA = """\
 | Time | Session |
@@ -103,6 +105,22 @@ def _demo_invitation(organisation, seminar) -> None:
     sending.start_send(send)
 
 
+def _demo_handoff(organisation) -> None:
+    """A sales login, and Ada (a CTO who signed up for the seminar) handed to it by the organiser: the handoff mail
+    goes out through SMTP or to /dev/mailbox, with its feedback link. A lead the scores handed over already (to
+    the same sales login) is enough."""
+    from eventapp.contacts.models import Contact
+    from eventapp.leads import handoffs
+
+    sales = create_user(DEMO_SALES_EMAIL, DEMO_SALES_PASSWORD, Role.SALES, organisation, name="Sam Sales")
+    db.session.flush()
+    if handoffs.open_handoffs(organisation.id):
+        return
+    ada = db.session.execute(db.select(Contact).where(Contact.organisation_id == organisation.id,
+                                                      Contact.email_key == "ada@analytical.example")).scalar_one()
+    handoffs.hand_off_by_organiser(ada, sales.id, find_user(DEMO_EMAIL).id)
+
+
 def demo_partner_link(base_url: str) -> str:
     """The demo partner's tracked link, at the address the demo is served from."""
     found = partners.links_of(ensure_organisation(DEMO_ORG, "Demo Marketing Team").id)
@@ -170,5 +188,6 @@ def load_demo() -> list:
                 email=normalise_email(email), details={**details, "phone": f"+4930123456{index:02d}"}))
     _demo_partner(organisation, seminar)
     _demo_invitation(organisation, seminar)
+    _demo_handoff(organisation)
     db.session.commit()
     return [seminar, roundtable, trade_show]
