@@ -198,3 +198,24 @@ def test_score_changed_needs_the_threshold_and_the_fields_sales_needs(db, org):
     assert state_of(low.id) is None or state_of(low.id).stage == LeadStage.NEW
     assert state_of(incomplete.id) is None or state_of(incomplete.id).stage == LeadStage.NEW
     assert db.session.execute(sa.select(Handoff)).scalars().all() == []
+
+
+def test_the_handoff_mail_and_its_reminder_score_below_one_spam_point(app, db, org, smtp_sink, monkeypatch):
+    """Judged as a receiving server would (tests/messaging/test_spam_score.py), like every other kind of mail."""
+    from tests.messaging.test_spam_score import LOCAL_ONLY, PASSING, spam_report
+
+    seller = a_seller(org)
+    person = a_contact(org, phone="+8613800138000", industry="Logistics", company_size="200-500")
+    qualify(org, person)
+    handoff = db.session.execute(sa.select(Handoff)).scalar_one()
+    overdue = handoff.due_at + timedelta(hours=1)
+    while overdue.weekday() >= 5:  # reminders go on working days (the organisation's zone is UTC here)
+        overdue += timedelta(days=1)
+    monkeypatch.setattr(handoffs, "utcnow", lambda: overdue)
+    handoffs.remind_overdue()
+    db.session.commit()
+    delivered_mails(smtp_sink)
+    assert len(smtp_sink.raw) == 2 and seller.email in smtp_sink.messages[1]["To"]
+    for raw in smtp_sink.raw:
+        score, rules = spam_report(raw)
+        assert score < PASSING, [rule for rule in rules if rule not in LOCAL_ONLY]
