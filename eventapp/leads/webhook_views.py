@@ -88,10 +88,14 @@ def rotate_secret(endpoint_id):
 
 @bp.post("/<int:endpoint_id>/test")
 def send_test(endpoint_id):
-    endpoint = own_or_404(WebhookEndpoint, endpoint_id)
-    webhooks.send_test(endpoint)
-    db.session.commit()
-    flash(_("A test event is on its way; its delivery shows at the top of the log in a moment."), "success")
+    try:
+        webhooks.send_test(own_or_404(WebhookEndpoint, endpoint_id))
+    except ValueError as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash(_("A test event is on its way; its delivery shows at the top of the log in a moment."), "success")
     return redirect(url_for("webhooks.endpoint", endpoint_id=endpoint_id), code=303)
 
 

@@ -218,6 +218,7 @@ def queue_event(organisation_id: int, event_type: EventType, occurred_at: dateti
 
 def send_test(endpoint: WebhookEndpoint) -> WebhookDelivery:
     """A harmless message to this endpoint, so the organiser can see the receiver answer."""
+    _refuse_when_off(endpoint)
     body = payload(TEST_EVENT, utcnow(), {
         "endpoint_id": endpoint.id,
         "message": "A test event from eventapp: if you can read this, the webhook works.",
@@ -231,12 +232,25 @@ def resend(delivery: WebhookDelivery) -> WebhookDelivery:
     if delivery.payload == ERASED_PAYLOAD:
         raise ValueError(_("This message held a person's data that was erased on request; it cannot be sent "
                            "again."))
-    if not delivery.endpoint.active:
-        raise ValueError(_("The endpoint is switched off. Switch it on (Edit) before resending."))
+    _refuse_when_off(delivery.endpoint)
+    if _waiting_copy(delivery):
+        raise ValueError(_("This message is already waiting to be sent again."))
     again = _new_delivery(delivery.endpoint, delivery.event_type, delivery.payload, delivery.contact_id,
                           webhook_id=delivery.webhook_id)
     again.resend_of_id = delivery.id
     return again
+
+
+def _refuse_when_off(endpoint: WebhookEndpoint) -> None:
+    if not endpoint.active:
+        raise ValueError(_("The endpoint is switched off. Switch it on (Edit) first."))
+
+
+def _waiting_copy(delivery: WebhookDelivery) -> bool:
+    """A resend of this message to this endpoint that has not gone yet (a second click adds nothing)."""
+    return db.session.execute(sa.select(WebhookDelivery.id).where(
+        WebhookDelivery.endpoint_id == delivery.endpoint_id, WebhookDelivery.webhook_id == delivery.webhook_id,
+        WebhookDelivery.resend_of_id.is_not(None), WebhookDelivery.status.in_(WAITING)).limit(1)).first() is not None
 
 
 def _new_delivery(endpoint, event_type: str, body: str, contact_id, webhook_id: str | None = None):
@@ -380,14 +394,18 @@ class Outcome:
 def send_due_webhooks() -> int:
     """Each due delivery nobody holds, one claim at a time, within the sweep's time for webhooks."""
     stop_at, sent = time.monotonic() + SECONDS_PER_SWEEP, 0
-    for delivery_id in due_delivery_ids(BATCH):
+    due = due_delivery_ids(BATCH)
+    for delivery_id in due:
         if time.monotonic() > stop_at:
-            run_sweep_now()  # the rest at once, not in a minute
             break
         if claim(delivery_id):
             attempt(delivery_id)
             db.session.commit()
             sent += 1
+    else:
+        if len(due) < BATCH:
+            return sent
+    run_sweep_now()  # more is due: the rest at once, not in a minute
     return sent
 
 
@@ -413,7 +431,9 @@ def claim(delivery_id: int) -> bool:
 
 def attempt(delivery_id: int) -> None:
     """One try of a claimed delivery, and what it leads to (done, a retry later, failed, endpoint off)."""
-    delivery = db.session.get(WebhookDelivery, delivery_id)
+    delivery = _still_there(delivery_id)
+    if delivery is None:
+        return  # its endpoint was deleted meanwhile
     endpoint = delivery.endpoint
     if not endpoint.active:
         _finish(delivery, DeliveryStatus.FAILED, error="Not sent: the endpoint is switched off.")
@@ -422,7 +442,9 @@ def attempt(delivery_id: int) -> None:
     db.session.commit()  # no transaction stays open while the receiver takes its time
     started = utcnow()
     outcome = post(url, secret, webhook_id, body, started)
-    delivery = db.session.get(WebhookDelivery, delivery_id)
+    delivery = _still_there(delivery_id)
+    if delivery is None:
+        return  # deleted with its endpoint while we were sending
     delivery.attempts += 1
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error[:300]
@@ -437,6 +459,11 @@ def attempt(delivery_id: int) -> None:
     else:
         _finish(delivery, DeliveryStatus.RETRYING)
         delivery.next_attempt_at = started + next_delay(delivery.attempts, outcome.retry_after)
+
+
+def _still_there(delivery_id: int) -> WebhookDelivery | None:
+    """The row as it is now (a query, not the session's copy: another request may have deleted it)."""
+    return db.session.execute(sa.select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)).scalar_one_or_none()
 
 
 def _finish(delivery: WebhookDelivery, status: DeliveryStatus, error: str | None = None) -> None:

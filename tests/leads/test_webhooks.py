@@ -496,3 +496,36 @@ def test_a_person_s_data_export_lists_what_was_sent_about_them(db, org, endpoint
                                                                         occurred_at=utcnow()))
     [part] = [answer for answer in answers if answer.title.startswith("Webhooks")]
     assert part.rows[0]["payload"]["data"]["contact"]["email"] == "li.wei@example.com"
+
+
+def test_a_delivery_whose_endpoint_was_deleted_meanwhile_is_let_go(db, endpoint, contact, receiver):
+    stage_changed(contact, db)
+    delivery_id = deliveries()[0].id
+    assert webhooks.claim(delivery_id)
+    webhooks.delete_endpoint(endpoint)
+    db.session.commit()
+    webhooks.attempt(delivery_id)
+    assert receiver.requests == [] and deliveries() == []
+
+
+def test_a_switched_off_endpoint_s_waiting_deliveries_fail_unsent(db, endpoint, contact, receiver):
+    stage_changed(contact, db)
+    endpoint.active = False
+    db.session.commit()
+    sweep()
+    db.session.expire_all()
+    [delivery] = deliveries()
+    assert delivery.status == DeliveryStatus.FAILED and "switched off" in delivery.last_error
+    assert receiver.requests == []
+
+
+def test_a_full_batch_asks_for_another_sweep(db, endpoint, contact, receiver, monkeypatch):
+    asked = []
+    monkeypatch.setattr(webhooks, "BATCH", 2)
+    monkeypatch.setattr(webhooks, "run_sweep_now", lambda: asked.append(True))
+    for _ in range(3):
+        webhooks.send_test(endpoint)
+    db.session.commit()
+    assert webhooks.send_due_webhooks() == 2 and asked
+    asked.clear()
+    assert webhooks.send_due_webhooks() == 1 and not asked

@@ -100,13 +100,18 @@ def test_an_endpoint_is_edited_switched_off_and_on_and_deleted(client, organiser
     endpoint = _db.session.get(WebhookEndpoint, endpoint.id)
     assert (endpoint.url, endpoint.event_types, endpoint.active, endpoint.disabled_reason) == \
         ("https://crm.example.com/v2/hooks", ["registration.created"], True, "")
+    webhooks.send_test(_db.session.get(WebhookEndpoint, endpoint.id))
+    _db.session.commit()
     response = submit(client, f"/admin/webhooks/{endpoint.id}/edit", {
         "url": "https://crm.example.com/v2/hooks", "event_types": ["registration.created"]})  # box unticked
     assert response.status_code == 303
     _db.session.expire_all()
     assert not _db.session.get(WebhookEndpoint, endpoint.id).active
-    webhooks.send_test(_db.session.get(WebhookEndpoint, endpoint.id))
-    _db.session.commit()
+    page = client.get(f"/admin/webhooks/{endpoint.id}").get_data(as_text=True)
+    assert "Switched off" in page and "Send test event" not in page
+    response = client.post(f"/admin/webhooks/{endpoint.id}/test", data={"csrf_token": csrf(client)},
+                           follow_redirects=True)
+    assert "switched off" in response.get_data(as_text=True) and len(deliveries()) == 1
     response = client.post(f"/admin/webhooks/{endpoint.id}/delete", data={"csrf_token": csrf(client)})
     assert response.status_code == 303 and response.headers["Location"].endswith("/admin/webhooks/")
     assert endpoints() == [] and deliveries() == []
@@ -144,6 +149,9 @@ def test_send_test_event_and_the_log_and_resend(client, organiser, db):
     first, again = deliveries()
     assert (again.webhook_id, again.resend_of_id, again.payload, again.status, again.attempts) == \
         (first.webhook_id, first.id, first.payload, DeliveryStatus.PENDING, 0)
+    response = client.post(f"/admin/webhooks/deliveries/{test.id}/resend", data={"csrf_token": csrf(client)},
+                           follow_redirects=True)  # a second click
+    assert "already waiting to be sent again" in response.get_data(as_text=True) and len(deliveries()) == 2
     log = client.get(f"/admin/webhooks/{endpoint.id}").get_data(as_text=True)
     assert log.index(f"/admin/webhooks/deliveries/{again.id}") < log.index(f"/admin/webhooks/deliveries/{first.id}")
     assert "(resent)" in log
