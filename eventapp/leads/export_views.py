@@ -31,7 +31,13 @@ def export():
     form = LeadExportForm(choices=exports.choices(organisation_id), organisation_id=organisation_id)
     if not form.validate():
         return index(form, 422)
-    logged = exports.start_export(organisation_id, current_user.id, form.filters(),
-                                  exports.ExportFormat(form.file_format.data))
+    try:
+        logged = exports.start_export(organisation_id, current_user.id, form.filters(),
+                                      exports.ExportFormat(form.file_format.data))
+    except exports.FilterRefused as refused:  # a row chosen was deleted since the form was checked
+        db.session.rollback()
+        for name, problem in refused.problems.items():
+            form[name].errors = [problem]
+        return index(form, 422)
     db.session.commit()
     return download(exports.table(logged), exports.filename(logged), logged.format)

@@ -157,17 +157,25 @@ def _not_erased():
     return sa.true() if erased_at is None else erased_at.is_(None)
 
 
-def _select(organisation_id: int, filters: Filters, now: datetime, columns) -> sa.Select:
-    """`columns(score, last_activity, event_counts)` of every contact that matches, joined to what they need."""
+def _select(organisation_id: int, filters: Filters, now: datetime, columns=None) -> sa.Select:
+    """`columns(score, last_activity, event_counts)` of every contact that matches, joined to what they need;
+    without columns, the contacts' ids, joined only to what the filters need (the log's INSERT … SELECT: the
+    aggregates over every activity cost more than the insert itself)."""
     score, model_id = _score_expression(organisation_id, now)
     last, counts = _last_activity(organisation_id), _event_counts(organisation_id)
-    query = (sa.select(*columns(score, last, counts)).select_from(Contact)
-             .outerjoin(LeadState, LeadState.contact_id == Contact.id)
-             .outerjoin(User, User.id == LeadState.owner_user_id)
-             .outerjoin(LeadScore, sa.and_(LeadScore.contact_id == Contact.id, LeadScore.model_id == model_id))
-             .outerjoin(last, last.c.contact_id == Contact.id)
-             .outerjoin(counts, counts.c.contact_id == Contact.id)
-             .where(Contact.organisation_id == organisation_id, _not_erased()))
+    query = sa.select(*columns(score, last, counts)) if columns else sa.select(Contact.id)
+    query = query.select_from(Contact).where(Contact.organisation_id == organisation_id, _not_erased())
+    if columns or filters.stage is not None:
+        query = query.outerjoin(LeadState, LeadState.contact_id == Contact.id)
+    if columns:
+        query = query.outerjoin(User, User.id == LeadState.owner_user_id)
+    if columns or filters.score_min is not None or filters.score_max is not None:
+        query = query.outerjoin(LeadScore, sa.and_(LeadScore.contact_id == Contact.id,
+                                                   LeadScore.model_id == model_id))
+    if columns or filters.active_from is not None or filters.active_to is not None:
+        query = query.outerjoin(last, last.c.contact_id == Contact.id)
+    if columns:
+        query = query.outerjoin(counts, counts.c.contact_id == Contact.id)
     return query.where(*_conditions(filters, score, last))
 
 
@@ -263,18 +271,16 @@ def start_export(organisation_id: int, user_id: int | None, filters: Filters, fi
 def _log_activities(export: LeadExport, filters: Filters) -> int:
     # One INSERT … SELECT: no ORM object and no activity_recorded signal per contact (scoring gives an export no
     # points, and 100k signals would take longer than the export).
-    def contact_ids(_score, _last, _counts):
-        return (sa.literal(export.organisation_id), Contact.id, sa.literal(ActivityKind.EXPORTED.value),
-                sa.literal(export.created_at, LeadActivity.occurred_at.type),
-                sa.literal(Channel.STAFF.value if export.user_id else Channel.SYSTEM.value),
-                sa.literal({"export_id": export.id, "format": export.format}, sa.JSON),
-                sa.literal(export.user_id, sa.Integer))
-
+    contact_ids = _select(export.organisation_id, filters, export.created_at).subquery("exported")
     activities = LeadActivity.__table__.c
     insert = sa.insert(LeadActivity.__table__).from_select(
         [activities.organisation_id, activities.contact_id, activities.kind, activities.occurred_at,
          activities.channel, activities.meta, activities.actor_user_id],
-        _select(export.organisation_id, filters, export.created_at, contact_ids))
+        sa.select(sa.literal(export.organisation_id), contact_ids.c.id, sa.literal(ActivityKind.EXPORTED.value),
+                  sa.literal(export.created_at, LeadActivity.occurred_at.type),
+                  sa.literal(Channel.STAFF.value if export.user_id else Channel.SYSTEM.value),
+                  sa.literal({"export_id": export.id, "format": export.format}, sa.JSON),
+                  sa.literal(export.user_id, sa.Integer)))
     return db.session.execute(insert).rowcount
 
 

@@ -204,6 +204,7 @@ def test_the_form_offers_the_organisations_own_choices(client, organiser, world)
         assert f">{label}</label>" in page
     assert "Shanghai seminar" in page and "Tour 2027" in page and "Berlin Marketing Association" in page
     assert "Marketing qualified (MQL)" in page
+    assert 'href="/admin/leads/export/"' in client.get("/admin/contacts/").get_data(as_text=True)
 
 
 # ---- the log ------------------------------------------------------------------------------------------------------
@@ -256,6 +257,15 @@ def test_bad_filters_are_told_and_change_nothing(client, organiser, world, form,
                              .where(LeadActivity.kind == ActivityKind.EXPORTED)) == 0
 
 
+def test_an_event_deleted_after_the_form_was_checked_is_told(client, organiser, world, monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise exports.FilterRefused({"event_id": "There is no such event."})
+
+    monkeypatch.setattr(exports, "start_export", refuse)
+    response = post_export(client, event_id=str(world["seminar"].id))
+    assert response.status_code == 422 and "There is no such event." in response.get_data(as_text=True)
+
+
 def test_another_organisations_rows_are_neither_offered_nor_exported(client, world, make_event):
     other = world["other"]
     create_user("boss@globex.example", PASSWORD, Role.OWNER, other)
@@ -305,11 +315,23 @@ def test_the_command_line_writes_the_same_file(app, world, tmp_path):
     assert actors == [(None, Channel.SYSTEM.value)]
 
 
+def test_the_command_line_takes_the_same_filters(app, world):
+    result = run_cli(app, "--org", "acme", "--stage", "mql", "--min-score", "50", "--event", str(world["seminar"].id),
+                     "--active-from", (utcnow() - timedelta(days=3)).date().isoformat())
+    assert result.exit_code == 0, result.output
+    assert emails(read_csv(result.stdout_bytes)) == {"wang.wei@example.cn"}
+    logged = db.session.scalars(sa.select(LeadExport)).one()
+    assert logged.filters["stage"] == "mql" and logged.row_count == 1
+
+
 @pytest.mark.parametrize("args, message", [
     ((), "name the organisation with --org (there are: acme, globex)"),
     (("--org", "nope"), "there is no organisation with the slug 'nope'"),
     (("--org", "acme", "--format", "xlsx"), "an XLSX file needs --output"),
     (("--org", "acme", "--format", "pdf"), "'pdf' is not one of 'csv', 'xlsx'"),
+    (("--org", "acme", "--min-score", "50", "--max-score", "10"), "The highest score is below the lowest"),
+    (("--org", "acme", "--stage", "hot"), "There is no such stage."),
+    (("--org", "acme", "--active-from", "2026-02-30"), "'2026-02-30' does not match the format '%Y-%m-%d'"),
 ])
 def test_the_command_line_says_what_is_wrong(app, world, args, message):
     result = CliRunner().invoke(app.cli, ["leads", "export", *args])
