@@ -529,3 +529,30 @@ def test_a_full_batch_asks_for_another_sweep(db, endpoint, contact, receiver, mo
     assert webhooks.send_due_webhooks() == 2 and asked
     asked.clear()
     assert webhooks.send_due_webhooks() == 1 and not asked
+
+
+def test_the_real_handoff_and_its_answer_reach_the_crm(db, org, make_user, contact, receiver):
+    """Through leads.handoffs (the stages part's own code), not signals sent by the test."""
+    from eventapp.leads import handoffs, stages
+
+    endpoint = subscribe(org.id, receiver, "lead.handed_off", "lead.feedback", "lead.stage_changed")
+    organiser, seller = make_user(), make_user(role="sales", email="sam@acme.example")
+    stages.move(contact.id, "mql", organisation_id=org.id, by_user_id=organiser.id, override=True)
+    handoff = handoffs.hand_off(contact, seller, by_user_id=organiser.id)
+    db.session.commit()
+    handoffs.answer(handoff, "no_budget", "Next year perhaps")
+    db.session.commit()
+    sweep()
+    [handed], [answered] = received(receiver, "lead.handed_off"), received(receiver, "lead.feedback")
+    assert handed["data"]["handoff"]["owner"]["email"] == "sam@acme.example"
+    assert handed["data"]["handoff"]["id"] == answered["data"]["handoff"]["id"] == handoff.id
+    assert (answered["data"]["handoff"]["feedback"], answered["data"]["handoff"]["note"]) == \
+        ("no_budget", "Next year perhaps")
+    moves = [(message["data"]["stage"]["from"], message["data"]["stage"]["to"])
+             for message in received(receiver, "lead.stage_changed")]
+    assert moves[0] == ("new", "mql") and ("mql", "handed_off") in moves and moves[-1] == ("rejected", "nurture")
+    assert {message["data"]["contact"]["id"] for message in received(receiver, "lead.stage_changed")} == \
+        {contact.id}
+    for request in receiver.requests:
+        headers = {k.lower(): v for k, v in request["headers"].items()}
+        assert verify(endpoint.secret, headers, request["body"])
