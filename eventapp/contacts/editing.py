@@ -3,8 +3,11 @@ import re
 
 import sqlalchemy as sa
 
+from eventapp import signals
 from eventapp.contacts.models import Contact, ContactTag
 from eventapp.contacts.normalisation import Email
+from eventapp.contacts.operations import announce_change
+from eventapp.core.time import utcnow
 from eventapp.extensions import db
 
 # What an organiser may set on a contact by hand (the email goes separately, normalised).
@@ -75,7 +78,7 @@ def add_contact(organisation_id: int, email: Email, details: dict, tags: list[st
                       origin=MANUAL_ORIGIN, **_profile(details))
     db.session.add(contact)
     set_tags(contact, tags)
-    db.session.flush()
+    announce_change(contact)
     return contact
 
 
@@ -86,7 +89,7 @@ def edit_contact(contact: Contact, email: Email, details: dict, tags: list[str])
     for name, value in _profile(details).items():
         setattr(contact, name, value)
     set_tags(contact, tags)
-    db.session.flush()
+    announce_change(contact, list(PROFILE_FIELDS) + ["tags"])
 
 
 def _profile(details: dict) -> dict:
@@ -150,18 +153,22 @@ def add_tag(organisation_id: int, contact_ids: sa.Select | list[int], tag: str) 
         ContactTag.contact_id == Contact.id, ContactTag.tag == tag))
     statement = sa.insert(_TAGS).from_select(
         ["contact_id", "tag"], chosen.with_only_columns(Contact.id, sa.literal(tag, sa.String(TAG_MAX))))
-    return _count_rows(statement)
+    return _count_rows(statement, organisation_id)
 
 
 def remove_tag(organisation_id: int, contact_ids: sa.Select | list[int], tag: str) -> int:
     """Take the tag off these contacts of the organisation; how many had it."""
     own = _own_contacts(organisation_id, contact_ids).with_only_columns(Contact.id)
-    return _count_rows(sa.delete(_TAGS).where(_TAGS.c.tag == tag, _TAGS.c.contact_id.in_(own)))
+    return _count_rows(sa.delete(_TAGS).where(_TAGS.c.tag == tag, _TAGS.c.contact_id.in_(own)), organisation_id)
 
 
-def _count_rows(statement) -> int:
+def _count_rows(statement, organisation_id: int) -> int:
     # RETURNING counts the rows on every database (psycopg reports no row count for an INSERT … SELECT)
-    return len(db.session.execute(statement.returning(_TAGS.c.contact_id)).all())
+    contact_ids = list(db.session.scalars(statement.returning(_TAGS.c.contact_id)))
+    for contact_id in contact_ids:  # a tag is part of the profile (a score may count it)
+        signals.contact_changed.send(signals.ContactChange(contact_id=contact_id, organisation_id=organisation_id,
+                                                           occurred_at=utcnow(), changed=("tags",)))
+    return len(contact_ids)
 
 
 def _own_contacts(organisation_id: int, contact_ids: sa.Select | list[int]) -> sa.Select:

@@ -468,7 +468,7 @@ class _Chunk:
             key = row.email.key
             contact = existing.get(key)
             if contact is not None:
-                update_contact(contact, row.details)
+                update_contact(contact, row.details, announce=False)
                 for name in PROFILE:
                     if row.details.get(name):
                         setattr(contact, name, row.details[name])

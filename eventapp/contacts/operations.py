@@ -29,17 +29,30 @@ def contact_for(organisation_id: int, email: Email, details: dict, contact: Cont
     if contact is not None:
         return contact
     given = {name: details[name] for name in CONTACT_DETAILS if details.get(name)}
-    return insert_row(Contact, {"organisation_id": organisation_id, "email": email.address,
-                                "email_key": email.key, **given})
+    contact = insert_row(Contact, {"organisation_id": organisation_id, "email": email.address,
+                                   "email_key": email.key, **given})
+    announce_change(contact)
+    return contact
 
 
-def update_contact(contact: Contact, details: dict) -> list[str]:
+def update_contact(contact: Contact, details: dict, announce: bool = True) -> list[str]:
     """Bring the profile up to date with what the person told us through a channel that proves the address (a link
-    mailed to it, the back office); the names of the fields that changed. Empty values do not erase."""
+    mailed to it, the back office); the names of the fields that changed. Empty values do not erase. `announce`
+    False: an import, which tells contacts_imported once for all its rows."""
     changed = [name for name in CONTACT_DETAILS if details.get(name) and details[name] != getattr(contact, name)]
     for name in changed:
         setattr(contact, name, details[name])
+    if changed and announce:
+        announce_change(contact, changed)
     return changed
+
+
+def announce_change(contact: Contact, changed: list[str] | tuple = ()) -> None:
+    """Tell the features above (leads: the profile fit of a score) that a contact was made or its profile changed
+    (`changed`: the fields; empty for a new contact)."""
+    db.session.flush()
+    signals.contact_changed.send(signals.ContactChange(contact_id=contact.id, organisation_id=contact.organisation_id,
+                                                       occurred_at=utcnow(), changed=tuple(changed)))
 
 
 def record_consent(contact: Contact, *, purpose: str, text_version: str, text: str, source: str,

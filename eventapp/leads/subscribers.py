@@ -254,6 +254,39 @@ def _first_interest_engages(recorded: signals.ActivityRecorded, **_):
                   recorded.activity_id)
 
 
+# ---- scores (issue 16, helper "scoring") -----------------------------------------------------------------------
+
+@signals.activity_recorded.connect
+def _score_activity(recorded: signals.ActivityRecorded, **_):
+    """Every model's behaviour rule for the kind adds its logged, decaying entry; a rise may make an MQL."""
+    from eventapp.leads import scoring, stages
+
+    for model_id, score in scoring.score_activity(recorded.organisation_id, recorded.contact_id,
+                                                  recorded.activity_id, recorded.kind, recorded.occurred_at):
+        stages.score_changed(recorded.organisation_id, recorded.contact_id, model_id, score, scoring.utcnow())
+
+
+def _score_fit(organisation_id: int, contact_ids) -> None:
+    from eventapp.leads import scoring, stages
+
+    now = scoring.utcnow()
+    for contact_id, model_id, score in scoring.rescore_fit(organisation_id, contact_ids):
+        stages.score_changed(organisation_id, contact_id, model_id, score, now)
+
+
+@signals.contact_changed.connect
+def _profile_fit_changed(change: signals.ContactChange, **_):
+    _score_fit(change.organisation_id, [change.contact_id])
+
+
+@signals.contacts_imported.connect
+def _imported_profiles_fit(change: signals.ContactsImported, **_):
+    from eventapp.contacts.models import ImportRow
+
+    _score_fit(change.organisation_id, sa.select(ImportRow.contact_id).where(
+        ImportRow.job_id == change.import_id, ImportRow.contact_id.is_not(None)))
+
+
 # ---- funnels (issue 16, helper "funnels") ------------------------------------------------------------------------
 
 @signals.event_page_sections.connect

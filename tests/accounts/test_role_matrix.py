@@ -206,6 +206,16 @@ ROUTES = {
     # lead exports (issue 16, helper "exports"): the form and past exports; its POST logs and downloads (an empty
     # form names no format: refused)
     "/admin/leads/export/": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    # scores (issue 16, helper "scoring"): the models, one model's settings and rules (an empty form is refused),
+    # a rule's page, deleting a rule (the world's rule is added to its default score)
+    "/admin/scoring/": {"GET": rule(BACK_OFFICE)},
+    "/admin/scoring/new": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/scoring/<int:model_id>": {"GET": rule(BACK_OFFICE, args=(("model_id", "score_model_id"),)),
+                                      "POST": rule(BACK_OFFICE, BAD_FORM, args=(("model_id", "score_model_id"),))},
+    "/admin/scoring/<int:model_id>/rules": {"POST": rule(BACK_OFFICE, BAD_FORM,
+                                                         args=(("model_id", "score_model_id"),))},
+    "/admin/scoring/rules/<int:score_rule_id>": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
+    "/admin/scoring/rules/<int:score_rule_id>/delete": {"POST": rule(BACK_OFFICE, REDIRECT, changes=True)},
     # stages and handoffs (issue 16, helper "handoff"): the organisers' list and assignment rules, the contact page's
     # overrides (an empty form is sent back to the contact page with what to fix), the sales owner's personal link
     # (the token is the key) and the sales users' own leads (the world's lead is handed to its sales user)
@@ -347,6 +357,7 @@ class World:
             rows["segment_id"] = _a_segment(self.organisation_id, number)
             rows["send_id"] = self._draft_send(rows["event_id"])
             rows.update(_a_webhook(self.organisation_id))
+            rows.update(_a_score_rule(self.organisation_id))
             rows.update(self._a_handoff(rows["contact_id"]))
         rows.update(user_id=self.user_ids["staff_on"], kind="confirmation", decision="approve", status="draft",
                     file_format="csv", filename="css/app.css", figure="sent")
@@ -445,6 +456,17 @@ def _a_segment(organisation_id: int, number: int) -> int:
         created_at=utcnow(), updated_at=utcnow()).returning(segments.c.id)).scalar_one()
     _db.session.commit()
     return segment_id
+
+
+def _a_score_rule(organisation_id: int) -> dict:
+    """The organisation's default score and a rule of its own added to it (issue 16, helper "scoring")."""
+    from eventapp.leads import scoring
+
+    scoring.ensure_default_model(organisation_id)
+    model = scoring.primary_model(organisation_id)
+    job = scoring.save_rule(model, None, {"kind": "fit", "field": "city", "pattern": "Berlin", "points": 5})
+    _db.session.commit()
+    return {"score_model_id": model.id, "score_rule_id": model.rules[-1].id, "rescore_job_id": job.id}
 
 
 def _an_import(organisation_id: int) -> int:
