@@ -378,3 +378,24 @@ def test_an_erased_contact_still_counts(db, seeded):
     assert [figures[step].people for step in Step] == [people for people, *_ in EXPECTED.values()]
     cities = next(b for b in funnels.breakdowns(funnels.event_scope(event)) if b.dimension == Dimension.CITY)
     assert {row.label: row.counts[Step.ATTENDED] for row in cities.rows}["(not given)"] == 2
+
+
+def test_real_sign_ups_and_a_check_in_at_the_door_show_in_the_funnel(app, client, db, login_as, make_event):
+    """End to end: people sign up on the landing page (one through a utm link), one cancels, one is checked in
+    by the door; the funnel and its channel breakdown read what those flows wrote."""
+    from tests.invitations.partner_helpers import check_in, sign_up_through
+
+    event = make_event()
+    ada = sign_up_through(app, None, event.slug, "ada@example.com")
+    sign_up_through(app, None, event.slug, "grace@example.com", query="?utm_source=newsletter")
+    leaving = sign_up_through(app, None, event.slug, "leaving@example.com")
+    assert submit(app.test_client(), f"/r/{leaving.manage_token}/cancel", {}).status_code == 303
+    login_as()
+    check_in(client, event, ada)
+    figures = funnels.funnel(funnels.event_scope(event))
+    assert [figures[step].people for step in (Step.INVITED, Step.REGISTERED, Step.CONFIRMED, Step.ATTENDED)] == [
+        0, 3, 2, 1]
+    assert figures[Step.REGISTERED].of_previous is None  # nobody invited: no rate against it
+    page = client.get(f"/admin/funnels/events/{event.id}").get_data(as_text=True)
+    assert ["Landing page (direct, no tracking)", "2", "1", "1"] == _table_rows(page, "breakdown-table")[0][:4]
+    assert ["utm_source: newsletter", "1", "1", "0"] == _table_rows(page, "breakdown-table")[1][:4]
