@@ -5,6 +5,8 @@ import base64
 import hashlib
 import hmac
 import json
+import ssl
+import subprocess
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -30,7 +32,7 @@ class Receiver:
     """A CRM on 127.0.0.1: records each request; answers with the next of `answers` (status, headers, delay) and
     then 200."""
 
-    def __init__(self):
+    def __init__(self, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1"):
         self.requests, self.answers = [], []
         receiver = self
 
@@ -51,7 +53,10 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks?source=eventapp"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://{host}:{self.server.server_address[1]}/hooks?source=eventapp"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def answer(self, status, headers=None, delay=0.0, times=1):
@@ -556,3 +561,98 @@ def test_the_real_handoff_and_its_answer_reach_the_crm(db, org, make_user, conta
     for request in receiver.requests:
         headers = {k.lower(): v for k, v in request["headers"].items()}
         assert verify(endpoint.secret, headers, request["body"])
+
+
+# ---- HTTPS -----------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory):
+    """A test CA and a certificate it signed for "localhost" (made with the openssl command, as the DKIM tests
+    make their key)."""
+    folder = tmp_path_factory.mktemp("tls")
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=eventapp test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+            "-subj", "/CN=localhost")
+    (folder / "server.ext").write_text("subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n"
+                                       "keyUsage=critical,digitalSignature,keyEncipherment\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "server.ext")
+    return folder
+
+
+@pytest.fixture
+def tls_receiver(app, monkeypatch, certificates):
+    """A CRM on https://localhost whose certificate our test CA signed; the sender trusts that CA only."""
+    monkeypatch.setitem(app.config, "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", True)
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(certificates / "server.pem", certificates / "server.key")
+    real = ssl.create_default_context
+    monkeypatch.setattr(webhooks.ssl, "create_default_context",
+                        lambda *args, **kwargs: real(cafile=str(certificates / "ca.pem")))
+    crm = Receiver(tls=server_side, host="localhost")
+    yield crm
+    crm.close()
+
+
+def test_https_is_sent_with_the_certificate_checked(db, org, contact, tls_receiver):
+    endpoint = subscribe(org.id, tls_receiver, "lead.stage_changed")
+    stage_changed(contact, db)
+    sweep()
+    [request] = tls_receiver.requests
+    assert verify(endpoint.secret, {k.lower(): v for k, v in request["headers"].items()}, request["body"])
+    assert deliveries()[0].status == DeliveryStatus.DELIVERED
+
+
+def test_a_certificate_for_another_name_fails(db, org, contact, tls_receiver):
+    """The connection goes to the checked address, but TLS still checks the certificate against the URL's host."""
+    subscribe(org.id, tls_receiver, "lead.stage_changed")
+    endpoint = _db.session.execute(sa.select(WebhookEndpoint)).scalar_one()
+    endpoint.url = endpoint.url.replace("localhost", "127.0.0.1")
+    db.session.commit()
+    stage_changed(contact, db)
+    sweep()
+    db.session.expire_all()
+    [delivery] = deliveries()
+    assert delivery.status == DeliveryStatus.RETRYING and delivery.last_error.startswith("TLS failed")
+    assert tls_receiver.requests == []
+
+
+# ---- the receiver's guide ----------------------------------------------------------------------------------------
+
+def test_the_guide_s_verify_snippet_accepts_our_messages_and_rejects_old_ones(db, endpoint, contact, receiver):
+    """docs/webhooks.md's Python, run as written, against a message we really sent."""
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
+    snippet = guide.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(snippet, "docs/webhooks.md", "exec"), namespace)
+    stage_changed(contact, db)
+    sweep()
+    [request] = receiver.requests
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    assert namespace["verify"](endpoint.secret, headers, request["body"])
+    assert not namespace["verify"](endpoint.secret, headers, request["body"] + b" ")
+    for age, accepted in ((100, True), (301, False)):  # signed properly, but too old
+        timestamp = int(time.time()) - age
+        signed = {**headers, "webhook-timestamp": str(timestamp), "webhook-signature": webhooks.signature(
+            endpoint.secret, headers["webhook-id"], timestamp, request["body"].decode())}
+        assert namespace["verify"](endpoint.secret, signed, request["body"]) is accepted, age
+
+
+def test_a_new_delivery_asks_for_a_sweep_after_the_commit_only(db, endpoint, contact, monkeypatch):
+    asked = []
+    monkeypatch.setattr(webhooks, "run_sweep_now", lambda: asked.append(True))
+    signals.lead_stage_changed.send(stage_change(contact))
+    assert asked == []
+    db.session.rollback()
+    db.session.commit()
+    assert asked == []
+    stage_changed(contact, db)
+    assert asked == [True]
