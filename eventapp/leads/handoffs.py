@@ -389,12 +389,16 @@ def remind(handoff: Handoff, now: datetime) -> None:
 
 
 def _link_token(handoff: Handoff) -> str:
-    """The token the handoff's own mail carried (only its hash is on the handoff): reminders repeat that link."""
+    """The token the handoff's own mail carried (only its hash is on the handoff): reminders repeat that link. If
+    that mail is gone from the outbox, a new token replaces the old one (the reminder carries the only link)."""
     from eventapp.messaging.models import Message
 
     meta = db.session.execute(sa.select(Message.meta).where(Message.idempotency_key == f"handoff:{handoff.id}")
-                              ).scalar_one()
-    return meta["token"]
+                              ).scalar_one_or_none()
+    if meta and meta.get("token"):
+        return meta["token"]
+    token, handoff.token_hash = new_token()
+    return token
 
 
 # ---- what sales reads about a lead -------------------------------------------------------------------------------

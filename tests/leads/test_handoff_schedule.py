@@ -174,3 +174,19 @@ def test_the_rules_page_adds_and_deletes_a_rule_and_refuses_bad_input(client, db
     deleted = submit(client, "/admin/handoffs/", {}, post_url=f"/admin/handoffs/rules/{rule.id}/delete")
     assert deleted.status_code == 303 and handoffs.rules_of(org.id) == []
     assert db.session.execute(sa.select(Message)).scalars().all() == []
+
+
+def test_a_reminder_whose_first_mail_is_gone_carries_a_new_link(app, db, org, clock, smtp_sink):
+    seller = a_seller(org)
+    person = a_contact(org)
+    clock["value"] = at(2026, 12, 3, 10, 0)
+    handoff = _hand(person, seller, clock["value"])
+    db.session.execute(sa.delete(Message))
+    db.session.commit()
+    clock["value"] = at(2026, 12, 14, 10, 0)
+    sweep()
+    [reminder] = _mails(smtp_sink)
+    path = feedback_path(reminder)
+    db.session.expire_all()
+    assert db.session.get(Handoff, handoff.id).token_hash == handoffs.token_hash(path.rsplit("/", 1)[1])
+    assert app.test_client().get(path).status_code == 200
