@@ -37,6 +37,8 @@ class Contact(db.Model):
     referred_channel: Mapped[str] = mapped_column(sa.String(40), default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    # When the person's data was erased on request (leads.privacy): the row stays, anonymous, so counts stay right.
+    erased_at = mapped_column(UTCDateTime)
 
     tags = relationship("ContactTag", cascade="all, delete-orphan", order_by="ContactTag.tag")
 

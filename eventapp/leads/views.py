@@ -1,9 +1,10 @@
 """Contacts and their activity timelines, for organisers."""
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from jinja2 import TemplateNotFound
 from sqlalchemy.exc import IntegrityError
 
 from eventapp.accounts.views import own_or_404, require_back_office
@@ -13,9 +14,12 @@ from eventapp.contacts.models import ConsentRecord, Contact
 from eventapp.core.forms import strip_line
 from eventapp.core.paging import page_number, page_of
 from eventapp.extensions import db
-from eventapp.leads.operations import lead_state, timeline
+from eventapp.accounts.models import BACK_OFFICE_ROLES
+from eventapp.contacts.privacy import suppressions_of
+from eventapp.leads import contact_page, privacy
+from eventapp.leads.operations import lead_state
+from eventapp.leads.privacy_forms import EraseForm
 from eventapp.messaging.models import Message, MessageStatus
-from eventapp.registration.models import Registration
 
 bp = Blueprint("leads", __name__, url_prefix="/admin/contacts")
 bp.before_request(require_back_office)
@@ -106,12 +110,59 @@ def edit_contact(contact_id=None):
 @bp.get("/<int:contact_id>")
 def contact(contact_id):
     person = own_or_404(Contact, contact_id)
-    registrations = db.session.execute(sa.select(Registration).where(Registration.contact_id == person.id)
-                                       .order_by(Registration.created_at.desc())).scalars()
+    choices = contact_page.timeline_choices(person)
+    chosen, ignored = contact_page.read_filter(request.args, choices)
+    activities = contact_page.timeline_page(person, chosen, page_number(request.args.get("page")))
     consents = db.session.execute(sa.select(ConsentRecord).where(ConsentRecord.contact_id == person.id)
                                   .order_by(ConsentRecord.recorded_at.desc())).scalars()
     messages = db.session.execute(sa.select(Message).where(Message.contact_id == person.id)
                                   .order_by(Message.created_at.desc(), Message.id.desc()).limit(200)).scalars()
-    return render_template("leads/contact.html", contact=person, state=lead_state(person), activities=timeline(person),
-                           registrations=list(registrations), consents=list(consents), messages=list(messages),
-                           MessageStatus=MessageStatus)
+    return render_template("leads/contact.html", contact=person, state=lead_state(person), activities=activities,
+                           choices=choices, chosen=chosen, ignored=ignored, caused_by=contact_page.caused_by,
+                           events=contact_page.events_table(person), partners=contact_page.partner_names(person),
+                           channels=contact_page.channel_labels(person), consents=list(consents),
+                           suppressions=suppressions_of(person), messages=list(messages),
+                           MessageStatus=MessageStatus, has_handoff_panel=_exists("leads/handoffs/_contact_panel.html"),
+                           may_erase=_may_erase())
+
+
+def _exists(template: str) -> bool:
+    """Whether another part of leads has written this partial yet (the page keeps a simple line until then)."""
+    try:
+        current_app.jinja_env.get_template(template)
+    except TemplateNotFound:
+        return False
+    return True
+
+
+def _may_erase() -> bool:
+    """Erasure is for owners and organisers (whoever else may one day see contacts: staff, sales, partners)."""
+    return current_user.membership.role in BACK_OFFICE_ROLES
+
+
+@bp.post("/<int:contact_id>/data.json")
+def download_data(contact_id):
+    """Everything held about the person, as a JSON file (their privacy request); the export is an activity."""
+    person = own_or_404(Contact, contact_id)
+    document = privacy.personal_data(person, by_user_id=current_user.id)
+    db.session.commit()
+    return Response(privacy.personal_data_json(document), mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="contact-{person.id}-personal-data.json"',
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/<int:contact_id>/erase", methods=["GET", "POST"])
+def erase(contact_id):
+    person = own_or_404(Contact, contact_id)
+    if not _may_erase():
+        abort(403)
+    if person.erased_at is not None:
+        flash(_("This person's data was erased already."), "info")
+        return redirect(url_for("leads.contact", contact_id=person.id), code=303)
+    form = EraseForm(email=person.email)
+    if form.validate_on_submit():
+        privacy.erase(person, by_user_id=current_user.id)
+        db.session.commit()
+        flash(_("Their personal data was erased. What they did stays in the counts, without their name."), "success")
+        return redirect(url_for("leads.contact", contact_id=person.id), code=303)
+    return render_template("leads/erase.html", contact=person, form=form), 422 if form.errors else 200

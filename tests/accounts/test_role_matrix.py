@@ -104,6 +104,10 @@ ROUTES = {
     "/admin/campaigns/<int:campaign_id>/edit": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, REDIRECT)},
     "/admin/contacts/": {"GET": rule(BACK_OFFICE)},
     "/admin/contacts/<int:contact_id>": {"GET": rule(BACK_OFFICE)},
+    # a person's data on request (issue 16, helper "contact"): the download is an activity; an empty erase form
+    # has no confirmation typed: refused
+    "/admin/contacts/<int:contact_id>/data.json": {"POST": rule(BACK_OFFICE, changes=True)},
+    "/admin/contacts/<int:contact_id>/erase": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},
     # contact imports: upload, the mapping (its POST starts the import), progress and report, the report's CSV
     "/admin/contacts/import": {"GET": rule(BACK_OFFICE), "POST": rule(BACK_OFFICE, BAD_FORM)},  # no file: refused
     "/admin/contacts/import/<int:import_id>": {"GET": rule(BACK_OFFICE),
