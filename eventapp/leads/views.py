@@ -78,6 +78,9 @@ def bulk_tag():
 @bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
 def edit_contact(contact_id=None):
     person = own_or_404(Contact, contact_id) if contact_id else None
+    if person is not None and person.erased_at is not None:  # typing data back in would undo the erasure
+        flash(_("This person's data was erased on request: their contact cannot be edited."), "error")
+        return redirect(url_for("leads.contact", contact_id=person.id), code=303)
     form = ContactForm()
     if person is not None and not form.is_submitted():
         form.fill_from(person)
