@@ -89,7 +89,8 @@ def seed(contacts: int, activities: int) -> int:
     for start in range(0, contacts, CHUNK):
         numbers = range(start, min(start + CHUNK, contacts))
         connection.execute(Contact.__table__.insert(), [{
-            "organisation_id": organisation.id, "email": f"lead{n}@bench.example", "email_key": f"lead{n}@bench.example",
+            "organisation_id": organisation.id, "email": f"lead{n}@bench.example",
+            "email_key": f"lead{n}@bench.example",
             "first_name": "伟" if n % 7 == 0 else f"Person{n}", "last_name": "王" if n % 7 == 0 else "Bench",
             "company": '=HYPERLINK("http://x")' if n % 1000 == 0 else f"Company {n % 700}",
             "job_title": titles[n % len(titles)], "phone": f"+8613{n:09d}" if n % 3 else "",
@@ -254,7 +255,8 @@ def main(argv=None) -> int:
     print(f"\n{args.contacts} contacts, {args.activities} activities (SQLite)")
     print(f"  {'':<34} {'seconds':>8} {'CPU s':>7} {'rows/s':>10} {'peak RSS MB':>12}")
     print(f"  {'bare csv.writer (same SELECT)':<34} {bare_seconds:>8.2f} {bare_cpu:>7.2f} "
-          f"{args.contacts / bare_seconds:>10.0f} {'':>12}   passes {' / '.join(str(s) for s in figures['bare_csv_passes'])}")
+          f"{args.contacts / bare_seconds:>10.0f} {'':>12}   passes "
+          f"{' / '.join(str(s) for s in figures['bare_csv_passes'])}")
     print(f"  {'eventapp CSV (log + file)':<34} {ours_csv['seconds']:>8.2f} {ours_csv['cpu_seconds']:>7.2f} "
           f"{args.contacts / ours_csv['seconds']:>10.0f} {ours_csv['peak_mb']:>12.1f}   log "
           f"{figures['csv_log_seconds']} s, file {figures['csv_file_seconds']} s, {figures['csv_mb']} MB")
@@ -264,8 +266,8 @@ def main(argv=None) -> int:
           f"{TARGET_CSV_RATIO} -> {'met' if figures['ratio'] >= TARGET_CSV_RATIO else 'NOT met'}; by CPU time "
           f"{figures['cpu_ratio']}; load average at the end {figures['load_average']:.1f}")
     if "rescore_seconds" in figures:
-        print(f"  full rescore: {figures['rescore_seconds']} s ({figures['rescore_cpu_seconds']} s CPU) for {figures['rescore_contacts']} scores "
-              f"(target under {TARGET_RESCORE_SECONDS} s)")
+        print(f"  full rescore: {figures['rescore_seconds']} s ({figures['rescore_cpu_seconds']} s CPU) for "
+              f"{figures['rescore_contacts']} scores (target under {TARGET_RESCORE_SECONDS} s)")
     else:
         print(f"  full rescore: skipped ({figures['rescore_skipped']})")
     for problem in problems:

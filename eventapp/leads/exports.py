@@ -25,7 +25,7 @@ from eventapp.invitations.models import Invitation, Partner, PartnerLink
 from eventapp.leads import scoring
 from eventapp.leads.models import ActivityKind, Channel, LeadActivity, LeadStage, LeadState
 from eventapp.leads.models.exports import LeadExport
-from eventapp.leads.models.scoring import LeadScore, ScoreModel
+from eventapp.leads.models.scoring import LeadScore
 from eventapp.registration.models import Registration, RegistrationStatus
 
 BATCH = 1000
@@ -106,26 +106,10 @@ def _owned(model, row_id: int, organisation_id: int) -> bool:
 
 def _score_expression(organisation_id: int, now: datetime):
     """The primary score now, 0 without a score model or a score row; and the model's id (None: no model)."""
-    model = _primary_model(organisation_id)
+    model = scoring.primary_model(organisation_id)
     if model is None:
         return sa.literal(0.0), None
-    return sa.func.coalesce(_score_of(model, now), 0.0), model.id
-
-
-# Until scoring's primary_model and score_expression land (another part of issue 16), the same from the model's own
-# definition (LeadScore's docstring): remove these two then.
-def _primary_model(organisation_id: int):
-    if hasattr(scoring, "primary_model"):
-        return scoring.primary_model(organisation_id)
-    return db.session.scalar(sa.select(ScoreModel).where(ScoreModel.organisation_id == organisation_id,
-                                                         ScoreModel.is_primary))
-
-
-def _score_of(model, now: datetime):
-    if hasattr(scoring, "score_expression"):
-        return scoring.score_expression(model, now)
-    decay = 2 ** (-(now - model.epoch).total_seconds() / (model.half_life_days * 86400))
-    return LeadScore.fit + LeadScore.anchor * decay
+    return sa.func.coalesce(scoring.score_expression(model, now), 0.0), model.id
 
 
 def _last_activity(organisation_id: int):
@@ -151,10 +135,6 @@ def _people_of_events(event_ids) -> sa.Select:
                     sa.select(Invitation.contact_id).where(Invitation.event_id.in_(event_ids)))
 
 
-def _not_erased():
-    # Contact.erased_at comes with the privacy part of issue 16; an erased contact is left out of exports.
-    erased_at = getattr(Contact, "erased_at", None)
-    return sa.true() if erased_at is None else erased_at.is_(None)
 
 
 def _select(organisation_id: int, filters: Filters, now: datetime, columns=None) -> sa.Select:
@@ -164,7 +144,8 @@ def _select(organisation_id: int, filters: Filters, now: datetime, columns=None)
     score, model_id = _score_expression(organisation_id, now)
     last, counts = _last_activity(organisation_id), _event_counts(organisation_id)
     query = sa.select(*columns(score, last, counts)) if columns else sa.select(Contact.id)
-    query = query.select_from(Contact).where(Contact.organisation_id == organisation_id, _not_erased())
+    # A contact erased on request is left out: not even its placeholder row.
+    query = query.select_from(Contact).where(Contact.organisation_id == organisation_id, Contact.erased_at.is_(None))
     if columns or filters.stage is not None:
         query = query.outerjoin(LeadState, LeadState.contact_id == Contact.id)
     if columns:

@@ -282,8 +282,6 @@ def test_another_organisations_rows_are_neither_offered_nor_exported(client, wor
 
 
 def test_an_erased_contact_is_not_exported(client, organiser, world):
-    if not hasattr(Contact, "erased_at"):
-        pytest.skip("erasure (issue 16, the contact part) is not there yet")
     world["ada"].erased_at = utcnow()
     db.session.commit()
     assert "ada@example.com" not in emails(read_csv(post_export(client).get_data()))
@@ -341,7 +339,8 @@ def test_the_command_line_says_what_is_wrong(app, world, args, message):
 
 
 def test_the_command_line_reports_an_unwritable_file(app, world, tmp_path):
-    result = CliRunner().invoke(app.cli, ["leads", "export", "--org", "acme", "--output", str(tmp_path / "no" / "x.csv")])
+    result = CliRunner().invoke(app.cli, ["leads", "export", "--org", "acme",
+                                          "--output", str(tmp_path / "no" / "x.csv")])
     assert result.exit_code != 0 and "cannot write" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LeadExport)) == 0
 
