@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from eventapp.accounts.models import User
 from eventapp.contacts.models import Contact
@@ -133,8 +134,6 @@ def _people_of_events(event_ids) -> sa.Select:
     """Contacts invited to or registered for any of these events."""
     return sa.union(sa.select(Registration.contact_id).where(Registration.event_id.in_(event_ids)),
                     sa.select(Invitation.contact_id).where(Invitation.event_id.in_(event_ids)))
-
-
 
 
 def _select(organisation_id: int, filters: Filters, now: datetime, columns=None) -> sa.Select:
@@ -275,6 +274,7 @@ def filters_from_json(logged: dict) -> Filters:
 
 def past_exports(organisation_id: int, limit: int = 50) -> list[LeadExport]:
     return list(db.session.scalars(sa.select(LeadExport).where(LeadExport.organisation_id == organisation_id)
+                                   .options(joinedload(LeadExport.user))
                                    .order_by(LeadExport.created_at.desc(), LeadExport.id.desc()).limit(limit)))
 
 
