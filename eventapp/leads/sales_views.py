@@ -39,8 +39,9 @@ def _mine():
 
 def _my_lead_or_404(contact_id: int) -> Contact:
     person = db.session.get(Contact, contact_id)
+    mine = _mine().subquery()
     if person is None or person.organisation_id != current_user.membership.organisation_id or \
-            contact_id not in db.session.execute(_mine()).scalars().all():
+            db.session.execute(sa.select(mine.c.contact_id).where(mine.c.contact_id == contact_id)).first() is None:
         abort(404)
     return person
 
