@@ -5,6 +5,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from eventapp.contacts.models import Contact
 from eventapp.core.paging import Page, page_of
@@ -115,7 +116,9 @@ def timeline_page(contact: Contact, chosen: TimelineFilter, number: int) -> Page
         query = query.where(LeadActivity.event_id == chosen.event_id)
     if chosen.channel:
         query = query.where(LeadActivity.channel == chosen.channel)
-    query = query.order_by(LeadActivity.occurred_at.desc(), LeadActivity.id.desc())
+    # Each entry names its event and actor: load them for the page at once, not one query per entry.
+    query = query.order_by(LeadActivity.occurred_at.desc(), LeadActivity.id.desc()).options(
+        selectinload(LeadActivity.event), selectinload(LeadActivity.actor))
     return page_of(query, number, TIMELINE_PAGE_SIZE)
 
 
