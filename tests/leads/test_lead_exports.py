@@ -159,6 +159,20 @@ def test_the_csv_opens_in_a_spreadsheet_and_imports_into_a_crm(client, organiser
     assert wei["Industry"] == "Manufacturing" and wei["Company Size"] == "200-500"
 
 
+@pytest.mark.parametrize("phone, written", [
+    ("+8613800138000", "+8613800138000"),  # E.164: no formula can look like this
+    ("+442079460958", "+442079460958"),
+    ("+86 138 0013", "'+86 138 0013"),  # not E.164: treated as any other text
+    ("+1", "'+1"),
+    ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+    ("=1+2", "'=1+2"),
+])
+def test_only_a_valid_e164_phone_is_written_as_it_is(client, organiser, org, phone, written):
+    person(org, "p@example.com", phone=phone)
+    db.session.commit()
+    assert read_csv(post_export(client).get_data())[0]["Phone"] == written
+
+
 def test_the_xlsx_keeps_every_cell_text(client, organiser, world):
     response = post_export(client, file_format="xlsx")
     assert response.status_code == 200
