@@ -13,6 +13,7 @@ import random
 import secrets
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
 from eventapp import signals
 from eventapp.accounts.models import User
@@ -263,7 +265,7 @@ def _new_delivery(endpoint, event_type: str, body: str, contact_id, webhook_id: 
     return delivery
 
 
-@sa.event.listens_for(sa.orm.Session, "after_commit")
+@sa.event.listens_for(Session, "after_commit")
 def _sweep_after_commit(session):
     """New deliveries go out at once rather than at the next minute's sweep; a lost request costs only that."""
     if session.info.pop("webhooks_due", None):
@@ -273,7 +275,7 @@ def _sweep_after_commit(session):
             run_sweep_now()
 
 
-@sa.event.listens_for(sa.orm.Session, "after_rollback")
+@sa.event.listens_for(Session, "after_rollback")
 def _nothing_due_after_rollback(session):
     session.info.pop("webhooks_due", None)
 
@@ -409,22 +411,23 @@ def send_due_webhooks() -> int:
     return sent
 
 
+def _claimable(now: datetime) -> tuple:
+    """Due, still waiting, and held by no worker (or by one whose lease ran out)."""
+    return (WebhookDelivery.status.in_(WAITING), WebhookDelivery.next_attempt_at <= now,
+            sa.or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now))
+
+
 def due_delivery_ids(limit: int) -> list[int]:
-    now = utcnow()
-    return list(db.session.execute(sa.select(WebhookDelivery.id).where(
-        WebhookDelivery.status.in_(WAITING), WebhookDelivery.next_attempt_at <= now,
-        sa.or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now))
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)).scalars())
+    return list(db.session.execute(sa.select(WebhookDelivery.id).where(*_claimable(utcnow()))
+                                   .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit))
+                .scalars())
 
 
 def claim(delivery_id: int) -> bool:
     """Take the delivery for this worker with one conditional UPDATE; False when another worker has it."""
     now = utcnow()
-    result = db.session.execute(sa.update(WebhookDelivery).where(
-        WebhookDelivery.id == delivery_id, WebhookDelivery.status.in_(WAITING),
-        WebhookDelivery.next_attempt_at <= now,
-        sa.or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now))
-        .values(locked_until=now + LEASE).execution_options(synchronize_session=False))
+    result = db.session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, *_claimable(now))
+                                .values(locked_until=now + LEASE).execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount == 1
 
@@ -494,25 +497,41 @@ def post(url: str, secret: str, webhook_id: str, body: str, now: datetime) -> Ou
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "webhook-id": webhook_id,
                "webhook-timestamp": str(timestamp), "webhook-signature": signature(secret, webhook_id, timestamp, body)}
     parts = urlsplit(url)
-    connection = None
+    connection = watchdog = None
+    expired = threading.Event()
     try:
         address = allowed_addresses(parts.hostname, parts.port or _default_port(parts.scheme))[0]
         connection = _connection(parts, address)
+        # The timeout holds for each read; this holds for the whole exchange (a receiver dripping its answer).
+        watchdog = threading.Timer(_timeout(), _cut, args=(connection, expired))
+        watchdog.start()
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         connection.request("POST", target, body=body.encode(), headers=headers)
         response = connection.getresponse()
         return Outcome(response.status, _error_for(response), _retry_after(response.getheader("Retry-After"), now))
     except EndpointRefused as refused:
         return Outcome(None, str(refused))
-    except TimeoutError:
-        return Outcome(None, f"No answer within {_timeout():g} seconds.")
     except ssl.SSLError as error:
         return Outcome(None, f"TLS failed: {error.reason or error}")
     except (OSError, http.client.HTTPException) as error:
+        if isinstance(error, TimeoutError) or expired.is_set():
+            return Outcome(None, f"No answer within {_timeout():g} seconds.")
         return Outcome(None, f"{type(error).__name__}: {error}")
     finally:
+        if watchdog is not None:
+            watchdog.cancel()
         if connection is not None:
             connection.close()
+
+
+def _cut(connection: http.client.HTTPConnection, expired: threading.Event) -> None:
+    """Time is up: end the exchange (a read waiting in the sending thread returns at once)."""
+    expired.set()
+    if connection.sock is not None:
+        try:
+            connection.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def _error_for(response) -> str:

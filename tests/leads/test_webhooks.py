@@ -5,6 +5,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import ssl
 import subprocess
 import threading
@@ -376,6 +377,45 @@ def test_a_receiver_that_does_not_answer_in_time_is_retried(db, app, monkeypatch
     [delivery] = deliveries()
     assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.RETRYING, None)
     assert "No answer within 0.5 seconds" in delivery.last_error
+
+
+def test_a_receiver_dripping_its_answer_is_cut_off_at_the_timeout(db, app, monkeypatch, org, contact,
+                                                                 local_hooks):
+    """Each byte comes within the per-read timeout, but the whole answer would take far longer."""
+    monkeypatch.setitem(app.config, "WEBHOOKS_TIMEOUT_SECONDS", 0.6)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def drip():
+        connection, _address = listener.accept()
+        with connection:
+            connection.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 100:
+                if stop.is_set():
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.2)
+
+    threading.Thread(target=drip, daemon=True).start()
+    try:
+        webhooks.save_endpoint(org.id, {"url": f"http://127.0.0.1:{listener.getsockname()[1]}/",
+                                        "event_types": ["lead.stage_changed"]})
+        db.session.commit()
+        stage_changed(contact, db)
+        started = time.monotonic()
+        sweep()
+        assert time.monotonic() - started < 3
+    finally:
+        stop.set()
+        listener.close()
+    db.session.expire_all()
+    [delivery] = deliveries()
+    assert delivery.status == DeliveryStatus.RETRYING and "No answer within 0.6 seconds" in delivery.last_error
 
 
 def test_an_unreachable_receiver_is_retried(db, org, contact, local_hooks, refused_port):
