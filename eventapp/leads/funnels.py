@@ -75,16 +75,19 @@ class Scope:
     title: str
     timezone: str = "UTC"
     campaign_id: int | None = None
+    starts_at: datetime | None = None  # the (first) event's start: where the time line's days are counted from
 
 
 def event_scope(event: Event) -> Scope:
-    return Scope(event.organisation_id, (event.id,), event.title, event.timezone)
+    return Scope(event.organisation_id, (event.id,), event.title, event.timezone, starts_at=event.starts_at)
 
 
 def campaign_scope(campaign: Campaign) -> Scope:
+    """The campaign's events together, in the time zone of the first of them."""
     events = list(campaign.events)
-    zone = events[0].timezone if events else "UTC"
-    return Scope(campaign.organisation_id, tuple(event.id for event in events), campaign.name, zone, campaign.id)
+    first = events[0] if events else None
+    return Scope(campaign.organisation_id, tuple(event.id for event in events), campaign.name,
+                 first.timezone if first else "UTC", campaign.id, first.starts_at if first else None)
 
 
 # ---- who took which step: one (contact_id, step) row per source, pivoted per contact in SQL ----------------------
@@ -379,18 +382,18 @@ def _period_start(day: date, weekly: bool) -> date:
 
 
 def _per_day(scope: Scope, column, condition) -> dict[date, int]:
-    day = _local_day(column, scope.timezone)
+    day = _local_day(column, scope)
     found = db.session.execute(sa.select(day, sa.func.count()).where(
         Registration.event_id.in_(scope.event_ids), condition).group_by(day)).all()
     return {_as_date(value): count for value, count in found if value is not None}
 
 
-def _local_day(column, zone: str):
-    """The calendar day of a UTC column in the zone: PostgreSQL converts exactly; SQLite (no zone data) shifts by
-    the zone's offset now, which is off by an hour only for times within an hour of midnight across a DST change."""
+def _local_day(column, scope: Scope):
+    """The calendar day of a UTC column in the scope's zone: PostgreSQL converts exactly; SQLite (no zone data)
+    shifts by the zone's offset at the event, off by an hour only within an hour of midnight across a DST change."""
     if db.engine.dialect.name == "postgresql":
-        return sa.func.date(sa.func.timezone(zone, column))
-    minutes = int(local(utcnow(), zone).utcoffset().total_seconds() // 60)
+        return sa.func.date(sa.func.timezone(scope.timezone, column))
+    minutes = int(local(scope.starts_at or utcnow(), scope.timezone).utcoffset().total_seconds() // 60)
     return sa.func.date(column, f"{minutes:+d} minutes")
 
 

@@ -399,3 +399,30 @@ def test_real_sign_ups_and_a_check_in_at_the_door_show_in_the_funnel(app, client
     page = client.get(f"/admin/funnels/events/{event.id}").get_data(as_text=True)
     assert ["Landing page (direct, no tracking)", "2", "1", "1"] == _table_rows(page, "breakdown-table")[0][:4]
     assert ["utm_source: newsletter", "1", "1", "0"] == _table_rows(page, "breakdown-table")[1][:4]
+
+
+def test_days_are_the_event_time_zones(db, make_event):
+    """23:30 UTC is the next morning in Shanghai (UTC+8): the registration counts on that day."""
+    event = make_event(timezone="Asia/Shanghai", starts_at=STARTS, ends_at=STARTS + timedelta(hours=3))
+    seed = Seed(db, event.organisation_id)
+    seed.register(event, "late", created_at=datetime(2026, 11, 9, 23, 30, tzinfo=timezone.utc))
+    seed.register(event, "early", created_at=datetime(2026, 11, 10, 15, 59, tzinfo=timezone.utc))
+    db.session.commit()
+    by_day = {period.starts.isoformat(): period.registrations
+              for period in funnels.time_line(funnels.event_scope(event)).periods}
+    assert by_day["2026-11-10"] == 2 and "2026-11-09" not in by_day
+
+
+def test_hostile_names_are_plain_text_on_the_page_and_formula_safe_in_the_csv(client, db, login_as, seeded):
+    event, _campaign, seed = seeded
+    partner = db.session.execute(sa.select(Partner)).scalar_one()
+    partner.name = '=HYPERLINK("http://evil.example","<b>Alumni</b>")'
+    seed.contacts["c1"].city = "@SUM(A1:A9)"
+    db.session.commit()
+    login_as()
+    page = client.get(f"/admin/funnels/events/{event.id}").get_data(as_text=True)
+    assert "<b>Alumni</b>" not in page and "&lt;b&gt;Alumni&lt;/b&gt;" in page
+    rows = list(csv.reader(io.StringIO(
+        client.get(f"/admin/funnels/events/{event.id}/breakdowns.csv").get_data().decode("utf-8-sig"))))
+    assert ["Partner", "'" + partner.name, "", "1", "1", "1", "1"] in rows
+    assert any(row[:2] == ["City", "'@SUM(A1:A9)"] for row in rows)
