@@ -1,11 +1,12 @@
 """What invitations hold about a person, for a privacy request: the invitations sent to them and what became of
-each. An erasure takes their address out of the pasted lists of sends; the invitations stay (ids and times, no
-personal data), which the sends' reports and the funnels count."""
+each. An erasure takes their address out of the pasted lists of sends and gives each invitation a new token; the
+invitations stay (ids and times, no personal data), which the sends' reports and the funnels count."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from eventapp import signals
 from eventapp.contacts.models import Contact
+from eventapp.core.tokens import url_token
 from eventapp.events.models import Event
 from eventapp.extensions import db
 from eventapp.invitations.models import Invitation, InvitationSend, Partner
@@ -30,8 +31,11 @@ def _without(pasted: str, address: str) -> str:
 
 
 @signals.contact_erasing.connect
-def _erase_pasted_addresses(ref: signals.ContactRef, **kwargs):
+def _erase_invitation_links_and_addresses(ref: signals.ContactRef, **kwargs):
     contact = db.session.get(Contact, ref.contact_id)
+    # New tokens: the form inside their old invitation mails opens nothing (it would show the erased contact).
+    for invitation in db.session.execute(sa.select(Invitation).where(Invitation.contact_id == contact.id)).scalars():
+        invitation.token = url_token()
     sends = db.session.execute(sa.select(InvitationSend).where(
         InvitationSend.organisation_id == contact.organisation_id,
         InvitationSend.pasted_addresses.icontains(contact.email, autoescape=True))).scalars()

@@ -171,6 +171,7 @@ def test_erasure_leaves_no_personal_data_and_the_counts_stay(client, db, login_a
                                              "messages", "checkins", "invitation_sends", "lead_activities",
                                              "lead_states", "handoffs", "suppressions"}
     before = counts(db)
+    assert client.get("/i/h6-invitation-token").status_code == 200
     page = client.get(f"/admin/contacts/{contact.id}/erase").get_data(as_text=True)
     assert "suppression list" in page and EMAIL in page
     response = erase(client, contact.id, EMAIL.upper())
@@ -186,6 +187,8 @@ def test_erasure_leaves_no_personal_data_and_the_counts_stay(client, db, login_a
     assert erased.tags == [] and erased.marketing_consent is False
     send = db.session.execute(sa.select(InvitationSend)).scalar_one()
     assert send.pasted_addresses.strip() == "someone@example.com"
+    assert client.get("/i/h6-invitation-token").status_code == 404  # the link in their old mail opens nothing
+    assert db.session.execute(sa.select(Invitation.contact_id)).scalar_one() == contact.id
     registration = db.session.execute(sa.select(Registration)).scalar_one()
     assert registration.status == "confirmed" and registration.checked_in_at is not None
     shown = client.get(f"/admin/contacts/{contact.id}").get_data(as_text=True)
