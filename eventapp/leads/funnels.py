@@ -281,8 +281,9 @@ def by_profile(scope: Scope, dimension: Dimension) -> Breakdown:
     per, column = _per_contact(scope), CONTACT_COLUMNS[dimension]
     value = sa.func.coalesce(column, "")
     sums = [sa.func.sum(per.c[str(step)]) for step in PROFILE_STEPS]
+    in_funnel = (per.c[str(Step.INVITED)] + per.c[str(Step.REGISTERED)] + per.c[str(Step.ATTENDED)]) > 0
     found = db.session.execute(sa.select(value, *sums).join(Contact, Contact.id == per.c.contact_id)
-                               .group_by(value)).all()
+                               .where(in_funnel).group_by(value)).all()
     result.rows = _sorted_rows([BreakdownRow(label or str(_("(not given)")),
                                              dict(zip(PROFILE_STEPS, map(int, counts))))
                                 for label, *counts in found])

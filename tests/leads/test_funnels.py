@@ -86,14 +86,14 @@ def seeded(db, org, make_event):
     for number in range(1, 11):
         seed.invite(event, f"c{number}", city="Shanghai" if number <= 4 else "",
                     industry="Banking" if number <= 2 else "", company_size="51-200" if number == 1 else "")
-    seed.invite(event, "queued", status=InvitationStatus.QUEUED)
     seed.invite(event, "withdrawn", status=InvitationStatus.WITHDRAWN)
     for name in ("c1", "c1", "c2", "c3", "c4", "c5", "c6"):
         seed.activity(event, name, ActivityKind.EMAIL_OPENED)
     for name in ("c1", "c2", "c3", "c7"):  # c7 clicked with images blocked: opened too
         seed.activity(event, name, ActivityKind.LINK_CLICKED, likely_automated=False)
     seed.activity(event, "c5", ActivityKind.LINK_CLICKED, likely_automated=True)  # a mail scanner
-    seed.activity(event, "queued", ActivityKind.EMAIL_OPENED)  # not invited (yet): not counted
+    seed.invite(event, "queued", status=InvitationStatus.QUEUED, city="Hangzhou")
+    seed.activity(event, "queued", ActivityKind.EMAIL_OPENED)  # not invited (yet): not counted, no Hangzhou row
     seed.register(event, "c1", channel="invitation", attended=True)
     seed.register(event, "c2", channel="invitation")  # a no-show
     seed.register(event, "c3", status="waitlisted", channel="invitation")
