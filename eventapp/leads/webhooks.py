@@ -319,7 +319,7 @@ def handoff_data(change: signals.HandoffChange) -> dict:
 
 
 @signals.registration_created.connect
-def _registered(change: signals.RegistrationChange, **_):
+def _registered(change: signals.RegistrationChange, **kwargs):
     queue_event(change.organisation_id, EventType.REGISTRATION_CREATED, change.occurred_at, lambda: {
         "registration": {"id": change.registration_id, "status": str(change.status), "channel": change.channel},
         "contact": contact_data(change.contact_id), "event": event_data(change.event_id),
@@ -327,7 +327,7 @@ def _registered(change: signals.RegistrationChange, **_):
 
 
 @signals.checked_in.connect
-def _checked_in(change: signals.DoorChange, **_):
+def _checked_in(change: signals.DoorChange, **kwargs):
     queue_event(change.organisation_id, EventType.ATTENDEE_CHECKED_IN, change.occurred_at, lambda: {
         "registration": {"id": change.registration_id}, "checked_in_at": _iso(change.occurred_at),
         "method": change.method, "contact": contact_data(change.contact_id), "event": event_data(change.event_id),
@@ -335,7 +335,7 @@ def _checked_in(change: signals.DoorChange, **_):
 
 
 @signals.lead_stage_changed.connect
-def _stage_changed(change: signals.StageChange, **_):
+def _stage_changed(change: signals.StageChange, **kwargs):
     queue_event(change.organisation_id, EventType.LEAD_STAGE_CHANGED, change.occurred_at, lambda: {
         "stage": {"from": str(change.from_stage), "to": str(change.to_stage), "reason": change.reason},
         "changed_by": _user_data(change.by_user_id), "contact": contact_data(change.contact_id),
@@ -343,14 +343,14 @@ def _stage_changed(change: signals.StageChange, **_):
 
 
 @signals.lead_handed_off.connect
-def _handed_off(change: signals.HandoffChange, **_):
+def _handed_off(change: signals.HandoffChange, **kwargs):
     queue_event(change.organisation_id, EventType.LEAD_HANDED_OFF, change.occurred_at, lambda: {
         "handoff": handoff_data(change), "contact": contact_data(change.contact_id),
     }, contact_id=change.contact_id)
 
 
 @signals.lead_feedback_given.connect
-def _feedback_given(change: signals.HandoffChange, **_):
+def _feedback_given(change: signals.HandoffChange, **kwargs):
     queue_event(change.organisation_id, EventType.LEAD_FEEDBACK, change.occurred_at, lambda: {
         "handoff": handoff_data(change), "contact": contact_data(change.contact_id),
     }, contact_id=change.contact_id)
@@ -359,7 +359,7 @@ def _feedback_given(change: signals.HandoffChange, **_):
 # ---- privacy -----------------------------------------------------------------------------------------------------
 
 @signals.contact_erasing.connect
-def _erase(ref: signals.ContactRef, **_):
+def _erase(ref: signals.ContactRef, **kwargs):
     """The log keeps that a message went (counts stay), not what it said; one still waiting is not sent."""
     about = WebhookDelivery.contact_id == ref.contact_id
     db.session.execute(sa.update(WebhookDelivery).where(about, WebhookDelivery.status.in_(WAITING)).values(
@@ -370,13 +370,13 @@ def _erase(ref: signals.ContactRef, **_):
 
 
 @signals.personal_data.connect
-def _personal_data(ref: signals.ContactRef, **_):
+def _personal_data(ref: signals.ContactRef, **kwargs):
     rows = db.session.execute(sa.select(WebhookDelivery).where(WebhookDelivery.contact_id == ref.contact_id)
                               .order_by(WebhookDelivery.id)).scalars()
     found = [{"webhook_id": row.webhook_id, "type": row.event_type, "sent_to": row.endpoint.url,
               "status": row.status, "created_at": _iso(row.created_at), "payload": json.loads(row.payload)}
              for row in rows]
-    return signals.PersonalData(title="Webhooks sent to the organisation's systems", rows=found) if found else None
+    return signals.PersonalData(_("Webhooks sent to the organisation's systems"), found) if found else None
 
 
 # ---- sending (the sweep) ---------------------------------------------------------------------------------------

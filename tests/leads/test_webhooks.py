@@ -696,3 +696,19 @@ def test_a_new_delivery_asks_for_a_sweep_after_the_commit_only(db, endpoint, con
     assert asked == []
     stage_changed(contact, db)
     assert asked == [True]
+
+
+def test_the_privacy_erasure_and_export_reach_the_webhook_log(db, org, endpoint, contact, receiver):
+    """Through leads.privacy (the contact part's own code), not signals sent by the test."""
+    from eventapp.leads import privacy
+
+    stage_changed(contact, db)
+    sweep()
+    document = privacy.personal_data(contact)
+    assert "li.wei@example.com" in privacy.personal_data_json(document)
+    assert "Webhooks sent to the organisation's systems" in privacy.personal_data_json(document)
+    privacy.erase(contact)
+    db.session.commit()
+    db.session.expire_all()
+    [delivery] = deliveries()
+    assert delivery.payload == "" and delivery.status == DeliveryStatus.DELIVERED
