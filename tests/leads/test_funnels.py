@@ -137,7 +137,7 @@ def test_every_step_of_the_event_funnel_counts_distinct_contacts(seeded):
 
 
 def _table_rows(page: str, table_class: str) -> list[list[str]]:
-    table = re.search(rf'<table class="{table_class}"[^>]*>(.*?)</table>', page, re.S).group(1)
+    table = re.search(rf'<table (?:class|id)="{table_class}"[^>]*>(.*?)</table>', page, re.S).group(1)
     body = table.split("<tbody>")[1]
     return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
             for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
@@ -244,7 +244,10 @@ def test_the_campaign_counts_each_person_once(client, db, login_as, make_event, 
     page = client.get(f"/admin/funnels/campaigns/{campaign.id}").get_data(as_text=True)
     assert _table_rows(page, "funnel-table")[3] == ["Registered", "9", "5", "225.0%", "90.0%"]
     listing = client.get("/admin/funnels/").get_data(as_text=True)
-    assert "Roadshow" in listing and "Shanghai seminar" in listing and "Beijing seminar" in listing
+    # invited, registered, attended, MQL
+    assert _table_rows(listing, "campaign-funnels") == [["Roadshow", "10", "9", "4", "4"]]
+    assert [row[:1] + row[2:] for row in _table_rows(listing, "event-funnels")] == [
+        ["Beijing seminar", "1", "2", "1", "1"], ["Shanghai seminar", "10", "8", "4", "4"]]
 
 
 def test_costs_per_registrant_attendee_and_mql(client, db, login_as, seeded):
