@@ -300,7 +300,7 @@ def answer(handoff: Handoff, tag: str, note: str = "", *, now: datetime | None =
         raise HandoffRefused(_("This lead was answered already."))
     if link_is_dead(handoff, now):
         raise HandoffRefused(_("This handoff is closed."))
-    handoff.answered_at, handoff.feedback, handoff.note = now, tag, (note or "").strip()[:NOTE_MAX_LENGTH]
+    _claim_answer(handoff, now, tag, (note or "").strip()[:NOTE_MAX_LENGTH])
     contact_id, organisation_id, owner_id = handoff.contact_id, handoff.organisation_id, handoff.owner_user_id
     record_activity(ActivityKind.SALES_FEEDBACK, organisation_id=organisation_id, contact_id=contact_id,
                     channel=Channel.SALES, occurred_at=now, actor_user_id=owner_id,
@@ -312,6 +312,16 @@ def answer(handoff: Handoff, tag: str, note: str = "", *, now: datetime | None =
         _move_if_allowed(contact_id, LeadStage.REJECTED, organisation_id, reason, owner_id, now)
         _move_if_allowed(contact_id, LeadStage.NURTURE, organisation_id, reason, owner_id, now)
     signals.lead_feedback_given.send(_change(handoff, now))
+
+
+def _claim_answer(handoff: Handoff, now: datetime, tag: FeedbackTag, note: str) -> None:
+    """Write the answer unless another request (a double click) wrote one since this one looked: one answer."""
+    written = db.session.execute(
+        sa.update(Handoff).where(Handoff.id == handoff.id, Handoff.answered_at.is_(None))
+        .values(answered_at=now, feedback=str(tag), note=note).execution_options(synchronize_session=False))
+    if written.rowcount != 1:
+        raise HandoffRefused(_("This lead was answered already."))
+    db.session.refresh(handoff)
 
 
 def _move_if_allowed(contact_id, to_stage, organisation_id, reason, by_user_id, now) -> None:

@@ -219,3 +219,21 @@ def test_the_handoff_mail_and_its_reminder_score_below_one_spam_point(app, db, o
     for raw in smtp_sink.raw:
         score, rules = spam_report(raw)
         assert score < PASSING, [rule for rule in rules if rule not in LOCAL_ONLY]
+
+
+def test_two_answers_at_once_make_one(db, org):
+    """A double click: both requests found the handoff unanswered; the second one's write finds it answered."""
+    from eventapp.extensions import db as _db
+
+    a_seller(org)
+    person = a_contact(org)
+    qualify(org, person)
+    handoff = _db.session.execute(sa.select(Handoff)).scalar_one()
+    _db.session.execute(sa.update(Handoff).values(answered_at=utcnow(), feedback="bad_data")
+                        .execution_options(synchronize_session=False))  # another request's write
+    assert handoff.answered_at is None
+    with pytest.raises(handoffs.HandoffRefused):
+        handoffs.answer(handoff, "accepted")  # its copy still says unanswered
+    _db.session.rollback()
+    assert _db.session.execute(sa.select(Handoff.feedback)).scalar_one() == ""
+    assert activities_of(person.id, ActivityKind.SALES_FEEDBACK) == []
