@@ -37,7 +37,11 @@ def answer(token):
         return _page(handoff, form, 409)
     if not form.validate():
         return _page(handoff, form, 422)
-    handoffs.answer(handoff, form.feedback.data, form.note.data or "")
+    try:
+        handoffs.answer(handoff, form.feedback.data, form.note.data or "")
+    except handoffs.HandoffRefused:  # answered by another request meanwhile: show that answer
+        db.session.rollback()
+        return _page(db.session.get(type(handoff), handoff.id), form, 409)
     db.session.commit()
     flash(_("Thank you: marketing has your answer."), "success")
     return redirect(url_for("sales_feedback.feedback", token=token), code=303)

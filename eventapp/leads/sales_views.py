@@ -87,7 +87,12 @@ def feedback(contact_id):
         return _lead_page(person, form, 409)
     if not form.validate():
         return _lead_page(person, form, 422)
-    handoffs.answer(handoff, form.feedback.data, form.note.data or "")
+    try:
+        handoffs.answer(handoff, form.feedback.data, form.note.data or "")
+    except handoffs.HandoffRefused as refusal:  # answered by another request meanwhile
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return _lead_page(person, form, 409)
     db.session.commit()
     flash(_("Thank you: marketing has your answer."), "success")
     return redirect(url_for("sales.lead", contact_id=person.id), code=303)

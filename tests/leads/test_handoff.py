@@ -237,3 +237,21 @@ def test_two_answers_at_once_make_one(db, org):
     _db.session.rollback()
     assert _db.session.execute(sa.select(Handoff.feedback)).scalar_one() == ""
     assert activities_of(person.id, ActivityKind.SALES_FEEDBACK) == []
+
+
+def test_the_link_tells_the_second_of_two_answers_at_once(app, db, org, smtp_sink, monkeypatch):
+    a_seller(org)
+    person = a_contact(org)
+    qualify(org, person)
+    path = feedback_path(delivered_mails(smtp_sink)[0])
+    real_answer = handoffs.answer
+
+    def meanwhile(handoff, *args, **kwargs):  # the other request's answer lands between the check and the write
+        db.session.execute(sa.update(Handoff).values(answered_at=utcnow(), feedback="no_budget")
+                           .execution_options(synchronize_session=False))
+        return real_answer(handoff, *args, **kwargs)
+
+    monkeypatch.setattr(handoffs, "answer", meanwhile)
+    response = submit(app.test_client(), path, {"feedback": "accepted"})
+    assert response.status_code == 409
+    assert db.session.execute(sa.select(Handoff.feedback)).scalar_one() == ""  # the other request was rolled back too
