@@ -16,6 +16,7 @@ the model in one UPDATE (the product, hence the score, stays the same); a full r
 
 Erasure: ScoreEntry labels hold an activity kind's name and an event's title, never a person's data, and the rows
 go with the contact (ON DELETE CASCADE) when it is deleted, so nothing here needs erasing on contact_erasing."""
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 # Past 2^40 an anchor is rebased (40 half-lives); far below the 2^1023 where a float would overflow.
 REBASE_AFTER_HALF_LIVES = 40
 LABEL_MAX = 300
+RESCORE_CACHE_KIB = 256 * 1024
 
 
 class FitField(LabelledEnum):
@@ -203,17 +205,17 @@ def rule_words(pattern: str) -> list[str]:
     return [word.strip() for word in pattern.replace("，", ",").split(",") if word.strip()]
 
 
-def _field_matches(field: str, word: str):
-    """SQL: the contact (`contacts` row) has the word in the field."""
+def _field_matches(field: str, word: str, contact_id, text):
+    """SQL: the contact has the word in the field (`text`: the field's normalised text, for a Contact column)."""
     like = _word_pattern(word)
     if field == FitField.TAG:
-        return sa.exists().where(ContactTag.contact_id == Contact.id,
+        return sa.exists().where(ContactTag.contact_id == contact_id,
                                  _normalised(ContactTag.tag).like(like, escape="\\"))
     if field.startswith(ANSWER_PREFIX):
         answer = sa.cast(Registration.answers[field.removeprefix(ANSWER_PREFIX)], sa.String)
-        return sa.exists().where(Registration.contact_id == Contact.id,
+        return sa.exists().where(Registration.contact_id == contact_id,
                                  _normalised(sa.func.coalesce(answer, "")).like(like, escape="\\"))
-    return _normalised(sa.func.coalesce(getattr(Contact, field), "")).like(like, escape="\\")
+    return text.like(like, escape="\\")
 
 
 def field_label(field: str) -> str:
@@ -226,19 +228,26 @@ def field_label(field: str) -> str:
 
 
 def _insert_fit_entries(model: ScoreModel, contacts: sa.ColumnElement) -> None:
-    """One entry per fit rule a contact matches (the first of its words that matches names it)."""
+    """One entry per fit rule a contact matches (the first of its words that matches names it). Each contact's text
+    is normalised once per rule and each word tried once (materialised steps: SQLite would otherwise repeat the
+    normalisation for every word, which made a 100,000-contact rescore ten times slower)."""
     for rule in model.rules:
         words = rule_words(rule.pattern)
         if rule.kind != RuleKind.FIT or not words:
             continue
-        matched = sa.case(*[(_field_matches(rule.field, word), sa.literal(word)) for word in words])
-        label = sa.literal(f"{field_label(rule.field)}: ") + matched
-        chosen = sa.select(sa.literal(model.id), Contact.id, sa.literal(rule.id), sa.literal(rule.points),
-                           sa.func.substr(label, 1, LABEL_MAX)).where(
-            Contact.organisation_id == model.organisation_id, contacts,
-            sa.or_(*[_field_matches(rule.field, word) for word in words]))
+        column = getattr(Contact, rule.field, None) if rule.field in set(FitField) - {FitField.TAG} else None
+        text = _normalised(sa.func.coalesce(column, "")) if column is not None else sa.literal("")
+        chosen = sa.select(Contact.id.label("contact_id"), text.label("text")).where(
+            Contact.organisation_id == model.organisation_id, contacts).cte(f"fit_text_{rule.id}") \
+            .prefix_with("MATERIALIZED")
+        matched = sa.select(chosen.c.contact_id, sa.case(*[
+            (_field_matches(rule.field, word, chosen.c.contact_id, chosen.c.text), sa.literal(word))
+            for word in words]).label("word")).cte(f"fit_word_{rule.id}").prefix_with("MATERIALIZED")
+        label = sa.literal(f"{field_label(rule.field)}: ") + matched.c.word
+        entries = sa.select(sa.literal(model.id), matched.c.contact_id, sa.literal(rule.id), sa.literal(rule.points),
+                            sa.func.substr(label, 1, LABEL_MAX)).where(matched.c.word.is_not(None))
         db.session.execute(sa.insert(_ENTRIES).from_select(
-            ["model_id", "contact_id", "rule_id", "points", "label"], chosen))
+            ["model_id", "contact_id", "rule_id", "points", "label"], entries))
 
 
 def _insert_behaviour_entries(model: ScoreModel, activities: sa.ColumnElement) -> None:
@@ -251,7 +260,9 @@ def _insert_behaviour_entries(model: ScoreModel, activities: sa.ColumnElement) -
               .join(ScoreRule, sa.and_(ScoreRule.model_id == model.id, ScoreRule.kind == RuleKind.BEHAVIOUR,
                                        ScoreRule.activity_kind == LeadActivity.kind))
               .outerjoin(Event, Event.id == LeadActivity.event_id)
-              .where(LeadActivity.organisation_id == model.organisation_id, activities))
+              .where(LeadActivity.organisation_id == model.organisation_id, activities)
+              # in the order of the entries' contact indexes: a third faster for a whole model on SQLite
+              .order_by(LeadActivity.contact_id))
     db.session.execute(sa.insert(_ENTRIES).from_select(
         ["model_id", "contact_id", "rule_id", "activity_id", "points", "occurred_at", "label"], chosen))
 
@@ -301,8 +312,24 @@ def rescore_all(model_id: int, now: datetime | None = None) -> int:
     model = db.session.get(ScoreModel, model_id)
     model.epoch = now
     db.session.flush()
-    _rescore_contacts(model, 0, None, now)
+    with _large_page_cache():
+        _rescore_contacts(model, 0, None, now)
     return db.session.scalar(sa.select(sa.func.count()).select_from(_SCORES).where(_SCORES.c.model_id == model_id))
+
+
+@contextmanager
+def _large_page_cache():
+    """SQLite's page cache raised for one big statement series (a million entries' index pages), then put back:
+    the default 2 MB made a full rescore spend most of its time re-reading index pages."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    previous = db.session.execute(sa.text("PRAGMA cache_size")).scalar()
+    db.session.execute(sa.text(f"PRAGMA cache_size={-RESCORE_CACHE_KIB}"))
+    try:
+        yield
+    finally:
+        db.session.execute(sa.text(f"PRAGMA cache_size={int(previous)}"))
 
 
 # ---- one activity, one contact -------------------------------------------------------------------------------------
