@@ -30,9 +30,12 @@ HIGHLIGHTS = 8
 # Answers that mean sales is working on it; the others reject the lead (with the answer as the reason), which
 # then goes back to nurture with that reason kept.
 ACCEPTING = frozenset({FeedbackTag.ACCEPTED, FeedbackTag.BUYING_3_MONTHS, FeedbackTag.BUYING_YEAR})
-# Timeline entries a sales owner learns nothing from (delivery bookkeeping, weak opens).
+# Timeline entries a sales owner learns nothing about the person from (delivery and pipeline bookkeeping, weak
+# opens): the highlights are what the person did.
 NOT_HIGHLIGHTS = frozenset({ActivityKind.MESSAGE_QUEUED, ActivityKind.MESSAGE_SENT, ActivityKind.MESSAGE_DELIVERED,
-                            ActivityKind.MESSAGE_FAILED, ActivityKind.EMAIL_OPENED, ActivityKind.HANDOFF_REMINDED})
+                            ActivityKind.MESSAGE_FAILED, ActivityKind.EMAIL_OPENED, ActivityKind.HANDOFF_REMINDED,
+                            ActivityKind.STAGE_CHANGED, ActivityKind.OWNER_CHANGED, ActivityKind.HANDED_OFF,
+                            ActivityKind.EXPORTED, ActivityKind.DATA_EXPORTED})
 
 
 class HandoffRefused(ValueError):
@@ -421,17 +424,14 @@ class ScoreLine:
 
 
 def score_lines(contact_id: int) -> list[ScoreLine]:
-    """Each score of the contact with its top reasons, from scoring (empty until scoring gives them)."""
+    """Each score of the contact with its three weightiest reasons (scoring explains them line by line)."""
     from eventapp.leads import scoring
 
-    current = getattr(scoring, "current_scores", None)
-    explain = getattr(scoring, "explain", None)
-    if current is None:
-        return []
     lines = []
-    for model, score in current(contact_id):
-        reasons = sorted(explain(contact_id, model.id), key=lambda line: -abs(line.now))[:3] if explain else []
-        lines.append(ScoreLine(model=model.name, score=score, reasons=[line.label for line in reasons]))
+    for model, score in scoring.current_scores(contact_id):
+        reasons = sorted(scoring.explain(contact_id, model.id), key=lambda line: -abs(line.now))[:3]
+        lines.append(ScoreLine(model=model.name, score=score,
+                               reasons=[f"{line.now:+.0f} {line.label}" for line in reasons]))
     return lines
 
 

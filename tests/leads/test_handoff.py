@@ -1,6 +1,7 @@
 """The sales handoff end to end (issue 16, helper "handoff"): an MQL reaches a sales owner by mail through the SMTP
 sink, the owner answers through the personal link with a fresh client, and the stage, timeline, handoff row and
 signals follow."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from eventapp.core.time import utcnow
 from eventapp.leads import handoffs, stages
 from eventapp.leads.models import ActivityKind, Channel, LeadStage
 from eventapp.leads.models.handoff import Handoff
+from eventapp.leads.operations import record_activity
 from tests.conftest import hidden_fields, submit
 from tests.leads.handoff_helpers import (a_contact, a_model, a_seller, activities_of, delivered_mails,
                                          feedback_path, kinds_of, plain, state_of)
@@ -44,6 +46,7 @@ def qualify(org, person, score=80):
 def test_an_mql_reaches_its_owner_who_answers_through_the_link(app, db, org, smtp_sink, heard):
     seller = a_seller(org)
     person = a_contact(org, phone="+8613800138000")
+    record_activity(ActivityKind.LINK_CLICKED, organisation_id=org.id, contact_id=person.id, channel=Channel.EMAIL)
     qualify(org, person)
 
     state = state_of(person.id)
@@ -54,7 +57,8 @@ def test_an_mql_reaches_its_owner_who_answers_through_the_link(app, db, org, smt
     assert mail["To"].addresses[0].addr_spec == seller.email
     assert "Lin Wei" in mail["Subject"] and "Acme Robotics" in mail["Subject"]
     text = plain(mail)
-    for expected in ("CTO", "Acme Robotics", "lin@example.com", "+8613800138000", "Shanghai", "Lead stage changed"):
+    for expected in ("CTO", "Acme Robotics", "lin@example.com", "+8613800138000", "Shanghai",
+                     "Clicked a link in an email"):
         assert expected in text, expected
     html = mail.get_body(("html",)).get_content()
     assert feedback_path(mail) in html
@@ -79,7 +83,7 @@ def test_an_mql_reaches_its_owner_who_answers_through_the_link(app, db, org, smt
     kinds = [type(change).__name__ for change in heard]
     assert "HandoffChange" in kinds
     moved = [change.to_stage for change in heard if isinstance(change, signals.StageChange)]
-    assert moved == [LeadStage.MQL, LeadStage.HANDED_OFF, LeadStage.ACCEPTED]
+    assert moved == [LeadStage.ENGAGED, LeadStage.MQL, LeadStage.HANDED_OFF, LeadStage.ACCEPTED]  # the click engaged
     given = [change for change in heard if isinstance(change, signals.HandoffChange) and change.feedback]
     assert [change.feedback for change in given] == ["buying_3_months"]
     shown = sales_browser.get(feedback_path(mail)).get_data(as_text=True)
@@ -255,3 +259,26 @@ def test_the_link_tells_the_second_of_two_answers_at_once(app, db, org, smtp_sin
     response = submit(app.test_client(), path, {"feedback": "accepted"})
     assert response.status_code == 409
     assert db.session.execute(sa.select(Handoff.feedback)).scalar_one() == ""  # the other request was rolled back too
+
+
+def test_a_score_from_the_rules_hands_the_lead_over_and_the_mail_explains_it(app, db, org, smtp_sink):
+    """Through scoring itself: a fit rule worth more than the threshold, recomputed by the sweep, makes the MQL;
+    the mail gives the score and its reason."""
+    from eventapp.leads import scoring
+    from eventapp.messaging.operations import sweep
+
+    seller = a_seller(org)
+    person = a_contact(org, city="Shanghai")
+    scoring.ensure_default_model(org.id)
+    model = scoring.primary_model(org.id)
+    model.mql_threshold = 50
+    scoring.save_rule(model, None, {"kind": "fit", "field": "city", "pattern": "Shanghai", "points": 60})
+    db.session.commit()
+    for _ in range(5):
+        sweep()
+        if state_of(person.id) is not None and state_of(person.id).stage == LeadStage.HANDED_OFF:
+            break
+    assert state_of(person.id).owner_user_id == seller.id
+    [mail] = smtp_sink.messages
+    text = plain(mail)
+    assert re.search(rf"Score \({model.name}\): \d+", text) and "+60 City: Shanghai" in text
