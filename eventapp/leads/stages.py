@@ -109,7 +109,7 @@ def _likely_automated(activity_id: int) -> bool:
 
 def engage(organisation_id: int, contact_id: int, kind: str, occurred_at: datetime, activity_id: int) -> None:
     """A lead in "new" shows real interest (a sign-up, a click, a check-in…): it becomes engaged."""
-    if kind not in ENGAGING_KINDS or _likely_automated(activity_id):
+    if kind not in ENGAGING_KINDS or (kind == ActivityKind.LINK_CLICKED and _likely_automated(activity_id)):
         return
     from eventapp.leads.models import LeadState
 
