@@ -1,4 +1,6 @@
 """The scoring settings' forms: a score model's settings, one rule (issue 16, helper "scoring")."""
+import math
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FloatField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -28,6 +30,10 @@ class ScoreModelForm(Form):
     required_fields = MultiCheckboxField(
         _l("Profile fields sales needs before a lead becomes an MQL"), validate_choice=False,
         choices=[SelectChoice(name, label) for name, label in REQUIRED_FIELD_CHOICES.items()])
+
+    def validate_half_life_days(self, field):
+        if field.data is not None and not math.isfinite(field.data):  # "nan" passes NumberRange
+            raise ValidationError(_l("The half-life is between 1 and 3650 days."))
 
     def validate_required_fields(self, field):
         if any(name not in REQUIRED_FIELD_CHOICES for name in field.data or ()):

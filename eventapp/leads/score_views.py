@@ -105,7 +105,7 @@ def _started(job) -> None:
 def add_rule(model_id):
     score_model = own_or_404(ScoreModel, model_id)
     rule_form = ScoreRuleForm(fields=_fit_fields(score_model.organisation_id))
-    if not rule_form.validate():
+    if not _valid_rule(rule_form, score_model):
         return _model_page(score_model, ScoreModelForm(formdata=None, obj=score_model), rule_form)
     job = scoring.save_rule(score_model, None, rule_form.values(), current_user.id)
     db.session.commit()
@@ -119,7 +119,7 @@ def edit_rule(score_rule_id):
     form = ScoreRuleForm(fields=_fit_fields(rule.model.organisation_id))
     if not form.is_submitted():
         form.fill_from(rule)
-    if form.validate_on_submit():
+    if form.is_submitted() and _valid_rule(form, rule.model, rule.id):
         job = scoring.save_rule(rule.model, rule, form.values(), current_user.id)
         db.session.commit()
         _started(job)
@@ -135,6 +135,15 @@ def delete_rule(score_rule_id):
     db.session.commit()
     _started(job)
     return redirect(url_for("scoring.model", model_id=model_id), code=303)
+
+
+def _valid_rule(form: ScoreRuleForm, score_model: ScoreModel, own_id: int | None = None) -> bool:
+    if not form.validate():
+        return False
+    if scoring.duplicate_rule(score_model, form.values(), own_id) is not None:
+        form.kind.errors = [_("This score has such a rule already: change its points instead.")]
+        return False
+    return True
 
 
 def _own_rule(score_rule_id: int) -> ScoreRule:

@@ -593,6 +593,20 @@ def save_rule(model: ScoreModel, rule: ScoreRule | None, values: dict, user_id: 
     return start_rescore(model, user_id)
 
 
+def duplicate_rule(model: ScoreModel, values: dict, own_id: int | None = None) -> ScoreRule | None:
+    """Another rule of the model for the same field and words, or the same activity (a double submit would
+    otherwise count the points twice)."""
+    for rule in model.rules:
+        if rule.id == own_id or rule.kind != values["kind"]:
+            continue
+        if rule.kind == RuleKind.FIT and (rule.field, rule.pattern) == (
+                values["field"], ", ".join(rule_words(values["pattern"]))):
+            return rule
+        if rule.kind == RuleKind.BEHAVIOUR and rule.activity_kind == values["activity_kind"]:
+            return rule
+    return None
+
+
 def delete_rule(rule: ScoreRule, user_id: int | None = None) -> RescoreJob:
     model = rule.model
     model.rules.remove(rule)

@@ -79,17 +79,17 @@ def test_a_change_while_recomputing_restarts_cleanly(client, db, org, login_as):
            post_url=f"{page_url}/rules")
     first = scoring.latest_job(model.id)
     scoring.run_chunk(first.id, 60, size=2)
-    submit(client, page_url, {"kind": "behaviour", "activity_kind": "registered", "points": "50"},
+    submit(client, page_url, {"kind": "behaviour", "activity_kind": "calendar_downloaded", "points": "50"},
            post_url=f"{page_url}/rules")
     second = scoring.latest_job(model.id)
     db.session.expire_all()
     assert second.id != first.id and db.session.get(RescoreJob, first.id).status == RescoreStatus.FAILED
     assert (second.done, second.total) == (0, 4)
     assert scoring.run_chunk(first.id, 60) is True  # a worker still holding the old job does nothing more
-    record_activity(ActivityKind.REGISTERED, organisation_id=org.id, contact_id=contacts[3].id)
+    record_activity(ActivityKind.CALENDAR_DOWNLOADED, organisation_id=org.id, contact_id=contacts[3].id)
     db.session.commit()
     sweep()
-    assert [round(score_now(contact, model.id), 3) for contact in contacts] == [3, 3, 3, 63]  # 10 of the default rule + 50
+    assert [round(score_now(contact, model.id), 3) for contact in contacts] == [3, 3, 3, 53]
     assert scoring.latest_job(model.id).status == RescoreStatus.DONE
 
 
@@ -123,6 +123,9 @@ def test_editing_and_deleting_a_rule(client, db, org, login_as):
     ({"kind": "fit", "field": "job_title", "pattern": "x" * 70, "points": "5"}, "Each word is at most 60"),
     ({"kind": "behaviour", "activity_kind": "hacked", "points": "5"}, "Choose the activity"),
     ({"kind": "sideways", "points": "5"}, "Not a valid choice"),
+    ({"kind": "behaviour", "activity_kind": "checked_in", "points": "5"}, "This score has such a rule already"),
+    ({"kind": "fit", "field": "job_title", "pattern": "manager,lead , 经理, 主管", "points": "5"},
+     "This score has such a rule already"),
 ])
 def test_bad_rules_are_refused_with_a_reason_and_change_nothing(client, db, org, login_as, form, message):
     login_as()
@@ -141,6 +144,8 @@ def test_bad_rules_are_refused_with_a_reason_and_change_nothing(client, db, org,
     ({"name": "X" * 81, "half_life_days": "30", "mql_threshold": "50"}, "Keep the name under 80"),
     ({"name": "X", "half_life_days": "0", "mql_threshold": "50"}, "The half-life is between 1 and 3650 days."),
     ({"name": "X", "half_life_days": "1e400", "mql_threshold": "50"}, "The half-life is between 1 and 3650 days."),
+    ({"name": "X", "half_life_days": "nan", "mql_threshold": "50"}, "The half-life is between 1 and 3650 days."),
+    ({"name": "X", "half_life_days": "30", "mql_threshold": "9" * 40}, "The threshold is between 0 and 100000."),
     ({"name": "X", "half_life_days": "30", "mql_threshold": "-1"}, "The threshold is between 0 and 100000."),
     ({"name": "X", "half_life_days": "30", "mql_threshold": "50", "required_fields": "password_hash"},
      "Choose the fields from the list."),
