@@ -39,6 +39,8 @@ class Contact(db.Model):
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
     # When the person's data was erased on request (leads.privacy): the row stays, anonymous, so counts stay right.
     erased_at = mapped_column(UTCDateTime)
+    # Who erased it (accountability for the request; None: the command line, or that user is gone).
+    erased_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     tags = relationship("ContactTag", cascade="all, delete-orphan", order_by="ContactTag.tag")
 

@@ -57,7 +57,7 @@ def _erase_consents_tags_and_import_reports(ref: signals.ContactRef, **kwargs):
     db.session.execute(sa.update(ImportRow).where(ImportRow.contact_id == ref.contact_id).values(reason=""))
 
 
-def anonymise(contact: Contact) -> None:
+def anonymise(contact: Contact, by_user_id: int | None = None) -> None:
     """The contact row with no personal data left: a placeholder address, blank names and profile, no consent. The
     row stays (registrations, check-ins and activities point at it, and funnels count them). Suppressions keep
     the address: honouring do-not-contact is why they exist (see docs/privacy.md)."""
@@ -68,4 +68,4 @@ def anonymise(contact: Contact) -> None:
     # Only the kind of origin (web, import, manual…): an import's file name may name the person's employer.
     contact.origin = contact.origin.split(":", 1)[0]
     contact.tags = []
-    contact.erased_at = utcnow()
+    contact.erased_at, contact.erased_by_id = utcnow(), by_user_id

@@ -60,7 +60,7 @@ def erase(contact: Contact, by_user_id: int | None = None) -> None:
     if contact.erased_at is not None:
         raise AlreadyErased()
     signals.contact_erasing.send(_ref(contact, by_user_id))
-    contact_privacy.anonymise(contact)
+    contact_privacy.anonymise(contact, by_user_id)
 
 
 @signals.personal_data.connect

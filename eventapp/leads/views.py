@@ -14,7 +14,7 @@ from eventapp.contacts.models import ConsentRecord, Contact
 from eventapp.core.forms import strip_line
 from eventapp.core.paging import page_number, page_of
 from eventapp.extensions import db
-from eventapp.accounts.models import BACK_OFFICE_ROLES
+from eventapp.accounts.models import BACK_OFFICE_ROLES, User
 from eventapp.contacts.privacy import suppressions_of
 from eventapp.leads import contact_page, privacy
 from eventapp.leads.operations import lead_state
@@ -126,7 +126,8 @@ def contact(contact_id):
                            channels=contact_page.channel_labels(person), consents=list(consents),
                            suppressions=suppressions_of(person), messages=list(messages),
                            MessageStatus=MessageStatus, has_handoff_panel=_exists("leads/handoffs/_contact_panel.html"),
-                           may_erase=_may_erase())
+                           may_erase=_may_erase(),
+                           erased_by=db.session.get(User, person.erased_by_id) if person.erased_by_id else None)
 
 
 def _exists(template: str) -> bool:

@@ -166,7 +166,7 @@ def test_the_data_file_needs_the_csrf_token_and_a_post(client, db, login_as, mak
 
 def test_erasure_leaves_no_personal_data_and_the_counts_stay(client, db, login_as, make_event, make_user):
     contact, _seminar, _roundtable = seed_person(client, db, make_event, make_user)
-    login_as()
+    organiser = login_as()
     assert personal_data_left(db).keys() >= {"contacts", "contact_tags", "consent_records", "registrations",
                                              "messages", "checkins", "invitation_sends", "lead_activities",
                                              "lead_states", "handoffs", "suppressions"}
@@ -185,6 +185,7 @@ def test_erasure_leaves_no_personal_data_and_the_counts_stay(client, db, login_a
     erased = db.session.get(Contact, contact.id)
     assert erased.email == f"erased-{contact.id}@invalid" and erased.erased_at is not None
     assert erased.tags == [] and erased.marketing_consent is False
+    assert erased.erased_by_id == organiser.id
     send = db.session.execute(sa.select(InvitationSend)).scalar_one()
     assert send.pasted_addresses.strip() == "someone@example.com"
     assert client.get("/i/h6-invitation-token").status_code == 404  # the link in their old mail opens nothing
@@ -193,6 +194,7 @@ def test_erasure_leaves_no_personal_data_and_the_counts_stay(client, db, login_a
     assert registration.status == "confirmed" and registration.checked_in_at is not None
     shown = client.get(f"/admin/contacts/{contact.id}").get_data(as_text=True)
     assert "data was erased on request" in shown and "Erase their data" not in shown
+    assert f"Erased by {organiser.name or organiser.email}." in shown
     listed = client.get("/admin/contacts/").get_data(as_text=True)
     assert not any(needle in listed.casefold() for needle in NEEDLES) and "Erased contact" in listed
     found = client.get("/admin/contacts/", query_string={"q": "zephyrine"}).get_data(as_text=True)
