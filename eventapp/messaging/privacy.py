@@ -27,10 +27,11 @@ def _message_data(ref: signals.ContactRef, **kwargs):
 
 
 def _mentioning(contact: Contact):
-    """Messages to others that name the person (a sales owner's mail about the lead), by address or full name."""
-    words = [contact.email] + ([contact.name] if contact.first_name and contact.last_name else [])
-    found = sa.or_(*(column.icontains(word, autoescape=True)
-                     for word in words for column in (Message.subject, Message.body_text, Message.recipient_name)))
+    """Messages to others that name the person (a sales owner's mail about the lead), and any to their address or
+    number without their contact id: by address, number or full name."""
+    words = [contact.email, contact.phone] + ([contact.name] if contact.first_name and contact.last_name else [])
+    columns = (Message.recipient, Message.recipient_name, Message.subject, Message.body_text)
+    found = sa.or_(*(column.icontains(word, autoescape=True) for word in words if word for column in columns))
     return sa.and_(Message.organisation_id == contact.organisation_id, found)
 
 

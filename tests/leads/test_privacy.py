@@ -34,7 +34,8 @@ def person_form(**overrides):
 def seed_person(client, db, make_event, make_user):
     """A person with something in every feature: a sign-up with an answer, mail sent, an invitation to another
     event from a pasted list, a check-in with staff's note, consent, a tag, a suppressed number, a handoff's note,
-    an activity with details, a sales mail that names them. Returns (contact, seminar, roundtable)."""
+    an activity with details, a sales mail that names them, a text to their number that names no contact. Returns
+    (contact, seminar, roundtable)."""
     seminar = make_event(questions=[{"label": "What brings you?", "kind": "text"}])
     roundtable = make_event(title="Executive roundtable")
     visitor = client.application.test_client()
@@ -75,6 +76,8 @@ def seed_person(client, db, make_event, make_user):
                            recipient="sales@acme.example", recipient_name="Sales",
                            subject="New lead: Zephyrine Quillfeather", body_text=f"Write to {EMAIL} soon.",
                            idempotency_key="h6-sales-mail", status=MessageStatus.SENT))
+    db.session.add(Message(organisation_id=contact.organisation_id, channel="sms", kind="test", recipient=PHONE,
+                           body_text="A test text", idempotency_key="h6-bare-sms", status=MessageStatus.SENT))
     state = lead_state_for_update(contact.id)
     state.stage_reason = "Quillworks has a budget"
     db.session.commit()
