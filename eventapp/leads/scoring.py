@@ -20,10 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+import json
 import logging
 import time
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -183,22 +185,44 @@ def _worth(model: ScoreModel, points: int, occurred_at: datetime | None, now: da
 
 # ---- the statements every path uses --------------------------------------------------------------------------------
 
+# Punctuation read as a space between words; '"', '[' and ']' too: an answer is read as JSON text ("Budgets" or
+# ["Budgets", "Attribution"]).
+_MARKS = (",", "/", "-", "(", ")", ";", "&", "|", ".", ":", '"', "[", "]", "，", "、", "（", "）")
+
+
 def _normalised(text):
-    """A text as words are looked for in it: lower case, punctuation as spaces, a space at either end."""
-    # '"', '[' and ']' too: an answer is read as JSON text ("Budgets" or ["Budgets", "Attribution"]).
-    for mark in (",", "/", "-", "(", ")", ";", "&", "|", ".", ":", '"', "[", "]", "，", "、", "（", "）"):
+    """SQL: a text as words are looked for in it: lower case, punctuation as spaces, a space at either end."""
+    for mark in _MARKS:
         text = sa.func.replace(text, mark, " ")
     return sa.literal(" ") + sa.func.lower(text) + sa.literal(" ")
+
+
+def _normalised_here(text: str) -> str:
+    """_normalised for one contact in Python (the same steps; PostgreSQL's lower case, which SQLite's lower() only
+    does for ASCII letters)."""
+    for mark in _MARKS:
+        text = text.replace(mark, " ")
+    return f" {text.lower()} "
+
+
+def _word_key(word: str) -> str:
+    key = word.lower()
+    for mark in ("-", "/", ".", "&"):
+        key = key.replace(mark, " ")
+    return " ".join(key.split())
 
 
 def _word_pattern(word: str) -> str:
     """The LIKE pattern for one word: a Latin word matches whole words only (CTO is not in 'director'), a Chinese
     one anywhere (Chinese is written without spaces)."""
-    key = word.lower()
-    for mark in ("-", "/", ".", "&"):
-        key = key.replace(mark, " ")
-    key = " ".join(key.split()).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    key = _word_key(word).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"% {key} %" if key.isascii() else f"%{key}%"
+
+
+def _word_in(word: str, normalised_text: str) -> bool:
+    """_word_pattern's match, in Python."""
+    key = _word_key(word)
+    return f" {key} " in normalised_text if key.isascii() else key in normalised_text
 
 
 def rule_words(pattern: str) -> list[str]:
@@ -227,44 +251,81 @@ def field_label(field: str) -> str:
         return field
 
 
-def _insert_fit_entries(model: ScoreModel, contacts: sa.ColumnElement) -> None:
-    """One entry per fit rule a contact matches (the first of its words that matches names it). Each contact's text
-    is normalised once per rule and each word tried once (materialised steps: SQLite would otherwise repeat the
-    normalisation for every word, which made a 100,000-contact rescore ten times slower)."""
+# Each rule's statement is built once and kept (keyed by everything it is made of): building and compiling the
+# normalisation and the words' CASE took 130 ms of every sign-up; run again, it costs its execution only.
+_STATEMENTS: dict = {}
+_STATEMENTS_MAX = 1000
+# `by`: which contacts or activities a statement is for, as bound parameters.
+BY_IDS, BY_RANGE, BY_ACTIVITY = "ids", "range", "activity"
+ALL_IDS = {"low": 0, "high": 2 ** 62}
+
+
+def _kept(key: tuple, build):
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        if len(_STATEMENTS) >= _STATEMENTS_MAX:
+            _STATEMENTS.clear()
+        statement = _STATEMENTS[key] = build()
+    return statement
+
+
+def _chosen(by: str, column):
+    if by == BY_IDS:
+        return column.in_(sa.bindparam("ids", expanding=True))
+    if by == BY_ACTIVITY:
+        return LeadActivity.id == sa.bindparam("activity_id")
+    return sa.and_(column > sa.bindparam("low"), column <= sa.bindparam("high"))
+
+
+def _insert_fit_entries(model: ScoreModel, by: str, params: dict) -> None:
+    """One entry per fit rule a contact matches (the first of its words that matches names it)."""
     for rule in model.rules:
         words = rule_words(rule.pattern)
         if rule.kind != RuleKind.FIT or not words:
             continue
-        column = getattr(Contact, rule.field, None) if rule.field in set(FitField) - {FitField.TAG} else None
-        text = _normalised(sa.func.coalesce(column, "")) if column is not None else sa.literal("")
-        chosen = sa.select(Contact.id.label("contact_id"), text.label("text")).where(
-            Contact.organisation_id == model.organisation_id, contacts).cte(f"fit_text_{rule.id}") \
-            .prefix_with("MATERIALIZED")
-        matched = sa.select(chosen.c.contact_id, sa.case(*[
-            (_field_matches(rule.field, word, chosen.c.contact_id, chosen.c.text), sa.literal(word))
-            for word in words]).label("word")).cte(f"fit_word_{rule.id}").prefix_with("MATERIALIZED")
-        label = sa.literal(f"{field_label(rule.field)}: ") + matched.c.word
-        entries = sa.select(sa.literal(model.id), matched.c.contact_id, sa.literal(rule.id), sa.literal(rule.points),
-                            sa.func.substr(label, 1, LABEL_MAX)).where(matched.c.word.is_not(None))
-        db.session.execute(sa.insert(_ENTRIES).from_select(
-            ["model_id", "contact_id", "rule_id", "points", "label"], entries))
+        label = f"{field_label(rule.field)}: "
+        key = ("fit", by, model.id, model.organisation_id, rule.id, rule.field, tuple(words), rule.points, label)
+        db.session.execute(_kept(key, lambda: _fit_statement(model, rule, words, label, by)), params)
 
 
-def _insert_behaviour_entries(model: ScoreModel, activities: sa.ColumnElement) -> None:
+def _fit_statement(model: ScoreModel, rule: ScoreRule, words: list[str], label: str, by: str):
+    """Each contact's text normalised once and each word tried once (materialised steps: SQLite would otherwise
+    repeat the normalisation for every word, which made a 100,000-contact rescore ten times slower)."""
+    column = getattr(Contact, rule.field, None) if rule.field in set(FitField) - {FitField.TAG} else None
+    text = _normalised(sa.func.coalesce(column, "")) if column is not None else sa.literal("")
+    chosen = sa.select(Contact.id.label("contact_id"), text.label("text")).where(
+        Contact.organisation_id == model.organisation_id, _chosen(by, Contact.id)).cte("fit_text") \
+        .prefix_with("MATERIALIZED")
+    matched = sa.select(chosen.c.contact_id, sa.case(*[
+        (_field_matches(rule.field, word, chosen.c.contact_id, chosen.c.text), sa.literal(word))
+        for word in words]).label("word")).cte("fit_word").prefix_with("MATERIALIZED")
+    entries = sa.select(sa.literal(model.id), matched.c.contact_id, sa.literal(rule.id), sa.literal(rule.points),
+                        sa.func.substr(sa.literal(label) + matched.c.word, 1, LABEL_MAX)).where(
+        matched.c.word.is_not(None))
+    return sa.insert(_ENTRIES).from_select(["model_id", "contact_id", "rule_id", "points", "label"], entries)
+
+
+def _insert_behaviour_entries(model: ScoreModel, by: str, params: dict) -> None:
     """One entry per activity a behaviour rule of the model counts, labelled with the kind and the event."""
-    kind_names = sa.case({str(kind): str(kind.label) for kind in ActivityKind}, value=ScoreRule.activity_kind,
-                         else_=ScoreRule.activity_kind)
-    label = kind_names + sa.func.coalesce(sa.literal(" · ") + Event.title, "")
+    locale = str(get_locale())
+    statement = _kept(("behaviour", by, model.id, model.organisation_id, locale), lambda: _behaviour_statement(
+        model, {str(kind): str(kind.label) for kind in ActivityKind}, by))
+    db.session.execute(statement, params)
+
+
+def _behaviour_statement(model: ScoreModel, names: dict, by: str):
+    label = sa.case(names, value=ScoreRule.activity_kind, else_=ScoreRule.activity_kind) + sa.func.coalesce(
+        sa.literal(" · ") + Event.title, "")
     chosen = (sa.select(sa.literal(model.id), LeadActivity.contact_id, ScoreRule.id, LeadActivity.id,
                         ScoreRule.points, LeadActivity.occurred_at, sa.func.substr(label, 1, LABEL_MAX))
               .join(ScoreRule, sa.and_(ScoreRule.model_id == model.id, ScoreRule.kind == RuleKind.BEHAVIOUR,
                                        ScoreRule.activity_kind == LeadActivity.kind))
               .outerjoin(Event, Event.id == LeadActivity.event_id)
-              .where(LeadActivity.organisation_id == model.organisation_id, activities)
+              .where(LeadActivity.organisation_id == model.organisation_id, _chosen(by, LeadActivity.contact_id))
               # in the order of the entries' contact indexes: a third faster for a whole model on SQLite
               .order_by(LeadActivity.contact_id))
-    db.session.execute(sa.insert(_ENTRIES).from_select(
-        ["model_id", "contact_id", "rule_id", "activity_id", "points", "occurred_at", "label"], chosen))
+    return sa.insert(_ENTRIES).from_select(
+        ["model_id", "contact_id", "rule_id", "activity_id", "points", "occurred_at", "label"], chosen)
 
 
 def _days_since_epoch(model: ScoreModel, column):
@@ -296,12 +357,14 @@ def _store_scores(model: ScoreModel, within, now: datetime) -> None:
 def _rescore_contacts(model: ScoreModel, low_id: int, high_id: int | None, now: datetime) -> None:
     """Every entry and score of the model for the contacts with low_id < id <= high_id (None: no upper end),
     deleted and made again from the rules, the profiles and the timeline."""
+    high_id = ALL_IDS["high"] if high_id is None else high_id
+
     def within(column):
-        return sa.and_(column > low_id, column <= high_id) if high_id is not None else column > low_id
+        return sa.and_(column > low_id, column <= high_id)
 
     db.session.execute(sa.delete(_ENTRIES).where(_ENTRIES.c.model_id == model.id, within(_ENTRIES.c.contact_id)))
-    _insert_fit_entries(model, within(Contact.id))
-    _insert_behaviour_entries(model, within(LeadActivity.contact_id))
+    _insert_fit_entries(model, BY_RANGE, {"low": low_id, "high": high_id})
+    _insert_behaviour_entries(model, BY_RANGE, {"low": low_id, "high": high_id})
     _store_scores(model, within, now)
 
 
@@ -345,7 +408,7 @@ def score_activity(organisation_id: int, contact_id: int, activity_id: int, kind
     now = utcnow()
     risen = []
     for model, points in matched:
-        _insert_behaviour_entries(model, LeadActivity.id == activity_id)
+        _insert_behaviour_entries(model, BY_ACTIVITY, {"activity_id": activity_id})
         growth = points * 2.0 ** _half_lives(model, model.epoch, occurred_at)
         fit, anchor = db.session.execute(
             dialect_insert(LeadScore).values(model_id=model.id, contact_id=contact_id, fit=0, anchor=growth,
@@ -358,51 +421,137 @@ def score_activity(organisation_id: int, contact_id: int, activity_id: int, kind
     return risen
 
 
-def _behaviour_rules_for(organisation_id: int, kind: str) -> list[tuple[ScoreModel, int]] | None:
+def _behaviour_rules_for(organisation_id: int, kind: str) -> list[tuple["ModelClock", int]] | None:
     """(model, points) of each model with a rule for this kind (None: the organisation has no model yet)."""
-    rows = db.session.execute(
-        sa.select(ScoreModel, ScoreRule.points).outerjoin(ScoreRule, sa.and_(
-            ScoreRule.model_id == ScoreModel.id, ScoreRule.kind == RuleKind.BEHAVIOUR,
-            ScoreRule.activity_kind == kind)).where(ScoreModel.organisation_id == organisation_id)).all()
+    rows = db.session.execute(_RULES_FOR_KIND, {"organisation_id": organisation_id, "kind": kind}).all()
     if not rows:
         return None
-    return [(model, points) for model, points in rows if points is not None]
+    return [(ModelClock(model_id, organisation_id, epoch, half_life), points)
+            for model_id, epoch, half_life, points in rows if points is not None]
+
+
+@dataclass(frozen=True)
+class ModelClock:
+    """What scoring one activity needs of a model (read without loading the model)."""
+    id: int
+    organisation_id: int
+    epoch: datetime
+    half_life_days: float
+
+
+_RULES_FOR_KIND = sa.select(ScoreModel.id, ScoreModel.epoch, ScoreModel.half_life_days, ScoreRule.points).outerjoin(
+    ScoreRule, sa.and_(ScoreRule.model_id == ScoreModel.id, ScoreRule.kind == RuleKind.BEHAVIOUR,
+                       ScoreRule.activity_kind == sa.bindparam("kind"))).where(
+    ScoreModel.organisation_id == sa.bindparam("organisation_id"))
 
 
 def rescore_fit(organisation_id: int, contact_ids: sa.Select | list[int]) -> list[tuple[int, int, float]]:
     """The profile fit of these contacts made again in every model of the organisation (their profile changed);
     (contact id, model id, score now) of each score that rose."""
     ensure_default_model(organisation_id)
-    chosen = Contact.id.in_(contact_ids)
+    if isinstance(contact_ids, sa.Select):
+        contact_ids = list(db.session.scalars(contact_ids))
     now, risen = utcnow(), []
-    for model in models_of(organisation_id):
-        before = _fits(model, contact_ids)
-        db.session.execute(sa.delete(_ENTRIES).where(_ENTRIES.c.model_id == model.id, _ENTRIES.c.occurred_at.is_(None),
-                                                     _ENTRIES.c.contact_id.in_(contact_ids)))
-        _insert_fit_entries(model, chosen)
-        fit = sa.select(sa.func.coalesce(sa.func.sum(ScoreEntry.points), 0)).where(
-            ScoreEntry.model_id == model.id, ScoreEntry.contact_id == Contact.id,
-            ScoreEntry.occurred_at.is_(None)).scalar_subquery()
-        _upsert_fits(model, fit, chosen, now)
-        after = db.session.execute(sa.select(LeadScore.contact_id, LeadScore.fit, score_expression(model, now)).where(
-            LeadScore.model_id == model.id, LeadScore.contact_id.in_(contact_ids))).all()
-        risen += [(contact_id, model.id, score) for contact_id, fit_now, score in after
-                  if fit_now > before.get(contact_id, 0)]
+    models = models_of(organisation_id)
+    if len(contact_ids) == 1:  # one profile (a sign-up, an edit): matched here, a few statements instead of 20
+        return _rescore_one_fit(models, contact_ids[0], now)
+    for start in range(0, len(contact_ids), FIT_BATCH):
+        batch = contact_ids[start:start + FIT_BATCH]
+        for model in models:
+            risen += _rescore_fit_batch(model, batch, now)
     return risen
 
 
-def _fits(model: ScoreModel, contact_ids) -> dict[int, int]:
-    return dict(db.session.execute(sa.select(LeadScore.contact_id, LeadScore.fit).where(
+FIT_BATCH = 500  # ids bound into one statement (SQLite takes 32,766 at most)
+
+
+def fit_matches(model: ScoreModel, contact: Contact) -> list[tuple[ScoreRule, str]]:
+    """The model's fit rules the contact matches, each with the first of its words that does (as the set-based
+    statements find them)."""
+    texts, matches = {}, []
+    for rule in model.rules:
+        words = rule_words(rule.pattern)
+        if rule.kind != RuleKind.FIT or not words:
+            continue
+        if rule.field not in texts:
+            texts[rule.field] = _field_texts(contact, rule.field)
+        word = next((word for word in words if any(_word_in(word, text) for text in texts[rule.field])), None)
+        if word is not None:
+            matches.append((rule, word))
+    return matches
+
+
+def _field_texts(contact: Contact, field: str) -> list[str]:
+    if field == FitField.TAG:
+        return [_normalised_here(row.tag) for row in contact.tags]
+    if field.startswith(ANSWER_PREFIX):
+        key = field.removeprefix(ANSWER_PREFIX)
+        answers = db.session.scalars(sa.select(Registration.answers).where(Registration.contact_id == contact.id))
+        return [_normalised_here(json.dumps(given[key], ensure_ascii=False)) for given in answers
+                if given and given.get(key) is not None]
+    return [_normalised_here(getattr(contact, field, "") or "")] if field in set(FitField) else []
+
+
+def _rescore_one_fit(models: list[ScoreModel], contact_id: int, now: datetime) -> list[tuple[int, int, float]]:
+    contact = db.session.get(Contact, contact_id)
+    stored = db.session.execute(sa.select(ScoreEntry.model_id, ScoreEntry.rule_id, ScoreEntry.points,
+                                          ScoreEntry.label).where(ScoreEntry.contact_id == contact_id,
+                                                                  ScoreEntry.occurred_at.is_(None))).all()
+    risen = []
+    for model in models:
+        wanted = [{"model_id": model.id, "contact_id": contact_id, "rule_id": rule.id, "points": rule.points,
+                   "label": f"{field_label(rule.field)}: {word}"[:LABEL_MAX]}
+                  for rule, word in fit_matches(model, contact)]
+        had = [row for row in stored if row.model_id == model.id]
+        if sorted((row["rule_id"], row["points"], row["label"]) for row in wanted) == sorted(
+                (row.rule_id, row.points, row.label) for row in had):
+            continue
+        if had:
+            db.session.execute(sa.delete(_ENTRIES).where(_ENTRIES.c.model_id == model.id,
+                                                         _ENTRIES.c.contact_id == contact_id,
+                                                         _ENTRIES.c.occurred_at.is_(None)))
+        if wanted:
+            db.session.execute(sa.insert(_ENTRIES), wanted)
+        fit, before = sum(row["points"] for row in wanted), sum(row.points for row in had)
+        anchor = db.session.execute(_kept(("set fit", db.session.get_bind().dialect.name), _set_fit_statement), {
+            "model_id": model.id, "contact_id": contact_id, "fit": fit, "anchor": 0.0, "updated_at": now}).scalar_one()
+        if fit > before:
+            risen.append((contact_id, model.id, fit + anchor * decay_factor(model, now)))
+    return risen
+
+
+def _set_fit_statement():
+    """LeadScore.fit set (the row made when there is none); gives back the anchor."""
+    statement = dialect_insert(LeadScore)
+    return statement.on_conflict_do_update(
+        index_elements=["model_id", "contact_id"],
+        set_={"fit": statement.excluded.fit, "updated_at": statement.excluded.updated_at}).returning(LeadScore.anchor)
+
+
+
+
+def _rescore_fit_batch(model: ScoreModel, contact_ids: list[int], now: datetime) -> list[tuple[int, int, float]]:
+    before = dict(db.session.execute(sa.select(LeadScore.contact_id, LeadScore.fit).where(
         LeadScore.model_id == model.id, LeadScore.contact_id.in_(contact_ids))).all())
-
-
-def _upsert_fits(model: ScoreModel, fits: sa.ScalarSelect, chosen, now: datetime) -> None:
-    """LeadScore.fit of the chosen contacts set to their summed fit entries (a row made where there is none)."""
-    rows = sa.select(sa.literal(model.id), Contact.id, fits, sa.literal(0.0), sa.literal(now, LeadScore.updated_at.type)
-                     ).where(chosen)
-    statement = dialect_insert(LeadScore).from_select(["model_id", "contact_id", "fit", "anchor", "updated_at"], rows)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["model_id", "contact_id"], set_={"fit": statement.excluded.fit, "updated_at": now}))
+    db.session.execute(sa.delete(_ENTRIES).where(_ENTRIES.c.model_id == model.id, _ENTRIES.c.occurred_at.is_(None),
+                                                 _ENTRIES.c.contact_id.in_(contact_ids)))
+    _insert_fit_entries(model, BY_IDS, {"ids": contact_ids})
+    fits = dict(db.session.execute(sa.select(ScoreEntry.contact_id, sa.func.sum(ScoreEntry.points)).where(
+        ScoreEntry.model_id == model.id, ScoreEntry.occurred_at.is_(None), ScoreEntry.contact_id.in_(contact_ids))
+        .group_by(ScoreEntry.contact_id)).all())
+    changed = [{"model_id": model.id, "contact_id": contact_id, "fit": fits.get(contact_id, 0), "anchor": 0.0,
+                "updated_at": now} for contact_id in contact_ids if fits.get(contact_id, 0) != before.get(contact_id)]
+    if changed:
+        statement = dialect_insert(LeadScore)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=["model_id", "contact_id"],
+            set_={"fit": statement.excluded.fit, "updated_at": statement.excluded.updated_at}), changed)
+    risen = [row["contact_id"] for row in changed if row["fit"] > before.get(row["contact_id"], 0)]
+    if not risen:
+        return []
+    return [(contact_id, model.id, score) for contact_id, score in db.session.execute(
+        sa.select(LeadScore.contact_id, score_expression(model, now)).where(
+            LeadScore.model_id == model.id, LeadScore.contact_id.in_(risen))).all()]
 
 
 # ---- rescoring in the background ------------------------------------------------------------------------------------

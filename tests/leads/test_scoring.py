@@ -206,3 +206,40 @@ def test_a_removed_rule_label_and_rules_keep_order(db, org):
     model = scoring.primary_model(org.id)
     assert [rule.position for rule in model.rules] == sorted(rule.position for rule in model.rules)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ScoreRule)) == 16
+
+
+def test_one_contact_matched_in_python_agrees_with_the_set_based_rescore(db, org, make_event):
+    """A sign-up or an edit matches the fit rules of one contact in Python; a rescore does it in SQL: the same
+    entries either way (tags, answers, Chinese, punctuation, a word inside another)."""
+    event = make_event(questions=[{"label": "Budget", "kind": "text"}])
+    question_id = event.questions[0].id
+    scoring.ensure_default_model(org.id)
+    model = scoring.primary_model(org.id)
+    scoring.save_rule(model, None, {"kind": RuleKind.FIT, "field": "tag", "pattern": "VIP, 重点客户", "points": 4})
+    scoring.save_rule(model, None, {"kind": RuleKind.FIT, "field": f"answer:{question_id}",
+                                    "pattern": "over 100k, 预算充足", "points": 6})
+    db.session.commit()
+    profiles = [("CTO", "1000+", "Software", ["vip"]), ("Director, IT", "201-500", "retail", []),
+                ("技术总监", "1000人以上", "物流", ["重点客户"]), ("Co-Founder/CEO", "51-200", "SaaS (B2B)", []),
+                ("Headhunter", "", "", ["VIPs"]), ("", "", "", [])]
+    contacts = [person(db, org, email=f"p{n}@x.com", job_title=title, company_size=size, industry=industry,
+                       tags=tags) for n, (title, size, industry, tags) in enumerate(profiles)]
+    from eventapp.registration.models import Registration
+
+    db.session.add(Registration(event_id=event.id, contact_id=contacts[0].id, status="confirmed",
+                                answers={str(question_id): "Over 100k"}, manage_token="t" * 32,
+                                ticket_secret="s" * 32))
+    db.session.flush()
+    scoring.rescore_fit(org.id, [contacts[0].id])
+    db.session.commit()
+
+    def entries():
+        return sorted(db.session.execute(sa.select(ScoreEntry.contact_id, ScoreEntry.rule_id, ScoreEntry.points,
+                                                   ScoreEntry.label).where(ScoreEntry.occurred_at.is_(None))).all())
+
+    one_by_one = entries()
+    scoring.rescore_all(model.id)
+    db.session.commit()
+    assert entries() == one_by_one
+    assert [score_at(contact, T0) for contact in contacts] == [15 + 10 + 5 + 4 + 6, 10 + 5, 10 + 10 + 5 + 4,
+                                                               15 + 5, 0, 0]
