@@ -21,7 +21,9 @@ bp = Blueprint("funnels", __name__, url_prefix="/admin/funnels")
 bp.before_request(require_back_office)
 
 CSV_TABLES = ("steps", "breakdowns", "timeline")
-AMOUNT = re.compile(r"\d{1,10}(\.\d{1,2})?")  # EventCost.amount is Numeric(12, 2)
+# EventCost.amount is Numeric(12, 2); ASCII digits only (Decimal would also read other scripts' digits).
+AMOUNT = re.compile(r"\d{1,10}(\.\d{1,2})?", re.ASCII)
+
 
 class CostForm(Form):
     """What the event cost, for the cost per registrant, attendee and MQL."""

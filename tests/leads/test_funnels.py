@@ -286,6 +286,7 @@ def test_cost_rounding_and_an_empty_step():
     ("1.005", "EUR", "Enter the amount as a number with up to two decimals"),
     ("-5", "EUR", "Enter the amount as a number with up to two decimals"),
     ("0", "EUR", "Enter an amount above zero"),
+    ("١٢٣", "EUR", "Enter the amount as a number with up to two decimals"),  # Arabic-Indic digits
     ("99999999999", "EUR", "Enter the amount as a number with up to two decimals"),
     ("=1+1" + "9" * 5000, "EUR", "Enter the amount as a number with up to two decimals"),
     ("100", "", "Enter a currency code"),
