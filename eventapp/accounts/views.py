@@ -3,7 +3,8 @@ import hmac
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, abort, current_app, flash, g, has_request_context, redirect, render_template, request,
+                   session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
@@ -33,7 +34,14 @@ def _load_user(session_id):
         return None
     if not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None
+    g.signed_in_user_id = user.id
     return user
+
+
+def signed_in_user_id() -> int | None:
+    """The user this request has already identified (a guard or the page read current_user), else None. It never
+    loads the user itself: asking Flask-Login on a public page would write to the visitor's session."""
+    return g.get("signed_in_user_id") if has_request_context() else None
 
 
 def load_user(user_id: int) -> User | None:

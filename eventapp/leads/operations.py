@@ -2,10 +2,9 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import has_request_context
-from flask_login import current_user
 
 from eventapp import signals
+from eventapp.accounts.views import signed_in_user_id
 from eventapp.contacts.models import Contact
 from eventapp.core.statements import dialect_insert
 from eventapp.core.time import utcnow
@@ -45,10 +44,9 @@ _INSERT_ACTIVITY = sa.insert(LeadActivity.__table__).returning(LeadActivity.__ta
 
 
 def _request_user_id() -> int | None:
-    """The logged-in user of the current request, if any (staff, an organiser, a sales owner)."""
-    if has_request_context() and current_user.is_authenticated:
-        return current_user.id
-    return None
+    """The logged-in user of the current request, if any (staff, an organiser, a sales owner): every route they
+    use checks who they are before it acts; a public page's visitor is nobody."""
+    return signed_in_user_id()
 
 
 def timeline(contact: Contact) -> list[LeadActivity]:

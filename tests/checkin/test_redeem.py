@@ -1,4 +1,5 @@
 """The door's JSON API: redeem, retries, concurrency, refusals, offline sync, search, walk-ins, undo, no-shows."""
+import re
 import threading
 import uuid
 from datetime import timedelta
@@ -231,7 +232,8 @@ def test_a_deleted_account_is_signed_out_at_the_door(client, db, make_event, mak
 
 def test_a_scan_loads_who_and_where_in_one_query(door, db):
     """The signed-in user and their access to the event come in one statement, then the ticket, the claim, the
-    log and the activity: five in all, however large the event."""
+    log and the activity: five in all, however large the event. What leads does with the activity (engaging the
+    lead, the score's entry, the webhooks' check) is a fixed few more, also independent of the event's size."""
     secret = person(door.event, "ada@example.com").ticket_secret
     db.session.refresh(door.event)  # the test's own reads stay out of the count
     statements = []
@@ -244,7 +246,12 @@ def test_a_scan_loads_who_and_where_in_one_query(door, db):
         assert door.scan(secret).get_json()["status"] == "ok"
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) == 5, "\n".join(s[:90] for s in statements)
+    door_statements = [s for s in statements if not LEADS_TABLES.search(s)]
+    assert len(door_statements) == 5, "\n".join(s[:90] for s in statements)
+    assert len(statements) <= 11, "\n".join(s[:90] for s in statements)
+
+
+LEADS_TABLES = re.compile(r"\b(lead_states|score_models|score_rules|score_entries|lead_scores|webhook_endpoints)\b")
 
 
 def test_two_phones_scanning_one_ticket_at_once_get_exactly_one_ok(live_server, db, make_event, make_user):
