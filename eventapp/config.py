@@ -107,6 +107,13 @@ def from_environment(environ=None) -> dict:
         "OUTBOX_LEASE_SECONDS": int(env.get("EVENTAPP_OUTBOX_LEASE_SECONDS") or 300),
         # Invitation mails a send puts in the outbox per minute unless the organiser sets its own rate.
         "INVITATION_RATE": _count(env, "EVENTAPP_INVITATION_RATE") or 600,
+        # Webhooks go to public https addresses only, unless a CRM on the same network needs otherwise.
+        "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": _bool(env.get("EVENTAPP_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"), False),
+        "WEBHOOKS_ALLOW_HTTP": _bool(env.get("EVENTAPP_WEBHOOKS_ALLOW_HTTP"), False),
+        "WEBHOOKS_TIMEOUT_SECONDS": _count(env, "EVENTAPP_WEBHOOKS_TIMEOUT_SECONDS") or 15,
+        # Sales answers a handoff within this many working days; its personal link works this many days.
+        "HANDOFF_WORKING_DAYS": _count(env, "EVENTAPP_HANDOFF_WORKING_DAYS") or 5,
+        "HANDOFF_LINK_DAYS": _count(env, "EVENTAPP_HANDOFF_LINK_DAYS") or 30,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         # A sign-up form left open all day must still submit.
