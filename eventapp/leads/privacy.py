@@ -99,6 +99,10 @@ def _erase_lead_details(ref: signals.ContactRef, **kwargs):
                        .values(meta={}))
     db.session.execute(sa.update(Handoff).where(Handoff.contact_id == ref.contact_id).values(note=""),
                        execution_options={"synchronize_session": False})
+    # An open handoff ends with the person: its link would show sales a blank lead, and reminders would chase it.
+    db.session.execute(sa.update(Handoff).where(Handoff.contact_id == ref.contact_id, Handoff.answered_at.is_(None),
+                                                Handoff.withdrawn_at.is_(None)).values(withdrawn_at=ref.occurred_at),
+                       execution_options={"synchronize_session": False})
     db.session.execute(sa.update(LeadState).where(LeadState.contact_id == ref.contact_id).values(stage_reason=""),
                        execution_options={"synchronize_session": False})
     # Webhook deliveries about them: leads.webhooks answers for its own log.

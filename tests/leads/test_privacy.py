@@ -189,6 +189,7 @@ def test_erasure_leaves_no_personal_data_and_the_counts_stay(client, db, login_a
     assert erased.email == f"erased-{contact.id}@invalid" and erased.erased_at is not None
     assert erased.tags == [] and erased.marketing_consent is False
     assert erased.erased_by_id == organiser.id
+    assert db.session.execute(sa.select(Handoff.withdrawn_at)).scalar_one() is not None  # its link is dead
     send = db.session.execute(sa.select(InvitationSend)).scalar_one()
     assert send.pasted_addresses.strip() == "someone@example.com"
     assert client.get("/i/h6-invitation-token").status_code == 404  # the link in their old mail opens nothing
