@@ -243,3 +243,18 @@ def test_one_contact_matched_in_python_agrees_with_the_set_based_rescore(db, org
     assert entries() == one_by_one
     assert [score_at(contact, T0) for contact in contacts] == [15 + 10 + 5 + 4 + 6, 10 + 5, 10 + 10 + 5 + 4,
                                                                15 + 5, 0, 0]
+
+
+def test_an_import_scores_the_profiles_it_made_and_updated(db, org, risen):
+    from tests.contacts.test_import import HEADER, run_import
+
+    known = person(db, org, email="known@example.com", job_title="Engineer")
+    assert score_at(known, T0) == 0
+    risen.clear()
+    run_import(db, org, (HEADER + "Ada Lovelace,ada@example.com,,Analytical,CTO,\n"
+                         "Known Person,known@example.com,,Acme,Head of IT,\n"
+                         "Wang Fang,wang@example.com,,Huaxia,采购经理,VIP\n").encode())
+    model = scoring.primary_model(org.id)
+    scores = {contact.email: score_at(contact, T0) for contact in db.session.scalars(sa.select(Contact))}
+    assert scores == {"known@example.com": 10, "ada@example.com": 15, "wang@example.com": 5}
+    assert sorted(call[3] for call in risen if call[2] == model.id) == [5, 10, 15]
