@@ -76,7 +76,8 @@ def _safe_row(values) -> list[str]:
 
 
 def xlsx_file(table: Table):
-    """The table as an .xlsx in an anonymous temporary file (rewound): constant memory, every cell a string.
+    """The table as an .xlsx in an anonymous temporary file (rewound): constant memory; numbers as number cells (a
+    score sorts and sums), everything else a string.
 
     Text cells cannot run, so values are kept as typed (a +86 phone stays readable); only CSV needs the ' prefix."""
     target = tempfile.TemporaryFile()
@@ -89,7 +90,9 @@ def xlsx_file(table: Table):
         sheet.freeze_panes(1, 0)
         for row_number, row in enumerate(table.rows, 1):  # constant_memory: rows strictly in order
             for column, value in enumerate(row):
-                if value is not None and value != "":
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    sheet.write_number(row_number, column, value)
+                elif value is not None and value != "":
                     sheet.write_string(row_number, column, str(value))
         workbook.close()
     except BaseException:

@@ -173,7 +173,7 @@ def test_only_a_valid_e164_phone_is_written_as_it_is(client, organiser, org, pho
     assert read_csv(post_export(client).get_data())[0]["Phone"] == written
 
 
-def test_the_xlsx_keeps_every_cell_text(client, organiser, world):
+def test_the_xlsx_keeps_text_cells_text_and_numbers_numbers(client, organiser, world):
     response = post_export(client, file_format="xlsx")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].endswith('.xlsx"')
@@ -187,6 +187,8 @@ def test_the_xlsx_keeps_every_cell_text(client, organiser, world):
     assert wei[3] == "+8613800138000"
     company = next(cell for cell in sheet[1 + list(by_email).index("wang.wei@example.cn") + 1] if cell.column == 5)
     assert company.value == HYPERLINK and company.data_type == "s"  # a string, not a formula
+    numbers = [wei[HEADER.index(name)] for name in ("Score", "Events Registered", "Events Attended")]
+    assert all(type(value) is int for value in numbers), numbers  # they sort and sum in the spreadsheet
 
 
 # ---- filters ------------------------------------------------------------------------------------------------------
