@@ -257,7 +257,7 @@ _STATEMENTS: dict = {}
 _STATEMENTS_MAX = 1000
 # `by`: which contacts or activities a statement is for, as bound parameters.
 BY_IDS, BY_RANGE, BY_ACTIVITY = "ids", "range", "activity"
-ALL_IDS = {"low": 0, "high": 2 ** 62}
+ALL_IDS = {"low": 0, "high": 2 ** 31 - 1}  # the largest id an INTEGER column holds (PostgreSQL)
 
 
 def _kept(key: tuple, build):
