@@ -8,21 +8,22 @@ Used by the other parts of leads (keep these names):
     explain(contact_id, model_id, now=None) -> list of lines, each with .points, .now (decayed), .label, .occurred_at
     rescore_all(model_id, now=None) -> int
 
-The maths (see models/scoring.py): score(t) = fit + anchor · 2^(−(t − epoch) / h). Every entry is written by the same
-set-based statements whether one activity, one contact or a whole model is (re)scored, so a score and its
-explanation can never disagree. Epoch: anchors grow as 2^((t − epoch) / h); when that factor passes 2^40 (40
-half-lives: 3.3 years at 30 days) `rebase_epochs`, a sweep step, moves the epoch to now and scales every anchor of
-the model in one UPDATE (the product, hence the score, stays the same); a full rescore also starts from a new epoch.
+The maths (see models/scoring.py): score(t) = fit + anchor · 2^(−(t − epoch) / h). Entries are written by set-based
+INSERT … SELECT statements (one activity, a chunk of contacts, a whole model); one contact's profile is matched in
+Python with the same normalisation and word rules (fit_matches), which a test holds to the SQL's result.
+
+Epoch: anchors grow as 2^((t − epoch) / h); when that factor passes 2^40 (40 half-lives: 3.3 years at 30 days)
+`rebase_epochs`, a sweep step, moves the epoch to now and scales every anchor of the model in one UPDATE (the
+product, hence the score, stays the same); a full rescore also starts from a new epoch.
 
 Erasure: ScoreEntry labels hold an activity kind's name and an event's title, never a person's data, and the rows
 go with the contact (ON DELETE CASCADE) when it is deleted, so nothing here needs erasing on contact_erasing."""
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-
 import json
 import logging
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from flask_babel import get_locale
@@ -36,10 +37,10 @@ from eventapp.core.time import utcnow
 from eventapp.events.models import Event
 from eventapp.extensions import db
 from eventapp.leads.models import ActivityKind, LeadActivity
+from eventapp.leads.models.scoring import (LeadScore, RescoreJob, RescoreStatus, RuleKind, ScoreEntry, ScoreModel,
+                                           ScoreRule)
 from eventapp.messaging.operations import every_sweep
 from eventapp.messaging.tasks import run_sweep_now
-from eventapp.leads.models.scoring import LeadScore, RescoreJob, RescoreStatus, RuleKind, ScoreEntry, ScoreModel, \
-    ScoreRule
 from eventapp.registration.models import Registration
 
 log = logging.getLogger(__name__)
