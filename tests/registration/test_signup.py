@@ -94,8 +94,9 @@ def test_sign_up_confirms_and_shows_ticket_and_manage_link(client, db, make_even
     assert f"/r/{registration.manage_token}/calendar.ics" in page
     db.session.refresh(event)
     assert event.seats_taken == 1
-    # the landing view and the sign-up are on the timeline, in order
-    assert activity_kinds(db) == [ActivityKind.PAGE_VIEWED, ActivityKind.REGISTERED, ActivityKind.MESSAGE_QUEUED]
+    # the landing view and the sign-up are on the timeline, in order; signing up engages a new lead
+    assert activity_kinds(db) == [ActivityKind.PAGE_VIEWED, ActivityKind.REGISTERED, ActivityKind.STAGE_CHANGED,
+                                  ActivityKind.MESSAGE_QUEUED]
 
 
 def test_marketing_consent_is_recorded_with_its_text_version(client, db, make_event):
