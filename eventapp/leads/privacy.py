@@ -99,6 +99,12 @@ def _erase_lead_details(ref: signals.ContactRef, **kwargs):
                        .values(meta={}))
     db.session.execute(sa.update(Handoff).where(Handoff.contact_id == ref.contact_id).values(note=""),
                        execution_options={"synchronize_session": False})
+    # A score describes the person (its fit lines say what their title, company or answers matched) and no count is
+    # made of it: it goes, with its entries.
+    db.session.execute(sa.delete(ScoreEntry).where(ScoreEntry.contact_id == ref.contact_id),
+                       execution_options={"synchronize_session": False})
+    db.session.execute(sa.delete(LeadScore).where(LeadScore.contact_id == ref.contact_id),
+                       execution_options={"synchronize_session": False})
     # An open handoff ends with the person: its link would show sales a blank lead, and reminders would chase it.
     db.session.execute(sa.update(Handoff).where(Handoff.contact_id == ref.contact_id, Handoff.answered_at.is_(None),
                                                 Handoff.withdrawn_at.is_(None)).values(withdrawn_at=ref.occurred_at),

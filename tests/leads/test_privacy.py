@@ -14,6 +14,7 @@ from eventapp.core.time import utcnow
 from eventapp.invitations.models import Invitation, InvitationSend
 from eventapp.leads.models import ActivityKind, Channel, LeadActivity
 from eventapp.leads.models.handoff import Handoff
+from eventapp.leads.models.scoring import LeadScore, ScoreEntry
 from eventapp.leads.operations import lead_state_for_update, record_activity
 from eventapp.messaging.models import Message, MessageStatus
 from eventapp.messaging.operations import deliver_due
@@ -174,6 +175,7 @@ def test_erasure_leaves_no_personal_data_and_the_counts_stay(client, db, login_a
                                              "messages", "checkins", "invitation_sends", "lead_activities",
                                              "lead_states", "handoffs", "suppressions"}
     before = counts(db)
+    assert db.session.execute(sa.select(ScoreEntry).where(ScoreEntry.contact_id == contact.id)).first() is not None
     assert client.get("/i/h6-invitation-token").status_code == 200
     page = client.get(f"/admin/contacts/{contact.id}/erase").get_data(as_text=True)
     assert "suppression list" in page and EMAIL in page
@@ -190,6 +192,8 @@ def test_erasure_leaves_no_personal_data_and_the_counts_stay(client, db, login_a
     assert erased.tags == [] and erased.marketing_consent is False
     assert erased.erased_by_id == organiser.id
     assert db.session.execute(sa.select(Handoff.withdrawn_at)).scalar_one() is not None  # its link is dead
+    for scored in (ScoreEntry, LeadScore):  # what their profile matched goes with it
+        assert db.session.execute(sa.select(scored).where(scored.contact_id == contact.id)).first() is None
     send = db.session.execute(sa.select(InvitationSend)).scalar_one()
     assert send.pasted_addresses.strip() == "someone@example.com"
     assert client.get("/i/h6-invitation-token").status_code == 404  # the link in their old mail opens nothing
