@@ -261,7 +261,8 @@ def _log_activities(export: LeadExport, filters: Filters) -> int:
                   sa.literal(Channel.STAFF.value if export.user_id else Channel.SYSTEM.value),
                   sa.literal({"export_id": export.id, "format": export.format}, sa.JSON),
                   sa.literal(export.user_id, sa.Integer)))
-    return db.session.execute(insert).rowcount
+    # An INSERT's row count is kept only when asked for (SQLAlchemy 2.1 on psycopg gave -1 without it).
+    return db.session.execute(insert.execution_options(preserve_rowcount=True)).rowcount
 
 
 def filters_from_json(logged: dict) -> Filters:

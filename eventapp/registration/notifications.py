@@ -297,8 +297,9 @@ def _on_consent_requested(change: signals.ConsentChange, **_):
 
 
 def connect() -> None:
-    """Connect the subscribers that queue the mails (create_app calls it once the activity writers are connected,
-    so a timeline lists an action before the message that tells of it; connecting again changes nothing)."""
+    """Connect the subscribers that queue the mails (connecting again changes nothing). Blinker calls one signal's
+    receivers in no fixed order (a set of ids), so whether leads writes the action or the message about it first is
+    not defined: nothing may rely on it."""
     for signal, receiver in (
         (signals.registration_created, _on_created),
         (signals.registration_repeated, _on_repeated),
