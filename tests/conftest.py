@@ -15,6 +15,8 @@ import socket
 import subprocess
 import threading
 import time
+import tracemalloc
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -395,3 +397,39 @@ def throwaway_app(tmp_path):
     yield application
     with application.app_context():
         _db.engine.dispose()
+
+
+@dataclass(frozen=True)
+class StreamedDownload:
+    """What a streamed download sent and what reading it cost (traced Python memory, in bytes)."""
+    first: bytes  # the first chunk
+    received: int  # bytes
+    lines: int  # CRLF line ends
+    chunks: int
+    early_peak: int | None  # after the first 5 chunks
+    peak: int
+    seconds: float
+
+
+def read_streamed(request) -> StreamedDownload:
+    """Make the request (`request()`, with buffered=False) and read its streamed body chunk by chunk under
+    tracemalloc, so a test can tell a file that streams in flat memory from one built whole."""
+    tracemalloc.start()
+    try:
+        began = time.perf_counter()
+        response = request()
+        assert response.status_code == 200 and response.is_streamed
+        received, lines, chunks, early_peak, first = 0, 0, 0, None, b""
+        for chunk in response.response:
+            first = first or chunk
+            received += len(chunk)
+            lines += chunk.count(b"\r\n")
+            chunks += 1
+            if chunks == 5:
+                early_peak = tracemalloc.get_traced_memory()[1]
+        response.close()
+        seconds = time.perf_counter() - began
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return StreamedDownload(first, received, lines, chunks, early_peak, peak, seconds)

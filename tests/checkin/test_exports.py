@@ -2,8 +2,6 @@
 flat memory on a large event."""
 import csv
 import io
-import time
-import tracemalloc
 import uuid
 import zipfile
 from datetime import datetime, timedelta, timezone
@@ -26,7 +24,7 @@ from eventapp.registration import operations as registration_ops
 from eventapp.contacts.models import ConsentRecord
 from eventapp.registration.models import Registration
 from eventapp.registration.operations import Signup
-from tests.conftest import PASSWORD, submit
+from tests.conftest import PASSWORD, read_streamed, submit
 from tests.perf.bulk import seed_attendees_in
 
 ATTENDANCE_HEADER = ["First name", "Last name", "Email", "Company", "Job title", "Phone",
@@ -296,26 +294,9 @@ LARGE = 20_000
 def test_a_large_attendance_csv_streams_in_flat_memory(client, event, db):
     goal = str(event.questions[0].id)
     seed_attendees_in(db, event, LARGE, answers={goal: "Meet vendors"})
-    tracemalloc.start()
-    try:
-        began = time.perf_counter()
-        response = client.get(f"/admin/events/{event.id}/attendance.csv", buffered=False)
-        assert response.status_code == 200 and response.is_streamed
-        received, lines, chunks, early_peak = 0, 0, 0, None
-        first = b""
-        for chunk in response.response:
-            if not first:
-                first = chunk
-            received += len(chunk)
-            lines += chunk.count(b"\r\n")
-            chunks += 1
-            if chunks == 5:
-                early_peak = tracemalloc.get_traced_memory()[1]
-        response.close()
-        seconds = time.perf_counter() - began
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    read = read_streamed(lambda: client.get(f"/admin/events/{event.id}/attendance.csv", buffered=False))
+    first, received, lines, chunks, early_peak, peak, seconds = (read.first, read.received, read.lines, read.chunks,
+                                                                  read.early_peak, read.peak, read.seconds)
     print(f"\n{LARGE} rows: {received / 1e6:.1f} MB of CSV in {seconds:.2f} s (under tracemalloc), "
           f"{chunks} chunks, peak traced memory {peak / 1e6:.1f} MB (after 5 chunks: {early_peak / 1e6:.1f} MB)")
     assert first.startswith(b"\xef\xbb\xbfFirst name,")

@@ -4,8 +4,6 @@ line, and 100k contacts in flat memory."""
 import csv
 import io
 import secrets
-import time
-import tracemalloc
 from datetime import timedelta
 
 import openpyxl
@@ -25,7 +23,7 @@ from eventapp.leads.models import ActivityKind, Channel, LeadActivity, LeadStage
 from eventapp.leads.models.exports import LeadExport
 from eventapp.leads.models.scoring import LeadScore, ScoreModel
 from eventapp.registration.models import Registration, RegistrationStatus
-from tests.conftest import PASSWORD, submit
+from tests.conftest import PASSWORD, read_streamed, submit
 
 HEADER = ["First Name", "Last Name", "Email", "Phone", "Company", "Title", "Industry", "Company Size", "City",
           "Lead Source", "Lead Status", "Score", "Last Activity", "Events Registered", "Events Attended", "Owner"]
@@ -399,24 +397,9 @@ def test_100k_contacts_stream_in_flat_memory(client, organiser, org):
     seed_contacts(org.id, LARGE)
     page = client.get(PAGE)
     form = {**{"csrf_token": _csrf(page.get_data(as_text=True))}, "file_format": "csv"}
-    tracemalloc.start()
-    try:
-        began = time.perf_counter()
-        response = client.post(PAGE, data=form, buffered=False)
-        assert response.status_code == 200 and response.is_streamed
-        received, lines, chunks, early_peak, first = 0, 0, 0, None, b""
-        for chunk in response.response:
-            first = first or chunk
-            received += len(chunk)
-            lines += chunk.count(b"\r\n")
-            chunks += 1
-            if chunks == 5:
-                early_peak = tracemalloc.get_traced_memory()[1]
-        response.close()
-        seconds = time.perf_counter() - began
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    read = read_streamed(lambda: client.post(PAGE, data=form, buffered=False))
+    first, received, lines, chunks, early_peak, peak, seconds = (read.first, read.received, read.lines, read.chunks,
+                                                                  read.early_peak, read.peak, read.seconds)
     print(f"\n{LARGE} leads: {received / 1e6:.1f} MB of CSV in {seconds:.2f} s (under tracemalloc), {chunks} chunks, "
           f"peak traced memory {peak / 1e6:.1f} MB (after 5 chunks: {early_peak / 1e6:.1f} MB)")
     assert first.startswith(b"\xef\xbb\xbfFirst Name,Last Name,Email,Phone,")
