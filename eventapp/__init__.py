@@ -1,9 +1,7 @@
 """eventapp: event registration and invitations for B2B marketing teams."""
-import functools
 
 import sqlalchemy as sa
-from babel import Locale
-from flask import Flask, current_app, has_request_context, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -11,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from eventapp import config as settings
-from eventapp.core import ratelimit
+from eventapp.core import i18n, ratelimit
 from eventapp.extensions import babel, csrf, db, login_manager, make_huey, migrate
 
 
@@ -35,7 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     ratelimit.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
     app.extensions["huey"] = make_huey(app.config)
 
     with app.app_context():
@@ -89,19 +87,6 @@ class PlainText(UnicodeConverter):
     def __init__(self, url_map, *args, **kwargs):
         super().__init__(url_map, *args, **kwargs)
         self.regex = self.regex.replace("[^/]", "[^/\x00-\x1f\x7f]")  # keeps any length the rule asks for
-
-
-def _select_locale():
-    if not has_request_context():
-        return None  # the default locale, for the CLI and the worker
-    best = request.accept_languages.best_match(current_app.config["LANGUAGES"])
-    return _parsed_locale(best or current_app.config["BABEL_DEFAULT_LOCALE"])
-
-
-@functools.cache
-def _parsed_locale(name: str) -> Locale:
-    # Flask-Babel parses a name it is given (and its default) on every request; a Locale it takes as it is.
-    return Locale.parse(name)
 
 
 def _register_blueprints(app: Flask) -> None:

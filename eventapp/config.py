@@ -122,7 +122,7 @@ def from_environment(environ=None) -> dict:
         "WTF_I18N_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
-        "LANGUAGES": ["en"],
+        "LANGUAGES": ["en", "zh_Hans"],  # core.i18n.LANGUAGES
         # A server connection can drop between requests and is checked out with a ping; a SQLite file cannot, and
         # the ping was one more query in every request.
         "SQLALCHEMY_ENGINE_OPTIONS": {} if database_url.startswith("sqlite") else {"pool_pre_ping": True},

@@ -28,6 +28,10 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    # The language of its back office and of its events unless they say otherwise (core.i18n.LANGUAGES).
+    language: Mapped[str] = mapped_column(sa.String(10), default="en", server_default="en")
+    # Where a phone number typed without its country code is read (ISO 3166 code; "": EVENTAPP_PHONE_REGION).
+    phone_region: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
@@ -56,6 +60,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Part of the id every session of this user carries (get_id): a new one ends all of them, on every device.
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    # The back office's language for this person ("": their organisation's).
+    language: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

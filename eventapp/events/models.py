@@ -53,6 +53,11 @@ class Event(db.Model):
     agenda_md: Mapped[str] = mapped_column(sa.Text, default="")
     speakers_md: Mapped[str] = mapped_column(sa.Text, default="")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    # The languages its landing page, form and mails are offered in, the first the default, comma-separated
+    # ("en", "zh_Hans", "zh_Hans,en"); "": the organisation's language.
+    languages: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    # Where a phone number typed without its country code is read ("": the organisation's region).
+    phone_region: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
     starts_at = mapped_column(UTCDateTime, nullable=False)
     ends_at = mapped_column(UTCDateTime, nullable=False)
     venue_name: Mapped[str] = mapped_column(sa.String(200), default="")

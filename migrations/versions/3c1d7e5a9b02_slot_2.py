@@ -1,0 +1,24 @@
+"""issue 17, part 2: a slot for one part of the work (empty until that part needs a schema change)
+
+Revision ID: 3c1d7e5a9b02
+Revises: 3c1d7e5a9b01
+Create Date: 2026-12-07 14:45:02
+
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+
+# revision identifiers, used by Alembic.
+revision = '3c1d7e5a9b02'
+down_revision = '3c1d7e5a9b01'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
