@@ -13,6 +13,7 @@ from eventapp.core.spreadsheet import Table, iso_time, yes_no
 from eventapp.events.models import Event
 from eventapp.extensions import db
 from eventapp.contacts.models import Contact
+from eventapp.contacts.names import person_name
 from eventapp.registration.models import Registration, RegistrationStatus
 
 BATCH = 1000
@@ -101,6 +102,6 @@ def _checkin_rows(event: Event) -> Iterator[list]:
          first_name, last_name, email) in db.session.execute(query):
         if contact_id is None:
             first_name = last_name = email = None
-        name = f"{first_name or ''} {last_name or ''}".strip()
+        name = person_name(first_name, last_name)
         yield [iso_time(received_at, zone), iso_time(scanned_at, zone), result, direction, method, device,
                _staff(staff_name, staff_email), name, email or "", reason]

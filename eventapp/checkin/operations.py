@@ -17,6 +17,7 @@ from eventapp.accounts.models import BACK_OFFICE_ROLES, Membership, Role, User
 from eventapp.checkin.models import CheckIn, EventStaff, ScanResult
 from eventapp.checkin.staffing import organises
 from eventapp.contacts.models import Contact
+from eventapp.contacts.names import person_name
 from eventapp.core.time import utcnow
 from eventapp.events.models import Event, EventKind, EventStatus
 from eventapp.extensions import db
@@ -92,7 +93,7 @@ class Holder(NamedTuple):
 
     @property
     def name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return person_name(self.first_name, self.last_name)
 
 
 class EventRef(NamedTuple):
@@ -504,7 +505,7 @@ def ticket_list(event: DoorEvent) -> list[dict]:
         .where(Registration.event_id == event.id)).all()
     answers = {status: {"status": ticket_answer(status).value, "message": str(MESSAGES[ticket_answer(status)])}
                for status in RegistrationStatus}
-    return [{"h": secret_hash(row.ticket_secret), "name": f"{row.first_name} {row.last_name}".strip(),
+    return [{"h": secret_hash(row.ticket_secret), "name": person_name(row.first_name, row.last_name),
              "company": row.company, "job_title": row.job_title, "status": row.status,
              "answer": answers[row.status], "checked_in": row.checked_in_at is not None} for row in rows]
 

@@ -22,6 +22,7 @@ from eventapp import signals
 from eventapp.contacts.models import (ConsentRecord, Contact, ContactTag, ImportJob, ImportOutcome, ImportRow,
                                       ImportStatus, Suppression, SuppressionChannel)
 from eventapp.contacts.editing import TAG_MAX, TAGS_PER_CONTACT, parse_tags, tags_of
+from eventapp.contacts.names import split_name
 from eventapp.contacts.normalisation import InvalidInput, normalise_email, normalise_phone
 from eventapp.contacts.operations import update_contact
 from eventapp.core.enums import LabelledEnum
@@ -537,24 +538,6 @@ def _details(values: dict) -> dict:
 
 def _one_line(value: str) -> str:
     return " ".join(value.split())
-
-
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-def split_name(full: str) -> tuple[str, str]:
-    """(given, family) from a full name. A Chinese name is family name first: "王 芳" splits at the space, and
-    "王芳" without one gives family = the first character, given = the rest, which is the common case (not
-    all: two-character family names such as 欧阳 are split wrongly, and are then corrected by hand). Other
-    names are given name first and split at the last space: "Ada King Lovelace" → ("Ada King", "Lovelace")."""
-    name = _one_line(full)
-    if _CJK.match(name):
-        family, _space, given = name.partition(" ")
-        if not given:
-            family, given = name[:1], name[1:]
-        return given, family
-    given, _space, family = name.rpartition(" ")
-    return (given, family) if given else (family, "")
 
 
 def _tags(text: str, spelling: dict[str, str]) -> list[str]:

@@ -2,6 +2,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventapp.contacts.names import person_name
 from eventapp.core.enums import LabelledEnum
 from eventapp.core.time import UTCDateTime, utcnow
 from eventapp.extensions import db
@@ -46,7 +47,7 @@ class Contact(db.Model):
 
     @property
     def name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return person_name(self.first_name, self.last_name)
 
 
 class ContactTag(db.Model):

@@ -8,8 +8,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from eventapp.accounts.models import Organisation
 from eventapp.contacts import operations as contacts
 from eventapp.contacts.models import Contact, SuppressionChannel
+from eventapp.contacts.names import person_name
 from eventapp.core.content import render_markdown
-from eventapp.core.templating import local_date, local_time, zone_label
+from eventapp.core.templating import local_date, local_time, local_when, zone_label
 from eventapp.core.time import utcnow
 from eventapp.events.models import Event, EventStatus, QuestionKind
 from eventapp.extensions import db
@@ -55,8 +56,7 @@ def placeholder_values(invitation: Invitation) -> dict:
 
 def schedule(event: Event) -> tuple[str, str]:
     """("Wednesday, 23 December 2026, 13:00 – 17:00", "Europe/Berlin, UTC+01:00") in the event's time zone."""
-    return (f"{local_date(event.starts_at, event.timezone)}, {local_time(event.starts_at, event.timezone)} – "
-            f"{local_time(event.ends_at, event.timezone)}", zone_label(event.timezone, event.starts_at))
+    return local_when(event.starts_at, event.ends_at, event.timezone), zone_label(event.timezone, event.starts_at)
 
 
 def venue_of(event: Event) -> str:
@@ -161,7 +161,7 @@ def preview(send: InvitationSend) -> tuple[str, str, str]:
     back office's preview shows. Nothing is saved or queued."""
     message = Message(kind=MessageKind.INVITATION, channel="email", event_id=send.event_id,
                       organisation_id=send.organisation_id, recipient=SAMPLE_EMAIL,
-                      recipient_name=f"{SAMPLE_PERSON['first_name']} {SAMPLE_PERSON['last_name']}",
+                      recipient_name=person_name(SAMPLE_PERSON['first_name'], SAMPLE_PERSON['last_name']),
                       idempotency_key="preview", meta={"send_id": send.id, "sample": True})  # transient
     message.about = sample_invitation(send)
     composed = compose(message)

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from eventapp import signals
 from eventapp.contacts import operations as contacts
 from eventapp.contacts.models import Contact, Suppression, SuppressionChannel
+from eventapp.contacts.names import person_name
 from eventapp.contacts.normalisation import Email, InvalidInput, normalise_email
 from eventapp.core.time import utcnow
 from eventapp.core.tokens import url_token
@@ -280,7 +281,7 @@ def queue_due(send: InvitationSend, now: datetime | None = None) -> int:
 
 
 def _queue_mail(send: InvitationSend, row, due_at: datetime) -> int:
-    name = f"{row.first_name} {row.last_name}".strip()
+    name = person_name(row.first_name, row.last_name)
     key = f"invitation:{row.id}"
     message = queue(MessageKind.INVITATION, Recipient(email=row.email, name=name, contact_id=row.contact_id),
                     organisation_id=send.organisation_id, key=key, event_id=send.event_id,

@@ -121,10 +121,9 @@ def placeholder_values(registration, mailed: bool = False) -> dict:
 def _schedule(starts_at, ends_at, zone: str, locale: str) -> tuple[str, str]:
     """("Wednesday, 23 December 2026, 13:00 – 17:00", "Europe/Berlin, UTC+01:00") in the reader's language.
     Formatted once per event time and language: Babel's date formatting was a visible share of every mail."""
-    from eventapp.core.templating import local_date, local_time, zone_label
+    from eventapp.core.templating import local_when, zone_label
 
-    return (f"{local_date(starts_at, zone)}, {local_time(starts_at, zone)} – {local_time(ends_at, zone)}",
-            zone_label(zone, starts_at))
+    return local_when(starts_at, ends_at, zone), zone_label(zone, starts_at)
 
 
 def _test_prefix(message, text: str, translations) -> str:
