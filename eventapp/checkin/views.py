@@ -239,6 +239,9 @@ def walk_in(event_id):
     if not isinstance(payload, dict):
         return _bad(_("Send a JSON object."))
     form = WalkInForm(data={key: value for key, value in payload.items() if isinstance(value, str)})
+    # A local number is read in the event's phone region (the Event, loaded here, is the walk-in's anyway).
+    form.organisation_id = event.organisation_id
+    form.event_phone_region = db.session.get(Event, event.id).phone_region
     if not form.validate():
         fields = {name: " ".join(str(e) for e in errors) for name, errors in form.errors.items()}
         return _bad(_("Check the highlighted fields."), 422, error="invalid", fields=fields)

@@ -1,14 +1,13 @@
 """The back office's contact forms: one contact by hand, a tag for many."""
 import enum
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, RadioField, SelectMultipleField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from eventapp.contacts.editing import PROFILE_FIELDS, TAG_MAX, TAGS_PER_CONTACT, normalise_tag, parse_tags
-from eventapp.contacts.normalisation import InvalidInput, normalise_email, normalise_phone
+from eventapp.contacts.normalisation import InvalidInput, normalise_email, normalise_phone, phone_region
 from eventapp.core.forms import Form, NoMarkup, strip_line
 
 EMAIL_MAX, PHONE_TYPED_MAX, TAGS_TYPED_MAX = 320, 40, 4000
@@ -38,6 +37,7 @@ class ContactForm(Form):
                        validators=[Optional(), Length(max=TAGS_TYPED_MAX), NoMarkup()])
 
     normalised_email = None
+    organisation_id: int | None = None  # whose phone region a local number is read in (the view sets it)
 
     def validate_email(self, field):
         if len(field.data or "") > EMAIL_MAX:
@@ -53,7 +53,7 @@ class ContactForm(Form):
         if len(field.data) > PHONE_TYPED_MAX:
             raise ValidationError(_l("Enter a phone number with its country code, like +44 20 7946 0958."))
         try:
-            field.data = normalise_phone(field.data, current_app.config["PHONE_REGION"])
+            field.data = normalise_phone(field.data, phone_region(self.organisation_id))
         except InvalidInput as error:
             raise ValidationError(str(error)) from None
 

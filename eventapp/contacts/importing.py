@@ -14,7 +14,6 @@ from datetime import time as clock_time
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -23,7 +22,7 @@ from eventapp.contacts.models import (ConsentRecord, Contact, ContactTag, Import
                                       ImportStatus, Suppression, SuppressionChannel)
 from eventapp.contacts.editing import TAG_MAX, TAGS_PER_CONTACT, parse_tags, tags_of
 from eventapp.contacts.names import split_name
-from eventapp.contacts.normalisation import InvalidInput, normalise_email, normalise_phone
+from eventapp.contacts.normalisation import InvalidInput, normalise_email, normalise_phone, phone_region
 from eventapp.contacts.operations import update_contact
 from eventapp.core.enums import LabelledEnum
 from eventapp.core.statements import dialect_insert
@@ -396,7 +395,7 @@ class _Chunk:
         self.job_id, self.organisation_id = job.id, job.organisation_id
         self.mapping = list(job.mapping)
         self.consent_text, self.source = job.consent_text, f"import:{job.filename}"[:200]
-        self.region = current_app.config["PHONE_REGION"]
+        self.region = phone_region(job.organisation_id)
         self.after_row = job.last_row
         self.seen = seen
         self.spelling = {tag.casefold(): tag for tag in tags_of(job.organisation_id)}

@@ -2,7 +2,15 @@
 from dataclasses import dataclass
 
 import phonenumbers
+import sqlalchemy as sa
+from babel import Locale
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+
+from eventapp.extensions import db
+
+# The organisations' table as far as contacts reads it (the model is accounts', a layer contacts does not import).
+_organisations = sa.table("organisations", sa.column("id"), sa.column("phone_region"))
 
 
 class InvalidInput(ValueError):
@@ -34,8 +42,21 @@ def normalise_email(raw: str) -> Email:
     return Email(address=result.normalized, key=f"{result.local_part.lower()}@{domain}")
 
 
+def phone_region(organisation_id: int | None, event_region: str = "") -> str:
+    """Where a number typed without its country code is read (every form and import asks here): the event's
+    region, else its organisation's, else EVENTAPP_PHONE_REGION."""
+    if event_region:
+        return event_region.upper()
+    if organisation_id is not None:
+        own = db.session.execute(sa.select(_organisations.c.phone_region)
+                                 .where(_organisations.c.id == organisation_id)).scalar()
+        if own:
+            return own.upper()
+    return current_app.config["PHONE_REGION"]
+
+
 def normalise_phone(raw: str, region: str) -> str:
-    """E.164, or InvalidInput. A number without +country code is read in the configured region."""
+    """E.164, or InvalidInput. A number without +country code is read in `region` (see phone_region)."""
     from flask_babel import gettext as _
 
     text = (raw or "").strip()
@@ -44,5 +65,15 @@ def normalise_phone(raw: str, region: str) -> str:
     except phonenumbers.NumberParseException:
         raise InvalidInput(_("Enter a phone number with its country code, like +44 20 7946 0958.")) from None
     if not phonenumbers.is_valid_number(number):
+        if not text.startswith(("+", "00")):  # read as a local number of the region: say which
+            raise InvalidInput(_("This is not a valid phone number in %(country)s. Check the digits, or type the "
+                                 "number with its country code, like +86 138 0013 8000.",
+                                 country=_country_name(region))) from None
         raise InvalidInput(_("This is not a valid phone number. Check the digits and the country code.")) from None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _country_name(region: str) -> str:
+    from flask_babel import get_locale
+
+    return (get_locale() or Locale("en")).territories.get(region, region)

@@ -82,6 +82,7 @@ def edit_contact(contact_id=None):
         flash(_("This person's data was erased on request: their contact cannot be edited."), "error")
         return redirect(url_for("leads.contact", contact_id=person.id), code=303)
     form = ContactForm()
+    form.organisation_id = _organisation_id()
     if person is not None and not form.is_submitted():
         form.fill_from(person)
     duplicate = None

@@ -1,11 +1,10 @@
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from eventapp.core.forms import Form, MultiCheckboxField, NoMarkup, strip_line, strip_text
-from eventapp.contacts.normalisation import InvalidInput, normalise_email, normalise_phone
+from eventapp.contacts.normalisation import InvalidInput, normalise_email, normalise_phone, phone_region
 from eventapp.events.models import QUESTION_FIELD_PREFIX, QuestionKind
 
 ANSWER_MAX = 2000
@@ -30,6 +29,9 @@ class DetailsForm(Form):
 
     phone_required = False
     sms_offered = False  # the event sends SMS; otherwise a posted sms_opt_in means nothing
+    # Whose region a phone number typed without its country code is read in (form_for_event sets them).
+    organisation_id: int | None = None
+    event_phone_region = ""
 
     @property
     def wants_sms(self) -> bool:
@@ -45,7 +47,7 @@ class DetailsForm(Form):
         if len(field.data) > 40:
             raise ValidationError(_l("Enter a phone number with its country code, like +44 20 7946 0958."))
         try:
-            field.data = normalise_phone(field.data, current_app.config["PHONE_REGION"])
+            field.data = normalise_phone(field.data, phone_region(self.organisation_id, self.event_phone_region))
         except InvalidInput as error:
             raise ValidationError(str(error)) from None
 
@@ -170,4 +172,5 @@ def form_for_event(base, event, **kwargs):
     form.phone_required = event.phone_required
     form.phone.flags.required = event.phone_required  # marked as required on the page (validate_phone checks it)
     form.sms_offered = event.sms_enabled
+    form.organisation_id, form.event_phone_region = event.organisation_id, event.phone_region
     return form
