@@ -2,6 +2,7 @@ import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
+import phonenumbers
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
@@ -11,6 +12,7 @@ from limits import parse
 from eventapp.accounts.models import (LoginAttempt, Membership, Organisation, Role, User, unmatchable_password_hash,
                                       verify_password)
 from eventapp.accounts.passwords import password_problem
+from eventapp.core.i18n import DEFAULT_LANGUAGE, normalise_language
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 
@@ -186,3 +188,20 @@ def _wait(seconds: int) -> str:
         return _("Wait a minute and try again.")
     minutes = -(-seconds // 60)
     return ngettext("Try again in %(num)d minute.", "Try again in %(num)d minutes.", minutes)
+
+
+def choose_language(user: User, language: str) -> None:
+    """The user's own back-office language; "" (or one we do not speak) falls back to the organisation's."""
+    user.language = normalise_language(language)
+
+
+def change_organisation_settings(organisation: Organisation, language: str, phone_region: str) -> None:
+    """The organisation's language (the default of its users and events) and where its phone numbers are read."""
+    organisation.language = normalise_language(language) or DEFAULT_LANGUAGE
+    organisation.phone_region = phone_region.upper() if phone_region in phonenumbers.SUPPORTED_REGIONS else ""
+
+
+def language_of(user) -> str:
+    """The language a back-office user reads: their own choice, else their organisation's ("" for neither)."""
+    membership = user.membership
+    return user.language or (membership.organisation.language if membership is not None else "")

@@ -10,8 +10,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
 from eventapp.accounts import operations
-from eventapp.accounts.forms import ChangePasswordForm, LoginForm
-from eventapp.accounts.models import BACK_OFFICE_ROLES, User
+from eventapp.accounts.forms import ChangePasswordForm, LanguageForm, LoginForm, OrganisationSettingsForm
+from eventapp.accounts.models import BACK_OFFICE_ROLES, Role, User
+from eventapp.core import i18n
 from eventapp.extensions import db, login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -35,6 +36,7 @@ def _load_user(session_id):
     if not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None
     g.signed_in_user_id = user.id
+    g.signed_in_user = user  # for signed_in_language
     return user
 
 
@@ -42,6 +44,18 @@ def signed_in_user_id() -> int | None:
     """The user this request has already identified (a guard or the page read current_user), else None. It never
     loads the user itself: asking Flask-Login on a public page would write to the visitor's session."""
     return g.get("signed_in_user_id") if has_request_context() else None
+
+
+def signed_in_language() -> str:
+    """core.i18n's `user_language`: the language of the user this request has already identified (a guard loaded
+    them). It never loads the user itself, so a public page reads no session for it and writes none."""
+    user = g.get("signed_in_user") if has_request_context() else None
+    if not isinstance(user, User):
+        return ""  # nobody signed in, or the door's plain-values staff member (its pages go by the browser)
+    return operations.language_of(user)
+
+
+i18n.user_language = signed_in_language
 
 
 def load_user(user_id: int) -> User | None:
@@ -160,4 +174,49 @@ def account():
             _start_session(user)  # this browser goes on under the new token; every other session has ended
             flash(_("Your password is changed. You are logged out everywhere else."), "success")
             return redirect(url_for("accounts.account"), code=303)
-    return render_template("accounts/account.html", form=form), (422 if form.errors else 200)
+    return _account_page(form, LanguageForm(language=current_user.language), 422 if form.errors else 200)
+
+
+def _account_page(form, language_form, status=200):
+    return render_template("accounts/account.html", form=form, language_form=language_form), status
+
+
+@bp.post("/account/language")
+@login_required
+def account_language():
+    """The signed-in user's own language for the back office (or their organisation's)."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _account_page(ChangePasswordForm(formdata=None), form, 422)
+    operations.choose_language(current_user._get_current_object(), form.language.data)
+    db.session.commit()
+    i18n.use_language(operations.language_of(current_user) or i18n.browser_language(i18n.LANGUAGES))
+    flash(_("Your language is saved."), "success")  # in the language just chosen
+    return redirect(url_for("accounts.account"), code=303)
+
+
+def require_owner():
+    """Organisation settings are the owners' (organisers run events, not the organisation)."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    membership = current_user.membership
+    if membership is None or membership.role != Role.OWNER:
+        abort(403, description=_("Only an owner of your organisation can change its settings."))
+    return None
+
+
+@bp.route("/admin/organisation", methods=["GET", "POST"])
+def organisation_settings():
+    """The organisation's language (its users' and events' default) and its phone numbers' country."""
+    if (refusal := require_owner()) is not None:
+        return refusal
+    organisation = current_user.membership.organisation
+    form = OrganisationSettingsForm(obj=organisation)
+    if form.validate_on_submit():
+        operations.change_organisation_settings(organisation, form.language.data, form.phone_region.data)
+        db.session.commit()
+        i18n.use_language(operations.language_of(current_user))
+        flash(_("The organisation's settings are saved."), "success")
+        return redirect(url_for("accounts.organisation_settings"), code=303)
+    return render_template("accounts/organisation.html", form=form, organisation=organisation), \
+        (422 if form.errors else 200)

@@ -45,9 +45,10 @@ class Access(enum.Enum):
     TWILIO = "requests signed by Twilio (X-Twilio-Signature), whoever sends them"
     PARTNER = "partner logins of the organisation (the partner portal)"
     SALES = "sales logins of the organisation (their own leads)"
+    OWNER = "owners of the organisation (its settings)"
 
 
-PUBLIC, SIGNED_IN, BACK_OFFICE, DOOR, TWILIO, PARTNER, SALES = Access
+PUBLIC, SIGNED_IN, BACK_OFFICE, DOOR, TWILIO, PARTNER, SALES, OWNER = Access
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +76,9 @@ ROUTES = {
     "/login": {"GET": rule(PUBLIC), "POST": rule(PUBLIC, BAD_FORM)},
     "/logout": {"POST": rule(SIGNED_IN, REDIRECT, ends_session=True, lands_on_login=True)},
     "/account": {"GET": rule(SIGNED_IN), "POST": rule(SIGNED_IN, BAD_FORM)},
+    # issue 17 (P1, languages): a user's own language; the organisation's language and phone region
+    "/account/language": {"POST": rule(SIGNED_IN, BAD_FORM)},
+    "/admin/organisation": {"GET": rule(OWNER), "POST": rule(OWNER, BAD_FORM)},
     # the attendee's side: the landing page, the manage link, the consent link
     "/e/<slug>": {"GET": rule(PUBLIC), "POST": rule(PUBLIC, BAD_FORM)},
     "/r/<token>": {"GET": rule(PUBLIC), "POST": rule(PUBLIC, BAD_FORM)},
@@ -271,6 +275,8 @@ def expected(access: Access, who: str, names_a_row: bool) -> Outcome:
         return Outcome.ALLOWED if who == "partner" else Outcome.FORBIDDEN
     if access is SALES:  # a sales user's own leads; everyone else is told these pages are not for them
         return Outcome.ALLOWED if who == "sales" else Outcome.FORBIDDEN
+    if access is OWNER:  # an owner of another organisation has settings of their own (the URL names no row)
+        return Outcome.ALLOWED if who in ("owner", "other_owner") else Outcome.FORBIDDEN
     if access is SIGNED_IN or who in ("owner", "organiser"):
         return Outcome.ALLOWED
     if who == "other_owner":  # allowed in their own organisation; our rows do not exist for them
