@@ -1,12 +1,14 @@
 """Small WTForms pieces shared by every feature's forms."""
+import functools
 import re
 
 from flask import has_request_context, request
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS
 from wtforms import SelectMultipleField
+from wtforms.i18n import get_builtin_gnu_translations
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -32,17 +34,28 @@ class Form(FlaskForm):
 
 
 class _OurCatalogue:
-    """WTForms' own sentences ("Not a valid choice.", "Field cannot be longer than ...") through the request's
-    catalogue like every other text. (Flask-WTF's i18n would load WTForms' catalogue files on every request,
-    which cost a millisecond of each sign-up; WTF_I18N_ENABLED is off.)"""
+    """WTForms' own sentences ("Not a valid choice.", "Field cannot be longer than ...") in the request's language:
+    our catalogue where it has them, else WTForms' own translations, loaded once per language. (Flask-WTF's i18n
+    would load WTForms' catalogue files on every request, which cost a millisecond of each sign-up;
+    WTF_I18N_ENABLED is off.)"""
 
     @staticmethod
     def gettext(string):
-        return get_translations().gettext(string)
+        translated = get_translations().gettext(string)
+        return translated if translated != string else _wtforms_catalogue(str(get_locale())).gettext(string)
 
     @staticmethod
     def ngettext(singular, plural, number):
-        return get_translations().ngettext(singular, plural, number)
+        translated = get_translations().ngettext(singular, plural, number)
+        if translated not in (singular, plural):
+            return translated
+        return _wtforms_catalogue(str(get_locale())).ngettext(singular, plural, number)
+
+
+@functools.cache
+def _wtforms_catalogue(locale: str):
+    # WTForms names Simplified Chinese "zh"; a language it has no catalogue for answers in English.
+    return get_builtin_gnu_translations([locale, locale.split("_")[0]])
 
 
 _CATALOGUE = _OurCatalogue()

@@ -56,9 +56,14 @@ def local_datetime(value, zone: str) -> str:
 
 
 def zone_label(zone: str, value) -> str:
-    """'Europe/Berlin, UTC+01:00': the zone's name and its offset on that day."""
+    """'Europe/Berlin, UTC+01:00': the zone and its offset on that day; in Chinese the zone by its place, in
+    Babel's words ('中国（上海）时间，UTC+08:00'), for a reader who does not read English zone names."""
     offset = value.astimezone(ZoneInfo(zone)).strftime("%z")
-    return f"{zone}, UTC{offset[:3]}:{offset[3:]}"
+    offset = f"UTC{offset[:3]}:{offset[3:]}"
+    locale = str(_locale())
+    if locale.startswith("en") or "/" not in zone:
+        return f"{zone}, {offset}"
+    return dates.get_timezone_location(zone, locale=locale) + "，" + offset
 
 
 def register_filters(app) -> None:
