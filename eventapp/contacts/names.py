@@ -36,3 +36,23 @@ def split_name(full: str) -> tuple[str, str]:
         return given, family
     given, _space, family = name.rpartition(" ")
     return (given, family) if given else (family, "")
+
+
+def greeting_name(given: str | None, family: str | None) -> str:
+    """The name a default greeting uses, in the language being written: the given name in English ("Hello Fang,"),
+    the full name in Chinese and for any name written in CJK ("王芳，您好：", "Hello 王芳,"): a Chinese greeting
+    by given name alone is for family and close friends."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    if (locale is not None and locale.language == "zh") or is_cjk(given) or is_cjk(family):
+        return person_name(given, family)
+    return (given or "").strip() or person_name(given, family)
+
+
+def name_placeholders(given: str | None, family: str | None) -> dict:
+    """The name placeholders an organiser's wording may use: {full_name} ({full_name}您好), {family_name}
+    (尊敬的{family_name}女士), {given_name}, and the older {first_name}/{last_name} (the same two parts)."""
+    given, family = given or "", family or ""
+    return {"full_name": person_name(given, family), "family_name": family, "given_name": given,
+            "first_name": given, "last_name": family}

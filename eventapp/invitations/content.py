@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from eventapp.accounts.models import Organisation
 from eventapp.contacts import operations as contacts
 from eventapp.contacts.models import Contact, SuppressionChannel
-from eventapp.contacts.names import person_name
+from eventapp.contacts.names import name_placeholders, person_name
 from eventapp.core.content import render_markdown
 from eventapp.core.templating import local_date, local_time, local_when, zone_label
 from eventapp.core.time import utcnow
@@ -28,13 +28,16 @@ SAMPLE_TOKEN = "sample-preview"
 SAMPLE_EMAIL = "alex.example@example.com"
 
 PLACEHOLDERS = {
-    "first_name": "The invitee's first name",
-    "last_name": "The invitee's last name",
-    "company": "The invitee's company",
-    "event_title": "The event's title",
-    "event_date": "The day of the event, in its time zone",
-    "event_time": "The start time, in the event's time zone",
-    "venue": "The venue's name and address",
+    "full_name": N_("The invitee's full name, as their language writes it: 王芳, Fang Wang"),
+    "family_name": N_("The invitee's family name (王): 尊敬的{family_name}女士"),
+    "given_name": N_("The invitee's given name (芳)"),
+    "first_name": N_("The invitee's first name"),
+    "last_name": N_("The invitee's last name"),
+    "company": N_("The invitee's company"),
+    "event_title": N_("The event's title"),
+    "event_date": N_("The day of the event, in its time zone"),
+    "event_time": N_("The start time, in the event's time zone"),
+    "venue": N_("The venue's name and address"),
 }
 
 
@@ -49,7 +52,7 @@ def decline_url(token: str) -> str:
 
 def placeholder_values(invitation: Invitation) -> dict:
     event, person = invitation.event, invitation.contact
-    return {"first_name": person.first_name, "last_name": person.last_name, "company": person.company,
+    return {**name_placeholders(person.first_name, person.last_name), "company": person.company,
             "event_title": event.title, "event_date": local_date(event.starts_at, event.timezone),
             "event_time": local_time(event.starts_at, event.timezone), "venue": venue_of(event)}
 
@@ -140,7 +143,8 @@ class InvitationMessages(MessageContent):
         body_md = fill(send.body_md or "", values)
         when, zone = schedule(event)
         context = {"message": message, "invitation": invitation, "event": event, "locale": locale,
-                   "person": prefilled(invitation.contact), "preheader": fill(send.preheader or "", values),
+                   "person": prefilled(invitation.contact), "greeting_name": invitation.contact.greeting_name,
+                   "preheader": fill(send.preheader or "", values),
                    "body_html": render_markdown(body_md), "body_text": body_md, "when": when, "zone": zone,
                    "where": venue_of(event), "questions": embedded_questions(event),
                    "may_be_forwarded": may_be_forwarded(invitation),

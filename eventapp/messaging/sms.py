@@ -4,6 +4,7 @@ import hashlib
 import logging
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -26,7 +27,9 @@ log = logging.getLogger(__name__)
 STATUS_CALLBACK_PATH = "/twilio/status"
 
 # What Twilio itself treats as opt-out / opt-in / help (trimmed, any case), plus the Chinese "unsubscribe".
-STOP_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE", "退订"})
+# 退订 and TD ("tui ding") are how Chinese mobiles opt out, as operators there print under every marketing text.
+STOP_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE", "退订",
+                           "TD"})
 START_KEYWORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_KEYWORDS = frozenset({"HELP", "INFO"})
 
@@ -154,7 +157,10 @@ def set_sms_opt_out(phone: str, opted_out: bool, keyword: str = "") -> bool:
 
 
 def keyword_of(body: str) -> str:
-    return (body or "").strip().upper()
+    """The reply as one keyword: full-width letters made plain (a Chinese keyboard's ＴＤ is TD), spaces and a
+    closing full stop or exclamation mark dropped ("退 订。" is 退订), upper case."""
+    text = "".join(unicodedata.normalize("NFKC", body or "").split())
+    return text.rstrip(".!。！").upper()
 
 
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventapp.accounts.views import own_or_404, require_back_office
+from eventapp.contacts.names import person_name
 from eventapp.events.models import Event
 from eventapp.extensions import db
 from eventapp.messaging import operations
@@ -80,6 +81,7 @@ def edit_template(event_id, kind):
         return redirect(url_for("event_messages.edit_template", event_id=event.id, kind=kind), code=303)
     return render_template("messaging/template_form.html", event=event, kind=kind, form=form,
                            preview=preview(event, kind, current_user.email), sample=SAMPLE_PERSON,
+                           sample_name=person_name(SAMPLE_PERSON["first_name"], SAMPLE_PERSON["last_name"]),
                            placeholders=PLACEHOLDERS), (422 if form.errors else 200)
 
 

@@ -2,7 +2,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventapp.contacts.names import person_name
+from eventapp.contacts.names import greeting_name, person_name
 from eventapp.core.enums import LabelledEnum
 from eventapp.core.time import UTCDateTime, utcnow
 from eventapp.extensions import db
@@ -74,6 +74,10 @@ class Registration(db.Model):
     @property
     def name(self) -> str:
         return person_name(self.first_name, self.last_name)
+
+    @property
+    def greeting_name(self) -> str:
+        return greeting_name(self.first_name, self.last_name)
 
     @property
     def status_label(self):

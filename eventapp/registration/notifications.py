@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from eventapp import signals
+from eventapp.contacts.names import name_placeholders
 from eventapp.events.models import Event, EventStatus
 from eventapp.extensions import db
 from eventapp.messaging.content import Mail, MessageContent, Wording, register_content
@@ -94,22 +95,25 @@ SMS_TEXTS = {
 }
 
 PLACEHOLDERS = {
-    "first_name": "The attendee's first name",
-    "last_name": "The attendee's last name",
-    "company": "The attendee's company",
-    "event_title": "The event's title",
-    "event_date": "The day of the event, in its time zone",
-    "event_time": "The start time, in the event's time zone",
-    "venue": "The venue's name and address",
-    "manage_url": "The link to see, change or cancel the registration",
-    "ticket_code": "The ticket's code (what the QR code holds)",
+    "full_name": N_("The attendee's full name, as their language writes it: 王芳, Fang Wang"),
+    "family_name": N_("The attendee's family name (王): 尊敬的{family_name}女士"),
+    "given_name": N_("The attendee's given name (芳)"),
+    "first_name": N_("The attendee's first name"),
+    "last_name": N_("The attendee's last name"),
+    "company": N_("The attendee's company"),
+    "event_title": N_("The event's title"),
+    "event_date": N_("The day of the event, in its time zone"),
+    "event_time": N_("The start time, in the event's time zone"),
+    "venue": N_("The venue's name and address"),
+    "manage_url": N_("The link to see, change or cancel the registration"),
+    "ticket_code": N_("The ticket's code (what the QR code holds)"),
 }
 
 def placeholder_values(registration, mailed: bool = False) -> dict:
     from eventapp.core.templating import local_date, local_time
 
     event = registration.event
-    return {"first_name": registration.first_name, "last_name": registration.last_name,
+    return {**name_placeholders(registration.first_name, registration.last_name),
             "company": registration.company,
             "event_title": event.title, "event_date": local_date(event.starts_at, event.timezone),
             "event_time": local_time(event.starts_at, event.timezone),

@@ -329,7 +329,8 @@ def test_mail_templates_escape_what_people_typed_and_speak_the_readers_language(
     from eventapp.messaging.compose import _render
 
     registration = SimpleNamespace(ticket_secret="k3m9", first_name='<b>Ada</b> & "Co"', name="Ada",
-                                   email="ada@example.com", company="<i>Analytical</i>")
+                                   greeting_name='<b>Ada</b> & "Co"', email="ada@example.com",
+                                   company="<i>Analytical</i>")
     context = {"message": None, "registration": registration,
                "event": SimpleNamespace(title="Q&A <live>", summary="Talks & <lunch>"), "locale": "zh_Hans_CN",
                "intro": "Welcome & more", "manage_url": "https://e.example.com/r/x?a=1&b=2", "when": "Monday",
@@ -366,8 +367,8 @@ def test_mail_templates_use_flask_babels_gettext_in_the_forced_locale(app, monke
         ngettext = ungettext
 
     monkeypatch.setattr(flask_babel, "get_translations", lambda: Catalogue())
-    registration = SimpleNamespace(ticket_secret="k3m9", first_name="<Ada>", name="Ada", email="ada@example.com",
-                                   company="")
+    registration = SimpleNamespace(ticket_secret="k3m9", first_name="<Ada>", name="Ada", greeting_name="<Ada>",
+                                   email="ada@example.com", company="")
     context = {"registration": registration, "event": SimpleNamespace(title="T", summary=""), "locale": "zh",
                "intro": "", "manage_url": "https://e.example.com/r/x", "when": "Monday", "zone": "UTC", "where": "",
                "with_ticket": False, "qr_cid": None}

@@ -1,0 +1,65 @@
+"""Greetings as Chinese readers expect them: the default greeting uses the full name in Chinese (王芳，您好：) and for
+names written in Chinese, the given name in English ("Hello Fang,"); an organiser's wording may say {full_name}您好
+or 尊敬的{family_name}女士."""
+from email.headerregistry import Address
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from eventapp.contacts.names import greeting_name, name_placeholders
+from eventapp.messaging.content import Wording, content_for
+from eventapp.messaging.models import MessageKind
+from eventapp.messaging.operations import deliver_due
+from eventapp.registration.models import Registration
+from tests.messaging.test_email import sign_up
+from tests.registration.test_notifications import Catalogue, declined
+
+
+def test_english_greets_by_given_name_chinese_by_full_name(app):
+    with app.test_request_context():
+        with force_locale("en"):
+            assert greeting_name("Fang", "Wang") == "Fang"
+            assert greeting_name("芳", "王") == "王芳"  # a name written in Chinese: never "Hello 芳,"
+            assert greeting_name("", "Lovelace") == "Lovelace"
+        with force_locale("zh_Hans"):
+            assert greeting_name("芳", "王") == "王芳"
+            assert greeting_name("Fang", "Wang") == "Fang Wang"
+
+
+def test_the_organisers_wording_can_greet_the_chinese_way(app):
+    content = content_for(MessageKind.DECLINED)
+    with app.test_request_context():
+        message = declined()
+        message.about.first_name, message.about.last_name = "芳", "王"
+        wording = Wording(subject="{full_name}您好", body="尊敬的{family_name}女士：", sms_text="{given_name}，{full_name}",
+                          values=content.placeholder_values(message, mailed=False))
+        mail = content.mail(message, Catalogue(), "zh", wording)
+        assert mail.subject == "王芳您好"
+        assert mail.context["intro"] == "尊敬的王女士："
+        assert content.sms(message, Catalogue(), wording) == "芳，王芳"
+
+
+def test_the_name_placeholders():
+    assert name_placeholders("芳", "王") == {"full_name": "王芳", "family_name": "王", "given_name": "芳",
+                                            "first_name": "芳", "last_name": "王"}
+    assert name_placeholders("Fang", "Wang")["full_name"] == "Fang Wang"
+
+
+def test_a_chinese_name_is_greeted_and_addressed_in_full(client, db, make_event, smtp_sink):
+    event = make_event()
+    sign_up(client, event, first_name="芳", last_name="王", email="wang.fang@example.cn")
+    assert deliver_due() == 1
+    [mail] = smtp_sink.messages
+    assert mail["To"].addresses[0] == Address("王芳", addr_spec="wang.fang@example.cn")
+    text = mail.get_body(("plain",)).get_content()
+    assert text.startswith("Hello 王芳,") and "芳 王" not in text
+    assert db.session.execute(sa.select(Registration.first_name)).scalar_one() == "芳"
+
+
+def test_placeholders_are_documented_on_the_wording_page(client, make_event, login_as):
+    login_as()
+    event = make_event()
+    page = client.get(f"/admin/events/{event.id}/messages/confirmation").get_data(as_text=True)
+    for name in ("{full_name}", "{family_name}", "{given_name}"):
+        assert name in page
+    assert "尊敬的{family_name}女士" in page

@@ -1,0 +1,40 @@
+"""SMS the Chinese way: 退订 and TD (as a Chinese phone may type them: lower case, full width, spaced) opt out like
+STOP, through the inbound webhook with a valid Twilio signature; a Chinese text is counted in UCS-2 segments."""
+import pytest
+
+from eventapp.messaging.models import MessageStatus
+from eventapp.messaging.operations import deliver_due
+from eventapp.messaging.sms import keyword_of, sms_segments
+from tests.messaging.test_sms import inbound, opted_out, rows, sign_up_for_sms
+
+
+@pytest.mark.parametrize("body", ["TD", "td", "ＴＤ", "ｔｄ", " Td ", "退订", "退订 ", "退 订", "退订。", "ＳＴＯＰ"])
+def test_td_and_tuiding_opt_out_however_typed(client, db, make_event, fake_twilio, body):
+    sign_up_for_sms(client, make_event(sms_enabled=True))
+    response = inbound(client, body)
+    assert response.status_code == 200
+    assert opted_out(db) is True
+    deliver_due()
+    _email, sms = rows(db)
+    assert sms.status == MessageStatus.SUPPRESSED and fake_twilio.requests == []
+
+
+@pytest.mark.parametrize("body", ["TDD", "退订单", "我想退订吗", "hello"])
+def test_other_words_do_not_opt_out(client, db, make_event, fake_twilio, body):
+    sign_up_for_sms(client, make_event(sms_enabled=True))
+    inbound(client, body)
+    assert opted_out(db) is False
+
+
+def test_keywords_are_read_plain():
+    assert keyword_of("ＴＤ") == keyword_of(" td\n") == "TD"
+    assert keyword_of("退 订！") == "退订"
+
+
+def test_chinese_text_is_counted_in_ucs2_segments():
+    assert sms_segments("会" * 70) == ("UCS-2", 1)
+    assert sms_segments("会" * 71) == ("UCS-2", 2)
+    assert sms_segments("会" * 134) == ("UCS-2", 2)
+    assert sms_segments("会" * 135) == ("UCS-2", 3)
+    assert sms_segments("a" * 160) == ("GSM-7", 1)
+    assert sms_segments("a" * 160 + "会") == ("UCS-2", 3)  # one Chinese character makes the whole text UCS-2
