@@ -64,7 +64,7 @@ def xlsx(rows: list[list]) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
 def test_a_chinese_list_reads_the_same_in_utf8_with_and_without_bom_and_in_gbk(db, org, encoding):
     contact_for(org.id, normalise_email("tagged@example.com"), {})
     db.session.flush()
