@@ -18,6 +18,7 @@ from eventapp.checkin.models import CheckIn, EventStaff, ScanResult
 from eventapp.checkin.staffing import organises
 from eventapp.contacts.models import Contact
 from eventapp.contacts.names import person_name
+from eventapp.contacts.search import matches as search_matches, roster_key
 from eventapp.core.time import utcnow
 from eventapp.events.models import Event, EventKind, EventStatus
 from eventapp.extensions import db
@@ -481,15 +482,11 @@ def walk_in(event: Event, email, details: dict, scan: Scan, staff) -> dict:
 
 
 def search(event: DoorEvent, text: str, limit: int = 20) -> list[dict]:
-    """Registrations of this event by the name, company, email or phone given for them."""
-    text = text.lower()[:100]  # % and _ are letters here, not wildcards (autoescape)
+    """Registrations of this event by the name given for them (either order, one character of it, its pinyin),
+    company, email or phone however spaced (contacts.search)."""
     rows = db.session.execute(
         sa.select(Registration)
-        .where(Registration.event_id == event.id,
-               sa.or_(*(column.contains(text, autoescape=True) for column in (
-                   sa.func.lower(Registration.email), sa.func.lower(Registration.first_name),
-                   sa.func.lower(Registration.last_name), sa.func.lower(Registration.company), Registration.phone,
-                   sa.func.lower(Registration.first_name + " " + Registration.last_name)))))
+        .where(Registration.event_id == event.id, search_matches(Registration.search_text, text))
         .order_by(Registration.last_name, Registration.first_name).limit(limit)).scalars().all()
     return [{"registration_id": r.id, "name": r.name, "company": r.company, "email": r.email, "phone": r.phone,
              "status": r.status, "checked_in": r.checked_in_at is not None} for r in rows]
@@ -497,17 +494,20 @@ def search(event: DoorEvent, text: str, limit: int = 20) -> list[dict]:
 
 def ticket_list(event: DoorEvent) -> list[dict]:
     """What a phone keeps to validate offline: hashed secrets, names, statuses, and the answer a scan of each
-    ticket gets (ticket_answer: its status code and sentence); no emails, no raw secrets. The phone adds only what
+    ticket gets (ticket_answer: its status code and sentence), and what an offline search looks in (k: names,
+    company and their pinyin); no emails, phones or raw secrets. The phone adds only what
     it saw itself: a ticket already scanned on it, an exit scan."""
     rows = db.session.execute(
         sa.select(Registration.ticket_secret, Registration.status, Registration.checked_in_at,
-                  Registration.first_name, Registration.last_name, Registration.company, Registration.job_title)
+                  Registration.first_name, Registration.last_name, Registration.company, Registration.job_title,
+                  Registration.search_text)
         .where(Registration.event_id == event.id)).all()
     answers = {status: {"status": ticket_answer(status).value, "message": str(MESSAGES[ticket_answer(status)])}
                for status in RegistrationStatus}
     return [{"h": secret_hash(row.ticket_secret), "name": person_name(row.first_name, row.last_name),
              "company": row.company, "job_title": row.job_title, "status": row.status,
-             "answer": answers[row.status], "checked_in": row.checked_in_at is not None} for row in rows]
+             "answer": answers[row.status], "checked_in": row.checked_in_at is not None,
+             "k": roster_key(row.search_text)} for row in rows]  # k: what an offline search looks in
 
 
 @every_sweep  # the outbox's minute sweep runs it

@@ -10,6 +10,7 @@ from wtforms import EmailField
 from eventapp.accounts.views import load_user, load_user_with
 from eventapp.checkin import operations, staffing
 from eventapp.checkin.operations import Scan
+from eventapp.contacts.search import worth_searching
 from eventapp.core.forms import strip_line, strip_text
 from eventapp.core.time import utcnow
 from eventapp.events.models import Event
@@ -293,6 +294,6 @@ def tickets(event_id):
 def search(event_id):
     event = _event_for_staff(event_id)
     text = strip_line(request.args.get("q") or "")
-    if len(text) < 2:
+    if not worth_searching(text):  # two characters, or one Chinese one: 王
         return jsonify(results=[])
     return jsonify(results=operations.search(event, text))

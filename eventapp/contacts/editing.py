@@ -7,6 +7,7 @@ from eventapp import signals
 from eventapp.contacts.models import Contact, ContactTag
 from eventapp.contacts.normalisation import Email
 from eventapp.contacts.operations import announce_change
+from eventapp.contacts.search import matches
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 
@@ -18,7 +19,6 @@ MANUAL_ORIGIN = "manual"
 # Commas and semicolons, also as typed on a Chinese keyboard (，；、), separate tags.
 _TAG_SEPARATORS = re.compile(r"[,;，；、]")
 _SPACES = re.compile(r"\s+")
-_PHONE_SEARCH_MIN_DIGITS = 4
 # Bulk tagging writes the table with Core statements: many rows in one, none loaded.
 _TAGS = ContactTag.__table__
 
@@ -34,7 +34,8 @@ class DuplicateContact(Exception):
 # ---- search ------------------------------------------------------------------------------------------------------
 
 def search_contacts(organisation_id: int, text: str) -> sa.Select:
-    """The organisation's contacts whose name, company, email or phone contain the text (any case), newest first."""
+    """The organisation's contacts whose name (either order, pinyin), company, email or phone hold every word of
+    the text (any case, contacts.search), newest first."""
     query = sa.select(Contact).where(Contact.organisation_id == organisation_id)
     if text:
         query = query.where(_matches(text))
@@ -48,25 +49,7 @@ def matching_ids(organisation_id: int, text: str) -> sa.Select:
 
 
 def _matches(text: str):
-    lowered = text.lower()  # % and _ are letters here, not wildcards (autoescape)
-    conditions = [sa.func.lower(column).contains(lowered, autoescape=True) for column in (
-        Contact.email_key, Contact.first_name, Contact.last_name, Contact.company,
-        Contact.first_name + " " + Contact.last_name,
-        Contact.last_name + Contact.first_name)]  # a Chinese name is written family name first, without a space
-    digits = phone_digits(text)
-    if digits:
-        conditions.append(Contact.phone.contains(digits, autoescape=True))
-    return sa.or_(*conditions)
-
-
-def phone_digits(text: str) -> str:
-    """The digits of a phone number as people type it, without the leading zeros of a trunk or international
-    prefix (020 7946 0958, 0086 138…), so that they occur in its E.164 form (+442079460958): '' for text that is
-    not a phone number."""
-    if re.search(r"[^\d\s()+\-./]", text):
-        return ""
-    digits = re.sub(r"\D", "", text).lstrip("0")
-    return digits if len(digits) >= _PHONE_SEARCH_MIN_DIGITS else ""
+    return matches(Contact.search_text, text)
 
 
 # ---- one contact by hand -----------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.contacts.names import greeting_name, person_name
+from eventapp.contacts.search import keep_search_key, key_on_insert
 from eventapp.core.enums import LabelledEnum
 from eventapp.core.time import UTCDateTime, utcnow
 from eventapp.extensions import db
@@ -42,6 +43,8 @@ class Contact(db.Model):
     erased_at = mapped_column(UTCDateTime)
     # Who erased it (accountability for the request; None: the command line, or that user is gone).
     erased_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # What a search of the contacts looks in (contacts.search): written from the name, company, email and phone.
+    search_text: Mapped[str] = mapped_column(sa.Text, default=key_on_insert, server_default=sa.text("''"))
 
     tags = relationship("ContactTag", cascade="all, delete-orphan", order_by="ContactTag.tag")
 
@@ -52,6 +55,9 @@ class Contact(db.Model):
     @property
     def greeting_name(self) -> str:
         return greeting_name(self.first_name, self.last_name)
+
+
+keep_search_key(Contact)
 
 
 class ContactTag(db.Model):

@@ -9,7 +9,6 @@ from datetime import datetime
 
 from eventapp import signals
 from eventapp.contacts.models import Contact
-from eventapp.core.statements import dialect_insert
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.leads.models import ActivityKind, Channel, LeadStage
@@ -65,14 +64,6 @@ def move(contact_id: int, to_stage: str, *, organisation_id: int, reason: str = 
     now = now or utcnow()
     reason = (reason or "")[:300]
     state.stage, state.stage_changed_at, state.stage_reason = to_stage, now, reason
-    _tell_of_move(contact_id, from_stage, to_stage, organisation_id=organisation_id, reason=reason,
-                  by_user_id=by_user_id, now=now, channel=channel)
-    return True
-
-
-def _tell_of_move(contact_id: int, from_stage: LeadStage, to_stage: LeadStage, *, organisation_id: int, reason: str,
-                  by_user_id: int | None, now: datetime, channel: str | None) -> None:
-    """The STAGE_CHANGED activity and signals.lead_stage_changed of a move just made."""
     record_activity(ActivityKind.STAGE_CHANGED, organisation_id=organisation_id, contact_id=contact_id,
                     channel=channel or (Channel.STAFF if by_user_id else Channel.SYSTEM), occurred_at=now,
                     actor_user_id=by_user_id,
@@ -80,6 +71,7 @@ def _tell_of_move(contact_id: int, from_stage: LeadStage, to_stage: LeadStage, *
     signals.lead_stage_changed.send(signals.StageChange(
         contact_id=contact_id, organisation_id=organisation_id, from_stage=str(from_stage), to_stage=str(to_stage),
         reason=reason, by_user_id=by_user_id, occurred_at=now))
+    return True
 
 
 def missing_fields(contact: Contact, required: list) -> list[str]:
@@ -90,10 +82,10 @@ def missing_fields(contact: Contact, required: list) -> list[str]:
 def score_changed(organisation_id: int, contact_id: int, model_id: int, score: float, now) -> None:
     """A contact's score rose in a model: past the model's threshold, with every field sales needs, a lead in new,
     engaged or nurture becomes an MQL and is handed to a sales owner (or waits for one)."""
-    from eventapp.leads import scoring  # scoring tells stages of rises: imported at call time
+    from eventapp.leads.models.scoring import ScoreModel
 
-    model = scoring.model_setting(organisation_id, model_id)
-    if model is None or score < model.mql_threshold:
+    model = db.session.get(ScoreModel, model_id)
+    if model is None or model.organisation_id != organisation_id or score < model.mql_threshold:
         return
     contact = db.session.get(Contact, contact_id)
     if contact is None or missing_fields(contact, model.required_fields):
@@ -119,25 +111,10 @@ def engage(organisation_id: int, contact_id: int, kind: str, occurred_at: dateti
     """A lead in "new" shows real interest (a sign-up, a click, a check-in…): it becomes engaged."""
     if kind not in ENGAGING_KINDS or (kind == ActivityKind.LINK_CLICKED and _likely_automated(activity_id)):
         return
-    reason = str(ActivityKind(kind).label)[:300]
-    if _engaged_if_new(contact_id, occurred_at, reason):
-        _tell_of_move(contact_id, S.NEW, S.ENGAGED, organisation_id=organisation_id, reason=reason, by_user_id=None,
-                      now=occurred_at, channel=None)
-
-
-def _engaged_if_new(contact_id: int, now: datetime, reason: str) -> bool:
-    """The lead moved from new to engaged, its row made if it had none, in one statement (an upsert that changes
-    only a lead still in new: a sign-up read the row three times and wrote it twice); False when it is past new."""
     from eventapp.leads.models import LeadState
 
-    loaded = db.session.identity_map.get(db.session.identity_key(LeadState, contact_id))
-    if loaded is not None and loaded.stage != S.NEW:
-        return False  # this transaction holds it already: no statement
-    values = {"stage": S.ENGAGED, "stage_changed_at": now, "stage_reason": reason, "updated_at": utcnow()}
-    statement = dialect_insert(LeadState).values(contact_id=contact_id, **values)
-    moved = db.session.execute(statement.on_conflict_do_update(
-        index_elements=[LeadState.contact_id], set_=values, where=LeadState.stage == S.NEW)
-        .returning(LeadState.contact_id)).first() is not None
-    if moved and loaded is not None:
-        db.session.expire(loaded)  # read again when next used: the statement changed its row
-    return moved
+    state = db.session.get(LeadState, contact_id)
+    if state is not None and state.stage != S.NEW:
+        return
+    move(contact_id, S.ENGAGED, organisation_id=organisation_id, now=occurred_at,
+         reason=str(ActivityKind(kind).label))

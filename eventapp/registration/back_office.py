@@ -1,7 +1,7 @@
 """Registration's part of the organisers' back office: approving or declining a sign-up, and what registration
 contributes to the event's pages (events asks through signals and imports nothing of registration)."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -9,6 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from eventapp import signals
 from eventapp.accounts.views import own_or_404, require_back_office
+from eventapp.contacts.search import QUERY_MAX, matches as search_matches
+from eventapp.core.forms import strip_line
 from eventapp.events.models import Event
 from eventapp.extensions import db
 from eventapp.registration import operations, reminders
@@ -40,13 +42,16 @@ def decide(registration_id, decision):
 @signals.event_page_sections.connect
 def _event_page(page: signals.EventPage, **_):
     event = db.session.get(Event, page.event_id)
-    registrations = list(db.session.execute(
-        sa.select(Registration).where(Registration.event_id == event.id).order_by(Registration.created_at.desc())
-    ).scalars())
+    search = strip_line(request.args.get("q") or "")[:QUERY_MAX]  # the page's own search of its registrations
+    query = sa.select(Registration).where(Registration.event_id == event.id)
+    if search:
+        query = query.where(search_matches(Registration.search_text, search))
+    registrations = list(db.session.execute(query.order_by(Registration.created_at.desc())).scalars())
     return [signals.PageSection(10, "registration/_event_summary.html", {"closed": operations.closed_reason(event)},
                                 slot="summary"),
             signals.PageSection(10, "registration/_event_actions.html", slot="actions"),
-            signals.PageSection(40, "registration/_event_registrations.html", {"registrations": registrations})]
+            signals.PageSection(40, "registration/_event_registrations.html",
+                                {"registrations": registrations, "search": search})]
 
 
 @signals.event_list_columns.connect

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.contacts.names import greeting_name, person_name
+from eventapp.contacts.search import keep_search_key, key_on_insert
 from eventapp.core.enums import LabelledEnum
 from eventapp.core.time import UTCDateTime, utcnow
 from eventapp.extensions import db
@@ -67,6 +68,8 @@ class Registration(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
     cancelled_at = mapped_column(UTCDateTime)
+    # What the door's and the event page's searches look in (contacts.search), from the details given here.
+    search_text: Mapped[str] = mapped_column(sa.Text, default=key_on_insert, server_default=sa.text("''"))
 
     event = relationship("Event")
     contact = relationship("Contact", foreign_keys=[contact_id])
@@ -102,3 +105,6 @@ class Registration(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status not in (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED)
+
+
+keep_search_key(Registration)

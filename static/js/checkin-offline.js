@@ -91,11 +91,17 @@ export async function markCheckedIn(eventId, hash, checkedIn = true) {
   }
 }
 
+// Folded as the server folds a search key (contacts/search.py fold): full-width forms made plain, lower case.
+function fold(text) {
+  return text.normalize("NFKC").toLowerCase();
+}
+
 export async function searchTickets(eventId, query, limit = 20) {
-  const words = query.toLocaleLowerCase().split(/\s+/).filter(Boolean);
+  const words = fold(query).split(/\s+/).filter(Boolean);
   const all = await done((await store("tickets")).index("event").getAll(eventId));
   return all.filter((ticket) => {
-    const text = `${ticket.name} ${ticket.company}`.toLocaleLowerCase();
+    // k: the server's search key of the name and company (both orders, pinyin); a list saved before it had none
+    const text = ticket.k ?? fold(`${ticket.name} ${ticket.company}`);
     return words.every((word) => text.includes(word));
   }).slice(0, limit);
 }

@@ -16,6 +16,7 @@ const TICKETS_EVERY_MS = 180000; // the whole list: only a fallback for when the
 const SYNC_EVERY_MS = 15000;
 const RETRY_FIRST_MS = 2000;
 const DEVICE_KEY = "eventapp.checkin.device";
+const HAN = /\p{Script=Han}/u; // a search of one Chinese character (王) is worth running
 
 const $ = (selector) => document.querySelector(selector);
 const format = (text, values = {}) => text.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
@@ -520,7 +521,7 @@ async function runSearch() {
   const run = ++searchRun;
   const list = $("#search-results");
   const note = $("#search-note");
-  if (query.length < 2) {
+  if (query.length < 2 && !HAN.test(query)) { // as the server's worth_searching: one Chinese character is enough
     list.replaceChildren();
     note.hidden = true;
     return;

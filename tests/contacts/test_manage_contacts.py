@@ -6,10 +6,11 @@ import pytest
 import sqlalchemy as sa
 
 from eventapp.accounts.operations import ensure_organisation
-from eventapp.contacts.editing import parse_tags, phone_digits
+from eventapp.contacts.editing import parse_tags
 from eventapp.contacts.models import Contact, ContactTag
 from eventapp.contacts.normalisation import normalise_email
 from eventapp.contacts.operations import contact_for
+from eventapp.contacts.search import phone_digits
 from tests.conftest import submit
 
 
