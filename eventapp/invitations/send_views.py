@@ -13,6 +13,7 @@ from eventapp.core.time import from_local, local, utcnow
 from eventapp.events.models import Event
 from eventapp.extensions import db
 from eventapp.invitations import send_report, sending
+from eventapp.invitations.content import PLACEHOLDERS
 from eventapp.invitations.forms import PASTED, ScheduleForm, SendForm
 from eventapp.invitations.models import InvitationSend, InvitationStatus, Segment, SendStatus
 
@@ -59,7 +60,8 @@ def _compose(event: Event, send: InvitationSend | None):
         db.session.commit()
         flash(_("Saved. Check the preview, send yourself a test, then send it."), "success")
         return redirect(url_for("invitation_sends.show", send_id=send.id), code=303)
-    return render_template("invitations/sends/compose.html", event=event, send=send, form=form), \
+    return render_template("invitations/sends/compose.html", event=event, send=send, form=form,
+                           placeholders=PLACEHOLDERS), \
         (422 if form.errors else 200)
 
 

@@ -63,3 +63,40 @@ def test_placeholders_are_documented_on_the_wording_page(client, make_event, log
     for name in ("{full_name}", "{family_name}", "{given_name}"):
         assert name in page
     assert "尊敬的{family_name}女士" in page
+
+
+def test_an_invitation_greets_the_way_its_wording_says(client, db, org, make_event, login_as, smtp_sink):
+    from eventapp.contacts import operations as contacts
+    from eventapp.contacts.normalisation import normalise_email
+    from tests.invitations.test_sends import compose, deliver_all, post
+
+    contacts.contact_for(org.id, normalise_email("wang.fang@example.cn"), {"first_name": "芳", "last_name": "王"})
+    db.session.commit()
+    login_as()
+    event = make_event()
+    page = client.get(f"/admin/events/{event.id}/invitations/new").get_data(as_text=True)
+    assert "{full_name}" in page and "{family_name}" in page  # documented where the invitation is written
+    send = compose(client, event, subject="{full_name}，诚邀您参加", body_md="尊敬的{family_name}女士：",
+                   pasted_addresses="wang.fang@example.cn")
+    post(client, f"/admin/invitations/{send.id}/send")
+    deliver_all(db)
+    [mail] = smtp_sink.messages
+    assert mail["Subject"] == "王芳，诚邀您参加"
+    assert "尊敬的王女士：" in mail.get_body(("plain",)).get_content()
+    assert mail["To"].addresses[0].display_name == "王芳"
+
+
+def test_an_invitation_without_wording_greets_a_chinese_name_in_full(client, db, org, make_event, login_as,
+                                                                     smtp_sink):
+    from eventapp.contacts import operations as contacts
+    from eventapp.contacts.normalisation import normalise_email
+    from tests.invitations.test_sends import compose, deliver_all, post
+
+    contacts.contact_for(org.id, normalise_email("wang.fang@example.cn"), {"first_name": "芳", "last_name": "王"})
+    db.session.commit()
+    login_as()
+    send = compose(client, make_event(), body_md="", pasted_addresses="wang.fang@example.cn")
+    post(client, f"/admin/invitations/{send.id}/send")
+    deliver_all(db)
+    [mail] = smtp_sink.messages
+    assert mail.get_body(("plain",)).get_content().startswith("Hello 王芳,")
