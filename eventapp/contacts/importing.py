@@ -25,6 +25,7 @@ from eventapp.contacts.names import split_name
 from eventapp.contacts.normalisation import InvalidInput, normalise_email, normalise_phone, phone_region
 from eventapp.contacts.operations import update_contact
 from eventapp.core.enums import LabelledEnum
+from eventapp.core.i18n import normalise_language
 from eventapp.core.statements import dialect_insert
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
@@ -51,6 +52,7 @@ class ImportField(LabelledEnum):
     CITY = "city", _l("City")
     TAGS = "tags", _l("Tags")
     CONSENT = "consent", _l("Marketing consent")
+    LANGUAGE = "language", _l("Language")
 
 
 # Header names people use, folded (lower case, no spaces, dashes, underscores or dots), English and Chinese.
@@ -71,6 +73,7 @@ HEADER_NAMES = {
     ImportField.TAGS: ("tags", "tag", "labels", "标签"),
     ImportField.CONSENT: ("consent", "optin", "marketingconsent", "emailoptin", "subscribed", "同意",
                           "营销同意", "是否同意"),
+    ImportField.LANGUAGE: ("language", "lang", "preferredlanguage", "locale", "语言", "语种", "首选语言"),
 }
 _FIELD_BY_HEADER = {name: field for field, names in HEADER_NAMES.items() for name in names}
 _FOLD = re.compile(r"[\s\-_.:：*（）()]+")
@@ -469,7 +472,7 @@ class _Chunk:
             contact = existing.get(key)
             if contact is not None:
                 update_contact(contact, row.details, announce=False)
-                for name in PROFILE:
+                for name in (*PROFILE, "language"):
                     if row.details.get(name):
                         setattr(contact, name, row.details[name])
                 if row.consents and key not in suppressed:
@@ -532,7 +535,21 @@ def _details(values: dict) -> dict:
                                                          *PROFILE)}
     if values.get(ImportField.NAME) and not (details["first_name"] or details["last_name"]):
         details["first_name"], details["last_name"] = split_name(values[ImportField.NAME])
-    return {name: _one_line(value)[:LENGTHS[name]] for name, value in details.items()}
+    details = {name: _one_line(value)[:LENGTHS[name]] for name, value in details.items()}
+    # The language their mails are in ("zh", "中文", "English"…); one we do not speak leaves it unknown.
+    details["language"] = import_language(values.get(ImportField.LANGUAGE, ""))
+    return details
+
+
+# What people write in a language column, besides the tags normalise_language reads (zh, zh-CN, en-GB…).
+LANGUAGE_WORDS = {"中文": "zh_Hans", "简体中文": "zh_Hans", "汉语": "zh_Hans", "普通话": "zh_Hans", "简体": "zh_Hans",
+                  "chinese": "zh_Hans", "simplifiedchinese": "zh_Hans", "英文": "en", "英语": "en", "english": "en"}
+
+
+def import_language(value: str) -> str:
+    """One of core.i18n.LANGUAGES for a language cell, or "" (empty, or a language we do not speak)."""
+    folded = _FOLD.sub("", value).casefold()
+    return LANGUAGE_WORDS.get(folded) or normalise_language(value.strip())
 
 
 def _one_line(value: str) -> str:

@@ -29,6 +29,9 @@ class Contact(db.Model):
     company_size: Mapped[str] = mapped_column(sa.String(40), default="")
     industry: Mapped[str] = mapped_column(sa.String(100), default="")
     city: Mapped[str] = mapped_column(sa.String(100), default="")
+    # The language their mails and texts are in (core.i18n.LANGUAGES): the page of their latest sign-up's, or an
+    # import's language column; "": not known (each event's default language).
+    language: Mapped[str] = mapped_column(sa.String(10), default="", server_default=sa.text("''"))
     marketing_consent: Mapped[bool] = mapped_column(default=False)
     # How the organisation came to know the person: web (a sign-up), import:<file>, manual, forwarded, walk-in...
     origin: Mapped[str] = mapped_column(sa.String(200), default="")

@@ -9,6 +9,7 @@ from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from eventapp.core import i18n
 from eventapp.core.forms import Form, NoMarkup, strip_line, strip_text
 from eventapp.core.time import clock_change_at, common_time_zones, from_local, is_time_zone, local
 from eventapp.events.models import EventKind, QuestionKind
@@ -86,6 +87,17 @@ class CampaignForm(Form):
     form_nonce = HiddenField(validators=[Length(max=64)])
 
 
+def language_choices() -> list[SelectChoice]:
+    """One language or both, in the order the page offers them; each language is named in itself."""
+    names = i18n.LANGUAGE_NAMES
+    both = [(first, second) for first in names for second in names if first != second]
+    return [SelectChoice("", _l("The organisation's language")),
+            *(SelectChoice(name, title) for name, title in names.items()),
+            *(SelectChoice(f"{first},{second}", _l("%(first)s and %(second)s (%(first)s first)",
+                                                   first=names[first], second=names[second]))
+              for first, second in both)]
+
+
 class EventForm(Form):
     title = StringField(_l("Title"), filters=[strip_line], validators=[
         DataRequired(message=_l("Give the event a title.")), Length(max=200), NoMarkup()])
@@ -120,6 +132,10 @@ class EventForm(Form):
                                                validators=[Optional(), PlausibleDate(), OnTheZonesClock()])
     registration_closes_at = DateTimeLocalField(_l("Sign-up closes"), format=LOCAL_FORMAT,
                                                 validators=[Optional(), PlausibleDate(), OnTheZonesClock()])
+    languages = SelectField(_l("Languages of the landing page, form and mails"), default="", description=_l(
+        "With two, the page offers a switch between them and opens in the one the visitor's browser prefers; each "
+        "attendee's mails and text messages are in the language they signed up in. What you write (title, "
+        "summary, agenda, questions) is shown as you wrote it."))
     summary = TextAreaField(_l("Summary (Markdown)"), filters=[strip_text], validators=[Length(max=MARKDOWN_MAX)])
     agenda_md = TextAreaField(_l("Agenda (Markdown)"), filters=[strip_text], validators=[Length(max=MARKDOWN_MAX)])
     speakers_md = TextAreaField(_l("Speakers (Markdown)"), filters=[strip_text],
@@ -138,6 +154,7 @@ class EventForm(Form):
         self.campaign_id.choices = [SelectChoice(None, _l("No campaign")),
                                     *(SelectChoice(c.id, c.name) for c in campaigns)]
         self.timezone.choices = [SelectChoice(z) for z in ["UTC"] + common_time_zones()]
+        self.languages.choices = language_choices()
 
     @classmethod
     def for_event(cls, event, campaigns):

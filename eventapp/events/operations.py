@@ -9,13 +9,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from eventapp import signals
 from eventapp.accounts.models import BACK_OFFICE_ROLES, Organisation
 from eventapp.events.models import Campaign, Event, EventStatus, Question
+from eventapp.core import i18n
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 
 EVENT_FIELDS = ("title", "slug", "kind", "campaign_id", "summary", "agenda_md", "speakers_md", "timezone",
                 "starts_at", "ends_at", "venue_name", "venue_address", "capacity", "waitlist_enabled",
                 "approval_required", "phone_required", "sms_enabled", "image_url", "registration_opens_at",
-                "registration_closes_at", "invitation_only", "forwarding_allowed")
+                "registration_closes_at", "invitation_only", "forwarding_allowed", "languages")
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -192,3 +193,19 @@ def events_of(organisation_id: int) -> list[Event]:
     return list(db.session.execute(
         sa.select(Event).where(Event.organisation_id == organisation_id).order_by(Event.starts_at.desc())
     ).scalars())
+
+
+def offered_languages(event: Event) -> list[str]:
+    """The languages the event's landing page, form and mails are in, its default first (core.i18n.LANGUAGES):
+    its own choice, else its organisation's language."""
+    if event.languages:
+        return i18n.event_languages(event.languages, "")
+    return i18n.event_languages("", organisation_of(event).language)
+
+
+def reader_language(event: Event, preferred: str) -> str:
+    """The language a person reads this event's pages and messages in: theirs (`preferred`) when the event offers
+    it, else the event's default."""
+    offered = offered_languages(event)
+    name = i18n.normalise_language(preferred)
+    return name if name in offered else offered[0]

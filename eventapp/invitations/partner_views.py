@@ -1,6 +1,6 @@
 """Partners in the organisers' back office (partners, their logins, tracked links and posters, and the comparison
 of partners and channels), and the public tracked link /p/<code> that counts a click and leads to the event."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -213,4 +213,6 @@ def follow(code):
     partners.record_click(link, event)
     session[VIA_SESSION_KEY] = partners.remembered(session.get(VIA_SESSION_KEY), event.id, link)
     db.session.commit()
-    return redirect(url_for("registration.landing", slug=event.slug), code=302)
+    # A link shared for one of the event's languages (?lang=zh_Hans) opens the page in it.
+    return redirect(url_for("registration.landing", slug=event.slug, lang=request.args.get("lang") or None),
+                    code=302)

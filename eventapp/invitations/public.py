@@ -14,6 +14,7 @@ from eventapp.invitations import replies
 from eventapp.invitations.content import prefilled
 from eventapp.invitations.models import InvitationStatus
 from eventapp.registration import operations as registration
+from eventapp.registration.languages import language_query, page_language
 from eventapp.registration.forms import MISSING_QUESTION, SignupForm, answers_to_missing_questions, form_for_event
 from eventapp.registration.operations import Outcome, RegistrationClosed, Signup
 
@@ -25,6 +26,8 @@ def _invitation_or_404(token):
     if invitation is None:
         abort(404, description=_("This invitation link is not valid. Check that you opened the whole link from "
                                  "your invitation email, or ask the organisers for a new one."))
+    # In the invitee's language when the event offers it (an imported list may say it), else as the landing page.
+    page_language(invitation.event, invitation.contact.language if invitation.contact else "")
     return invitation
 
 
@@ -91,7 +94,7 @@ def sign_up(token):
         # Registered before (or this very form sent twice): the manage link went to the address by mail. Anyone
         # holding a forwarded copy can type the invitee's address, so it is never shown here.
         return render_template("registration/already_registered.html", event=event)
-    return redirect(url_for("registration.manage", token=manage_token, new=1), code=303)
+    return redirect(url_for("registration.manage", token=manage_token, new=1, **language_query()), code=303)
 
 
 def _posted_fields() -> MultiDict:
@@ -123,6 +126,6 @@ def mail_manage_link(token):
     """The registered invitee asks for the link to their registration again (it goes by mail only)."""
     found = _invitation_or_404(token)
     if not replies.mail_manage_link(found):
-        return redirect(url_for("invitation.invitation", token=token), code=303)
+        return redirect(url_for("invitation.invitation", token=token, **language_query()), code=303)
     db.session.commit()
     return _decline_page(found, registered=True, link_mailed=True)

@@ -21,8 +21,10 @@ from eventapp.contacts.normalisation import Email, InvalidInput, normalise_email
 from eventapp.core.time import utcnow
 from eventapp.core.tokens import url_token
 from eventapp.events.models import Event
+from eventapp.events.operations import reader_language
 from eventapp.extensions import db
 from eventapp.invitations.models import Invitation, InvitationSend, InvitationStatus, SendStatus
+from eventapp.messaging.content import written_language
 from eventapp.messaging.models import Message, MessageKind, MessageStatus
 from eventapp.messaging.operations import Recipient, every_sweep, queue, queue_test
 from eventapp.registration.operations import closed_reason
@@ -259,7 +261,7 @@ def queue_due(send: InvitationSend, now: datetime | None = None) -> int:
         return 0
     batch = db.session.execute(
         sa.select(Invitation.id, Invitation.contact_id, Contact.email, Contact.email_key, Contact.first_name,
-                  Contact.last_name)
+                  Contact.last_name, Contact.language)
         .join(Contact, Contact.id == Invitation.contact_id)
         .where(Invitation.send_id == send.id, Invitation.due_at.is_(None),
                Invitation.status == InvitationStatus.QUEUED)
@@ -280,12 +282,19 @@ def queue_due(send: InvitationSend, now: datetime | None = None) -> int:
     return queued
 
 
+def invitation_language(send: InvitationSend, contact_language: str) -> str:
+    """The language the organiser wrote the send's words in, when one (the mail's own texts then match them, and
+    never wrap English around Chinese); else the contact's where the event offers it, else the event's first."""
+    return written_language(send.subject, send.body_md) or reader_language(send.event, contact_language)
+
+
 def _queue_mail(send: InvitationSend, row, due_at: datetime) -> int:
     name = person_name(row.first_name, row.last_name)
     key = f"invitation:{row.id}"
     message = queue(MessageKind.INVITATION, Recipient(email=row.email, name=name, contact_id=row.contact_id),
                     organisation_id=send.organisation_id, key=key, event_id=send.event_id,
-                    context={"invitation_id": row.id}, due_at=due_at)
+                    context={"invitation_id": row.id}, due_at=due_at,
+                    language=invitation_language(send, row.language))
     if message is None:  # queued already (a run that raced this one): the same row, no second mail
         return db.session.execute(sa.select(Message.id).where(Message.idempotency_key == key)).scalar_one()
     signals.invitation_queued.send(signals.InvitationChange(

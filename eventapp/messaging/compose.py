@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import force_locale, get_locale, get_translations
 
-from eventapp.messaging.content import content_for, load_about, spoken_kind, wording_for
+from eventapp.core.i18n import DEFAULT_LANGUAGE, normalise_language
+from eventapp.messaging.content import (content_for, load_about, spoken_kind, template_for, wording_for,
+                                        written_language)
 from eventapp.messaging.email import OutgoingMail, build_mail
 from eventapp.messaging.links import public_base_url  # noqa: F401  (where the features import it from)
 from eventapp.messaging.models import Message, is_marketing
@@ -28,9 +30,29 @@ class ComposedEmail:
     text: str  # the plain-text body, as the message log shows it
 
 
+def message_language(message: Message, known_templates: dict | None = None) -> str:
+    """The language a message is composed in: the one the organiser's own wording of it is written in, if they
+    wrote it in one language (see messaging.content.written_language), else the reader's the row was queued in,
+    else the app's default."""
+    template = template_for(message.event_id, spoken_kind(message), known_templates) \
+        if message.event_id is not None else None
+    written = ""
+    if template is not None:
+        written = written_language(template.sms_text) if message.channel == "sms" else \
+            written_language(template.subject, template.body)
+    return written or normalise_language(message.language) or DEFAULT_LANGUAGE
+
+
 def compose(message: Message, known_templates: dict | None = None) -> ComposedEmail:
-    """The mail for one outbox row, as its feature's content writes it: text and HTML, an inline image and a
-    calendar entry where it has them. `message.about` is loaded (see messaging.content.load_about)."""
+    """The mail for one outbox row in its reader's language (subject, text, dates, the calendar entry's texts),
+    as its feature's content writes it: text and HTML, an inline image and a calendar entry where it has them."""
+    known = {} if known_templates is None else known_templates  # the wording is looked up once
+    with force_locale(message_language(message, known)):
+        return _compose(message, known)
+
+
+def _compose(message: Message, known_templates: dict | None = None) -> ComposedEmail:
+    # `message.about` is loaded here when the caller has not (see messaging.content.load_about).
     if message.about is None:
         load_about([message])
     kind = spoken_kind(message)
@@ -60,8 +82,11 @@ def compose_email(message: Message) -> OutgoingMail:
 
 
 def compose_sms(message: Message, known_templates: dict | None = None) -> str:
+    """The text message for one outbox row, in its reader's language."""
     if message.about is None:
         load_about([message])
     kind = spoken_kind(message)
     content = content_for(kind)
-    return content.sms(message, get_translations(), wording_for(message, kind, content, known_templates))
+    known = {} if known_templates is None else known_templates
+    with force_locale(message_language(message, known)):
+        return content.sms(message, get_translations(), wording_for(message, kind, content, known))

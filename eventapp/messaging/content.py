@@ -122,3 +122,19 @@ def wording_for(message, kind: str, content: MessageContent, known_templates: di
     # Filling in costs (dates are formatted): only when the organiser wrote their own.
     return Wording(subject=template.subject, body=template.body, sms_text=template.sms_text,
                    values=content.placeholder_values(message, mailed=message.channel == "email"))
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def written_language(*texts: str) -> str:
+    """The one language an organiser wrote their wording in: "zh_Hans" for Chinese (a few Latin brand names or
+    acronyms allowed), "en" for text without Chinese, "" for none or for both side by side. A mail is composed in
+    it, so its own texts around the wording (greeting, labels, links) never wrap English around Chinese words."""
+    text = " ".join(part for part in texts if part)
+    han, latin = len(_HAN.findall(text)), len(_LATIN.findall(text))
+    if not han:
+        return "en" if latin else ""
+    # A Chinese character carries about a word: far more Latin letters than two per character is a second text.
+    return "zh_Hans" if latin <= 2 * han else ""

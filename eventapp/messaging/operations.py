@@ -14,6 +14,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from eventapp import signals
+from eventapp.accounts.models import Organisation, User
+from eventapp.contacts.models import Contact
+from eventapp.core.i18n import DEFAULT_LANGUAGE, normalise_language
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.messaging.content import content_for, load_about, spoken_kind
@@ -48,22 +51,26 @@ class Recipient:
 
 def queue(kind: str, recipient: Recipient, *, organisation_id: int, key: str, channel: str = "email",
           due_at=None, context: dict | None = None, event_id: int | None = None,
-          registration_id: int | None = None) -> Message | None:
+          registration_id: int | None = None, language: str = "") -> Message | None:
     """Add an outbox row unless one with the same idempotency key exists; returns the new row (not in the session)
     or None (already queued, or the recipient has no address on this channel). What the message says is written
     when it is delivered, by the content its feature registered for `kind` (see messaging.content), from
-    `context` (small values kept on the row) and what the row refers to (`event_id`, `registration_id`)."""
+    `context` (small values kept on the row) and what the row refers to (`event_id`, `registration_id`), in
+    `language`: the feature's choice for the reader (an attendee's: theirs where the event offers it), else the
+    recipient's own (see reader_language)."""
     meta = context or {}
     content_for(meta.get("as_kind", kind))  # a kind no feature writes is a bug: refused now, not at delivery
     address = recipient.address(channel)
     if not address:
         return None
+    language = normalise_language(language) or reader_language(recipient, organisation_id)
     new_id = _queue_row({
         "organisation_id": organisation_id, "contact_id": recipient.contact_id, "user_id": recipient.user_id,
         "registration_id": registration_id, "event_id": event_id, "channel": channel, "kind": kind,
         "recipient": address, "recipient_name": recipient.name[:200], "idempotency_key": key,
         "status": MessageStatus.QUEUED, "due_at": due_at or utcnow(), "attempts": 0, "last_error": "",
-        "provider_id": "", "subject": "", "body_text": "", "meta": meta, "created_at": utcnow()})
+        "provider_id": "", "subject": "", "body_text": "", "meta": meta, "created_at": utcnow(),
+        "language": language})
     if new_id is None:
         return None
     db.session.info.setdefault("outbox", []).append(new_id)  # handed to the queue after commit
@@ -71,10 +78,21 @@ def queue(kind: str, recipient: Recipient, *, organisation_id: int, key: str, ch
     message = Message(id=new_id, organisation_id=organisation_id, contact_id=recipient.contact_id,
                       user_id=recipient.user_id, registration_id=registration_id, event_id=event_id,
                       channel=channel, kind=kind, recipient=address, recipient_name=recipient.name,
-                      idempotency_key=key, meta=meta)
+                      idempotency_key=key, meta=meta, language=language)
     if recipient.contact_id is not None:  # a message to a contact is on their timeline
         signals.message_queued.send(message_change(message))
     return message
+
+
+def reader_language(recipient: Recipient, organisation_id: int) -> str:
+    """The language a message is in when its feature names none: a user's own (else their organisation's), a
+    contact's known one, else the organisation's."""
+    own = ""
+    if recipient.user_id is not None:
+        own = getattr(db.session.get(User, recipient.user_id), "language", "")
+    elif recipient.contact_id is not None:
+        own = getattr(db.session.get(Contact, recipient.contact_id), "language", "")
+    return own or getattr(db.session.get(Organisation, organisation_id), "language", "") or DEFAULT_LANGUAGE
 
 
 def queue_test(organisation_id: int, event_id: int | None, as_kind: str, recipient: Recipient,

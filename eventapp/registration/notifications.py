@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from eventapp import signals
 from eventapp.contacts.names import name_placeholders
 from eventapp.events.models import Event, EventStatus
+from eventapp.events.operations import reader_language
 from eventapp.extensions import db
 from eventapp.messaging.content import Mail, MessageContent, Wording, register_content
 from eventapp.messaging.models import MessageKind
@@ -222,7 +223,13 @@ def queue_for(registration, kind: MessageKind, *, channel: str, key: str, contex
         db.session.flush()  # the registration and contact need their ids
     return queue(kind, recipient_of(registration), organisation_id=registration.event.organisation_id, key=key,
                  channel=channel, context=context, due_at=due_at, event_id=registration.event_id,
-                 registration_id=registration.id)
+                 registration_id=registration.id, language=language_of(registration))
+
+
+def language_of(registration) -> str:
+    """The person's language (their latest sign-up's) where the event offers it, else the event's first."""
+    contact = registration.contact
+    return reader_language(registration.event, contact.language if contact is not None else "")
 
 
 def _tell(registration, kind: MessageKind, key: str | None = None, context: dict | None = None,

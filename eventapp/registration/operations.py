@@ -13,6 +13,7 @@ from eventapp import signals
 from eventapp.contacts import operations as contacts
 from eventapp.contacts.models import ConsentRecord
 from eventapp.contacts.normalisation import Email
+from eventapp.core.i18n import normalise_language
 from eventapp.core.persistence import insert_row
 from eventapp.core.time import utcnow
 from eventapp.core.tokens import ticket_secret, unsign, url_token
@@ -128,6 +129,9 @@ def _register(event: Event, signup: Signup) -> SignupResult:
         return SignupResult(existing, Outcome.ALREADY_REGISTERED)
 
     contact = contacts.contact_for(event.organisation_id, signup.email, signup.details, contact)
+    # The language of the page they signed up on is the one their later mails and texts are in: the latest
+    # sign-up's wins (someone who signs up in Chinese after an English sign-up reads Chinese from then on).
+    contact.language = normalise_language(signup.language) or contact.language
     status = _claim_place(event)
     given = dict(person_details(signup.email, signup.details), answers=signup.answers, sms_opt_in=signup.sms_opt_in,
                  channel=signup.channel, form_nonce=signup.form_nonce,

@@ -60,14 +60,15 @@ def _install_id(secret_key: str) -> str:
 
 def calendar_ics(*, uid: str, title: str, description: str, starts_at: datetime, ends_at: datetime, zone: str,
                  location: str, organiser: str, url: str, attendee_name: str, attendee_email: str, stamp: datetime,
-                 sequence: int = 0, method: str = "PUBLISH", status: str = "CONFIRMED") -> bytes:
+                 sequence: int = 0, method: str = "PUBLISH", status: str = "CONFIRMED", alarm_text: str = "") -> bytes:
     """A .ics of one event for one attendee.
 
     uid: the same for every version of the entry (calendar_uid), so an update or a cancellation moves or removes
     the entry added before; sequence: rises with each version sent. method: PUBLISH (a plain add-to-calendar),
     REQUEST (an invitation: the entry is added or updated) or CANCEL. status: CONFIRMED, TENTATIVE (the seat still
     waits for approval or the waiting list) or CANCELLED. organiser: a mail address header ("Name <address>").
-    Times are aware datetimes, written in the event's zone with its VTIMEZONE; stamp: when this version is made."""
+    Times are aware datetimes, written in the event's zone with its VTIMEZONE; stamp: when this version is made.
+    alarm_text: what the reminder an hour before says (the title when empty)."""
     cancelled = status == "CANCELLED"
     calendar = Calendar()
     calendar.add("prodid", "-//eventapp//EN")
@@ -97,7 +98,7 @@ def calendar_ics(*, uid: str, title: str, description: str, starts_at: datetime,
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("trigger", timedelta(hours=-1))
-    alarm.add("description", title)
+    alarm.add("description", alarm_text or title)
     entry.add_component(alarm)
     calendar.add_component(entry)
     calendar.add_component(_vtimezone(zone, starts_at.year))
@@ -124,15 +125,19 @@ def calendar_for(registration, manage_url: str, *, sequence: int = 0, method: st
     registration, its event and the app's settings. tentative: the seat still waits (approval, the waiting list),
     so the entry is no promise."""
     from flask import current_app
+    from flask_babel import gettext
 
     from eventapp.core.time import utcnow
     from eventapp.events.models import EventStatus
 
     event = registration.event
     cancelled = method == "CANCEL" or event.status == EventStatus.CANCELLED
+    # The entry's own words in the reader's language (a mail's is composed in it); the organiser's stay theirs.
+    link = gettext("Your registration (see, change or cancel it): %(url)s", url=manage_url)
     return calendar_ics(
         uid=calendar_uid(event.id, registration.id, current_app.config["SECRET_KEY"]), title=event.title,
-        description=f"{event.summary or ''}\n\n{manage_url}".strip(), starts_at=event.starts_at,
+        description=f"{event.summary or ''}\n\n{link}".strip(), starts_at=event.starts_at,
+        alarm_text=gettext("In one hour: %(title)s", title=event.title),
         ends_at=event.ends_at, zone=event.timezone,
         location=", ".join(part for part in (event.venue_name, event.venue_address) if part),
         organiser=current_app.config["MAIL_FROM"], url=manage_url, attendee_name=registration.name,

@@ -17,6 +17,7 @@ from eventapp.messaging.compose import public_base_url
 from eventapp.registration import operations
 from eventapp.registration.forms import (MISSING_QUESTION, UTM_FIELDS, ManageForm, SignupForm,
                                          answers_to_missing_questions, form_for_event, stored_answer_for, utm_value)
+from eventapp.registration.languages import language_name, language_query, language_switch, page_language
 from eventapp.registration.links import ADDRESS_PROOF
 from eventapp.registration.models import RegistrationStatus
 from eventapp.registration.operations import Outcome, RegistrationClosed, Signup
@@ -24,6 +25,9 @@ from eventapp.registration.tickets import calendar_for, ticket_code, ticket_svg
 
 bp = Blueprint("registration", __name__)
 bp.add_app_template_filter(ticket_code)
+bp.add_app_template_global(language_query)
+bp.add_app_template_global(language_switch)
+bp.add_app_template_filter(language_name)
 
 VIEW_TOKEN_PURPOSE = "landing-view"
 # A page left open longer than this is not counted as the view that led to the sign-up.
@@ -74,6 +78,7 @@ def event_organisation_name(event) -> str:
 @bp.get("/e/<slug>")
 def landing(slug):
     event = _public_event(slug)
+    page_language(event)
     form = form_for_event(SignupForm, event, formdata=None)
     form.view_token.data = sign(VIEW_TOKEN_PURPOSE, [event.id, url_token()])
     for name in UTM_FIELDS:  # kept with the form, so the sign-up records them
@@ -86,6 +91,7 @@ def landing(slug):
               _l("Too many sign-ups from this network. Wait a minute and try again."))
 def signup(slug):
     event = _public_event(slug)
+    page_language(event)  # the page's, kept in the form's action: the contact's language from now on
     form = form_for_event(SignupForm, event)
     if not form.validate_on_submit():
         return _landing(event, form, status=422)
@@ -113,7 +119,7 @@ def signup(slug):
         return render_template("registration/already_registered.html", event=event)
     # The page says what became of the sign-up (from its status, so a double-click reads the same) without a
     # flash message: it shows without cookies, and the sign-up does not pay for writing a new session cookie.
-    return redirect(url_for("registration.manage", token=token, new=1), code=303)
+    return redirect(url_for("registration.manage", token=token, new=1, **language_query()), code=303)
 
 
 def _attribution(event, form) -> tuple[str, dict]:
@@ -158,6 +164,8 @@ def _registration_or_404(token):
     if registration is None:
         abort(404, description=_("This registration link is not valid. Check that you copied the whole link "
                                  "from your confirmation."))
+    # The person's own pages speak the language they signed up in (when the event still offers it).
+    page_language(registration.event, registration.contact.language if registration.contact else "")
     return registration
 
 
@@ -212,7 +220,8 @@ def update(token):
         return _manage_page(registration, form, status=409, message=str(closed))
     db.session.commit()
     flash(_("Your changes are saved.") if changed else _("Nothing changed."), "success")
-    return redirect(url_for("registration.manage", token=token, p=form.proof.data if proven else None), code=303)
+    return redirect(url_for("registration.manage", token=token, p=form.proof.data if proven else None,
+                            **language_query()), code=303)
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
@@ -224,10 +233,10 @@ def cancel(token):
         except RegistrationClosed as closed:
             db.session.rollback()
             flash(str(closed), "error")
-            return redirect(url_for("registration.manage", token=token), code=303)
+            return redirect(url_for("registration.manage", token=token, **language_query()), code=303)
         db.session.commit()
         flash(_("Your registration is cancelled. Your seat is free for someone else."), "success")
-        return redirect(url_for("registration.manage", token=token), code=303)
+        return redirect(url_for("registration.manage", token=token, **language_query()), code=303)
     return render_template("registration/cancel.html", registration=registration, event=registration.event,
                            locked=operations.can_change(registration))
 

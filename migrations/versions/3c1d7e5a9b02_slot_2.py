@@ -1,4 +1,4 @@
-"""issue 17, part 2: a slot for one part of the work (empty until that part needs a schema change)
+"""issue 17, part 2: a contact's language (their latest sign-up's page, or an import's language column)
 
 Revision ID: 3c1d7e5a9b02
 Revises: 3c1d7e5a9b01
@@ -17,8 +17,10 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table("contacts") as batch:
+        batch.add_column(sa.Column("language", sa.String(length=10), server_default="", nullable=False))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("contacts") as batch:
+        batch.drop_column("language")
