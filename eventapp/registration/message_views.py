@@ -17,7 +17,7 @@ from eventapp.messaging.models import Message, MessageKind, MessageStatus, Messa
 from eventapp.messaging.operations import Recipient
 from eventapp.registration import reminders
 from eventapp.registration.notifications import PLACEHOLDERS
-from eventapp.registration.samples import SAMPLE_PERSON, preview
+from eventapp.registration.samples import SAMPLE_PERSON, preview, sms_preview
 
 bp = Blueprint("event_messages", __name__, url_prefix="/admin")
 bp.before_request(require_back_office)
@@ -38,9 +38,10 @@ def log(event_id):
                                      .group_by(Message.status)).all())
     rules = db.session.execute(sa.select(ReminderRule).where(ReminderRule.event_id == event.id)
                                .order_by(ReminderRule.minutes_before.desc())).scalars()
+    reminder_sms = sms_preview(event, MessageKind.REMINDER, current_user.email) if event.sms_enabled else None
     return render_template("messaging/log.html", event=event, messages=list(rows), counts=counts, status=status,
                            statuses=list(MessageStatus), kinds=EDITABLE_KINDS, rules=list(rules),
-                           reminder_form=ReminderForm())
+                           reminder_form=ReminderForm(), reminder_sms=reminder_sms)
 
 
 @bp.post("/messages/<int:message_id>/retry")

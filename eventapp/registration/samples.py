@@ -27,12 +27,26 @@ def sample_registration(event, email: str) -> Registration:
 
 def preview(event, kind: str, email: str) -> dict:
     """How a message of `kind` at `event` reads, by email and by SMS, filled in for the sample attendee."""
+    message = _sample_message(event, kind, email)
+    mail = compose(message)
+    return {"subject": mail.subject, "text": mail.text, **_sms_of(message),
+            "qr_svg": ticket_svg(SAMPLE_TICKET_CODE) if kind in WITH_TICKET else None}
+
+
+def sms_preview(event, kind: str, email: str) -> dict:
+    """The SMS alone (text, encoding, segments, length), for pages that show its size before it is sent."""
+    return _sms_of(_sample_message(event, kind, email))
+
+
+def _sample_message(event, kind: str, email: str) -> Message:
     registration = sample_registration(event, email)
     message = Message(kind=kind, channel="email", event_id=event.id, recipient=email, recipient_name=registration.name,
                       idempotency_key="preview", meta={})  # transient, like the registration: never saved
     message.about = registration
-    mail = compose(message)
+    return message
+
+
+def _sms_of(message) -> dict:
     sms = compose_sms(message)
     encoding, parts = sms_segments(sms)
-    return {"subject": mail.subject, "text": mail.text, "sms": sms, "sms_encoding": encoding, "sms_segments": parts,
-            "sms_length": len(sms), "qr_svg": ticket_svg(SAMPLE_TICKET_CODE) if kind in WITH_TICKET else None}
+    return {"sms": sms, "sms_encoding": encoding, "sms_segments": parts, "sms_length": len(sms)}

@@ -38,3 +38,30 @@ def test_chinese_text_is_counted_in_ucs2_segments():
     assert sms_segments("会" * 135) == ("UCS-2", 3)
     assert sms_segments("a" * 160) == ("GSM-7", 1)
     assert sms_segments("a" * 160 + "会") == ("UCS-2", 3)  # one Chinese character makes the whole text UCS-2
+
+
+def test_the_wording_page_shows_the_saved_chinese_sms_in_segments(client, make_event, login_as):
+    from tests.conftest import submit
+
+    login_as()
+    event = make_event(sms_enabled=True)
+    url = f"/admin/events/{event.id}/messages/confirmation"
+    response = submit(client, url, {"subject": "", "body": "", "sms_text": "会" * 71})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert "会" * 71 in page
+    assert "2 SMS segments (71 characters, UCS-2" in page
+    assert 'id="sms-live"' in page and "js/sms-segments.js" in page  # and counted live as it is typed
+
+
+def test_the_reminders_show_the_size_of_the_reminder_sms(client, make_event, login_as):
+    from tests.conftest import submit
+
+    login_as()
+    event = make_event(sms_enabled=True)
+    assert submit(client, f"/admin/events/{event.id}/messages/reminder",
+                  {"subject": "", "body": "", "sms_text": "提醒：" + "会" * 68}).status_code == 303
+    page = client.get(f"/admin/events/{event.id}/messages").get_data(as_text=True)
+    assert 'id="reminder-sms"' in page and "2 SMS segments, 71 characters, UCS-2" in page
+    quiet = make_event()  # no SMS at this event: nothing to size
+    assert 'id="reminder-sms"' not in client.get(f"/admin/events/{quiet.id}/messages").get_data(as_text=True)
