@@ -12,9 +12,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from eventapp import signals
+from eventapp.accounts.models import Organisation
 from eventapp.contacts.models import ConsentRecord, Contact, Suppression, SuppressionChannel, SuppressionReason
 from eventapp.contacts.normalisation import InvalidInput, normalise_email
 from eventapp.contacts.operations import suppress
+from eventapp.core.i18n import DEFAULT_LANGUAGE, normalise_language
 from eventapp.core.time import utcnow
 from eventapp.core.tokens import sign, unsign
 from eventapp.extensions import db
@@ -135,3 +137,15 @@ def suppress_bounced(message: Message, code: int) -> bool:
     """The receiving server refused the address for good (an SMTP 5xx): no more marketing mail goes to it."""
     return suppress(SuppressionChannel.EMAIL, email_key(message.recipient), SuppressionReason.BOUNCED,
                     keyword=str(code), source=f"smtp:{code}")
+
+
+def page_language(link: UnsubscribeLink, asked: str | None) -> str:
+    """The unsubscribe page's language: the one the visitor chose with its switch, else the mail's (its reader's),
+    else the organisation's."""
+    chosen = normalise_language(asked)
+    if chosen:
+        return chosen
+    message = db.session.get(Message, link.message_id)
+    organisation = db.session.get(Organisation, link.organisation_id)
+    return normalise_language(message.language if message is not None else "") or \
+        (organisation.language if organisation is not None else "") or DEFAULT_LANGUAGE

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from eventapp.accounts.models import Organisation
+from eventapp.core import i18n
 from eventapp.extensions import csrf, db
 from eventapp.messaging import unsubscribe as operations
 
@@ -19,6 +20,8 @@ def unsubscribe(token):
         return render_template("errors/error.html", code=404, title=_("Unsubscribe link not valid"), message=_(
             "This unsubscribe link is not valid: it may have been cut off when it was copied. Open it again from "
             "the email, or use the unsubscribe link of a newer email from the same sender.")), 404
+    language = operations.page_language(link, request.args.get("lang", type=str))
+    i18n.use_language(language)  # the mail's language: the page does not read the visitor's session for it
     changed = None
     if request.method == "POST":
         one_click = request.form.get("List-Unsubscribe") == "One-Click"
@@ -29,4 +32,6 @@ def unsubscribe(token):
     organisation = db.session.get(Organisation, link.organisation_id)
     return render_template("messaging/unsubscribe.html", link=link, token=token, changed=changed,
                            unsubscribed=changed or operations.is_unsubscribed(link),
-                           organisation_name=organisation.name if organisation is not None else _("the organisers"))
+                           organisation_name=organisation.name if organisation is not None else _("the organisers"),
+                           language=language, other_languages=[(name, title) for name, title in
+                                                               i18n.LANGUAGE_NAMES.items() if name != language])

@@ -135,3 +135,23 @@ def test_the_language_a_wording_is_written_in():
     assert written_language("", "  ", "{first_name}") == "en"
     assert written_language("") == ""
     assert written_language("期待与您见面。We look forward to seeing you at the seminar.") == ""
+
+
+def test_the_unsubscribe_page_speaks_the_mails_language_with_a_switch(client, db, promo, smtp_sink):
+    from tests.messaging.marketing import unsubscribe_path
+
+    contact = promo.contact("wang@example.cn")
+    contact.language = "zh_Hans"
+    db.session.commit()
+    promo.queue(contact)
+    deliver_due()
+    [mail] = smtp_sink.messages
+    path = unsubscribe_path(mail)
+    page = client.get(path, headers=ENGLISH_BROWSER).get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in page and ">English</a>" in page and f'action="{path}?lang=zh_Hans"' in page
+    assert '<html lang="en">' in client.get(f"{path}?lang=en", headers=CHINESE_BROWSER).get_data(as_text=True)
+    for bad in ("fr", "<b>", "x" * 3000):
+        response = client.get(path, query_string={"lang": bad})
+        assert response.status_code == 200 and '<html lang="zh-Hans">' in response.get_data(as_text=True)
+    done = client.post(f"{path}?lang=zh_Hans", headers=ENGLISH_BROWSER)
+    assert done.status_code == 200 and '<html lang="zh-Hans">' in done.get_data(as_text=True)
