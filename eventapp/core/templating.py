@@ -66,8 +66,18 @@ def zone_label(zone: str, value) -> str:
     return dates.get_timezone_location(zone, locale=locale) + "，" + offset
 
 
+def family_name_first() -> bool:
+    """Whether the page's language writes a name family name first (姓 before 名), so forms ask for it first."""
+    return Locale.parse(_locale()).language in FAMILY_NAME_FIRST
+
+
+# Languages whose names are written family name first.
+FAMILY_NAME_FIRST = frozenset({"zh", "ja", "ko"})
+
+
 def register_filters(app) -> None:
     app.jinja_env.filters.update(local_date=local_date, local_time=local_time, local_datetime=local_datetime,
                                  local_day_time=local_day_time, local_when=local_when,
                                  zone_label=zone_label)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["family_name_first"] = family_name_first

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from eventapp.core import i18n
+from eventapp.accounts.forms import region_choices
 from eventapp.core.forms import Form, NoMarkup, strip_line, strip_text
 from eventapp.core.time import clock_change_at, common_time_zones, from_local, is_time_zone, local
 from eventapp.events.models import EventKind, QuestionKind
@@ -108,6 +109,9 @@ class EventForm(Form):
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, k.label) for k in EventKind])
     campaign_id = SelectField(_l("Campaign"), coerce=lambda v: int(v) if v not in (None, "", "None") else None)
     timezone = SelectField(_l("Time zone"), default="UTC")
+    phone_region = SelectField(_l("Phone numbers' country"), default="", description=_l(
+        "Where a mobile number typed without its country code (+86, +1…) is read at this event's sign-up, manage "
+        "page and door."))
     starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL_FORMAT,
                                    validators=[DataRequired(message=_l("Enter when the event starts.")),
                                                PlausibleDate(), OnTheZonesClock()])
@@ -154,6 +158,7 @@ class EventForm(Form):
         self.campaign_id.choices = [SelectChoice(None, _l("No campaign")),
                                     *(SelectChoice(c.id, c.name) for c in campaigns)]
         self.timezone.choices = [SelectChoice(z) for z in ["UTC"] + common_time_zones()]
+        self.phone_region.choices = [SelectChoice("", _l("The organisation's")), *region_choices()]
         self.languages.choices = language_choices()
 
     @classmethod

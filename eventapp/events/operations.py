@@ -16,7 +16,8 @@ from eventapp.extensions import db
 EVENT_FIELDS = ("title", "slug", "kind", "campaign_id", "summary", "agenda_md", "speakers_md", "timezone",
                 "starts_at", "ends_at", "venue_name", "venue_address", "capacity", "waitlist_enabled",
                 "approval_required", "phone_required", "sms_enabled", "image_url", "registration_opens_at",
-                "registration_closes_at", "invitation_only", "forwarding_allowed", "languages")
+                "registration_closes_at", "invitation_only", "forwarding_allowed", "languages",
+                "phone_region")
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

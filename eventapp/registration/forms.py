@@ -1,9 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from eventapp.core.forms import Form, MultiCheckboxField, NoMarkup, strip_line, strip_text
+from eventapp.core.templating import family_name_first
+from eventapp.contacts.names import is_cjk
 from eventapp.contacts.normalisation import InvalidInput, normalise_email, normalise_phone, phone_region
 from eventapp.events.models import QUESTION_FIELD_PREFIX, QuestionKind
 
@@ -11,17 +13,39 @@ ANSWER_MAX = 2000
 
 
 def _text(label, required_message, max_length):
-    validators = [Length(max=max_length, message=_l("Keep this under %(max)d characters.", max=max_length)),
-                  NoMarkup()]
+    validators = _length_and_no_markup(max_length)
     validators.insert(0, DataRequired(message=required_message) if required_message else Optional())
     return StringField(label, filters=[strip_line], validators=validators)
+
+
+def _length_and_no_markup(max_length) -> list:
+    return [Length(max=max_length, message=_l("Keep this under %(max)d characters.", max=max_length)), NoMarkup()]
+
+
+class NamePart:
+    """A required part of the name, unless the other part holds a name written in Chinese: 王芳 typed whole into
+    the family name field (or the given name's) is the whole name, shown as typed (contacts.names.person_name)."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, other: str, message):
+        self.other, self.message = other, message
+
+    def __call__(self, form, field):
+        if field.data:
+            return
+        if is_cjk(form[self.other].data or ""):
+            raise StopValidation()  # no message: the field is fine empty
+        raise StopValidation(self.message)
 
 
 class DetailsForm(Form):
     """What a person tells us about themselves; the event decides whether the phone is required."""
 
-    first_name = _text(_l("First name"), _l("Enter your first name."), 100)
-    last_name = _text(_l("Last name"), _l("Enter your last name."), 100)
+    first_name = StringField(_l("First name"), filters=[strip_line], validators=[
+        NamePart("last_name", _l("Enter your first name.")), *_length_and_no_markup(100)])
+    last_name = StringField(_l("Last name"), filters=[strip_line], validators=[
+        NamePart("first_name", _l("Enter your last name.")), *_length_and_no_markup(100)])
     company = _text(_l("Company"), _l("Enter the company you work for."), 200)
     job_title = _text(_l("Job title"), _l("Enter your job title."), 200)
     phone = TelField(_l("Mobile phone"), filters=[strip_line])
@@ -50,6 +74,11 @@ class DetailsForm(Form):
             field.data = normalise_phone(field.data, phone_region(self.organisation_id, self.event_phone_region))
         except InvalidInput as error:
             raise ValidationError(str(error)) from None
+
+    def name_fields(self) -> list:
+        """The name's two fields in the order the page's language writes a name: 姓 then 名 in Chinese."""
+        order = [self.last_name, self.first_name] if family_name_first() else [self.first_name, self.last_name]
+        return [(field, "family-name" if field is self.last_name else "given-name") for field in order]
 
     def details(self) -> dict:
         return {name: getattr(self, name).data or "" for name in ("first_name", "last_name", "company",

@@ -3,8 +3,8 @@ axe-core's WCAG 2.1 A/AA rules pass."""
 from playwright.sync_api import expect
 
 from eventapp.accounts.models import Role
+from tests.browser.back_office import log_in
 from tests.browser.test_landing_quality import assert_accessible
-from tests.conftest import PASSWORD
 from tests.leads.test_funnels import seeded  # noqa: F401 (a fixture)
 
 
@@ -12,10 +12,7 @@ def test_the_funnel_page_fits_a_phone(phone, live_server, make_user, seeded):  #
     event, campaign, _seed = seeded
     user = make_user(Role.ORGANISER)
     page = phone.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server, user)
     for url in (f"/admin/funnels/events/{event.id}", f"/admin/funnels/campaigns/{campaign.id}", "/admin/funnels/"):
         page.goto(f"{live_server}{url}", wait_until="networkidle")
         expect(page.get_by_role("heading", level=1)).to_be_visible()

@@ -85,3 +85,20 @@ def test_the_contact_form_reads_the_organisation_s_region(client, db, org, login
                                                 "last_name": "王", "phone": LOCAL_MOBILE})
     assert response.status_code == 303, response.get_data(as_text=True)
     assert db.session.execute(sa.select(Contact.phone)).scalar_one() == "+8613800138000"
+
+
+def test_the_organiser_sets_an_event_s_phone_region_on_its_form(client, db, login_as):
+    from eventapp.events.models import Event
+    from tests.events.test_back_office import EVENT_FORM
+
+    login_as()
+    page = client.get("/admin/events/new").get_data(as_text=True)
+    assert "Phone numbers&#39; country" in page or "Phone numbers' country" in page
+    response = submit(client, "/admin/events/new", {**EVENT_FORM, "phone_region": "CN"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    event = db.session.execute(sa.select(Event)).scalar_one()
+    assert event.phone_region == "CN"
+    refused = submit(client, f"/admin/events/{event.id}/edit", {**EVENT_FORM, "phone_region": "XX"})
+    assert refused.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).phone_region == "CN"
