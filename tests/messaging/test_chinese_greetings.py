@@ -100,3 +100,18 @@ def test_an_invitation_without_wording_greets_a_chinese_name_in_full(client, db,
     deliver_all(db)
     [mail] = smtp_sink.messages
     assert mail.get_body(("plain",)).get_content().startswith("Hello 王芳,")
+
+
+def test_a_chinese_confirmation_greets_in_full_and_dates_the_chinese_way(client, db, make_event, smtp_sink):
+    from datetime import datetime, timezone
+
+    event = make_event(timezone="Asia/Shanghai", starts_at=datetime(2027, 3, 18, 6, tzinfo=timezone.utc),
+                       ends_at=datetime(2027, 3, 18, 9, tzinfo=timezone.utc), languages="zh_Hans")
+    sign_up(client, event, first_name="芳", last_name="王", email="wang.fang@example.cn")
+    deliver_due()
+    [mail] = smtp_sink.messages
+    text = mail.get_body(("plain",)).get_content()
+    assert text.startswith("王芳，您好：")
+    assert "2027年3月18日 周四 14:00 – 17:00" in text
+    html = mail.get_body(("html",)).get_content()
+    assert "王芳，您好：" in html and "PingFang SC" in html
