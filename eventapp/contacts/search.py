@@ -7,6 +7,7 @@ inserted (the column's default `key_on_insert`, so Core INSERTs too) and when th
 PostgreSQL alike. The key is folded (NFKC, case-folded) so full-width letters and digits match their plain forms. Its first line is what the
 door's offline roster may carry (names, company, pinyin); the second holds the email and phone, which stay on the
 server."""
+import functools
 import re
 import unicodedata
 
@@ -20,6 +21,12 @@ TERMS_MAX = 8
 _PHONE_SEARCH_MIN_DIGITS = 4
 # Han ideographs (with extension A and the compatibility block): what has pinyin, and a search of one is enough.
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Names written family name first without a space: Chinese, Japanese (with kana) and Korean (hangul).
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+# Family names read otherwise than the same character in a word (what pypinyin gives without context).
+_FAMILY_NAME_READINGS = {"曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "区": "ou", "朴": "piao", "查": "zha",
+                         "盖": "ge", "覃": "qin", "缪": "miao", "翟": "zhai", "乐": "yue", "尉": "yu", "句": "gou",
+                         "黑": "he", "种": "chong", "员": "yun", "阚": "kan", "召": "shao", "繁": "po", "秘": "bi"}
 _PRIVATE_LINE = "\n"  # separates the roster's part of a key from the email and phone; no search term spans it
 
 
@@ -36,18 +43,32 @@ def search_key(first_name: str = "", last_name: str = "", company: str = "", ema
     the email and the phone's digits."""
     given, family, company = fold(first_name), fold(last_name), fold(company)
     public = [f"{given} {family}".strip(), company]
+    if _CJK.search(given + family):
+        public += [family + given, given + family]
     if _HAN.search(given + family):
-        public += [family + given, given + family, *_pinyin_forms(family + given, initials=True)]
+        public += _pinyin_forms(family + given, initials=True)
     if _HAN.search(company):
         public += _pinyin_forms(company, initials=False)
     private = [fold(email), re.sub(r"\D", "", phone or "")]
-    return " ".join(filter(None, public)) + _PRIVATE_LINE + " ".join(filter(None, private))
+    return " ".join(dict.fromkeys(filter(None, public))) + _PRIVATE_LINE + " ".join(filter(None, private))
 
 
-def _pinyin_forms(text: str, initials: bool) -> list[str]:
+@functools.lru_cache(maxsize=20_000)  # an import repeats companies and family names: each is read once
+def _pinyin_forms(text: str, initials: bool) -> tuple[str, ...]:
+    """Pinyin syllables spaced and joined (and their initials); for a name whose family name reads differently
+    as a name (曾 is ceng in a word, zeng as a name), both readings."""
     syllables = lazy_pinyin(text, style=Style.NORMAL, errors="ignore")
-    forms = [" ".join(syllables), "".join(syllables)]
-    return forms + ["".join(syllable[:1] for syllable in syllables)] if initials else forms
+    if not syllables:
+        return ()
+    readings = [syllables]
+    if initials and _FAMILY_NAME_READINGS.get(text[0], syllables[0]) != syllables[0]:
+        readings.append([_FAMILY_NAME_READINGS[text[0]], *syllables[1:]])
+    forms = []
+    for reading in readings:
+        forms += [" ".join(reading), "".join(reading)]
+        if initials:
+            forms.append("".join(syllable[:1] for syllable in reading))
+    return tuple(dict.fromkeys(forms))
 
 
 def roster_key(key: str) -> str:

@@ -193,6 +193,9 @@ def test_the_key_and_the_terms():
     assert roster_key(key) == "芳 王 华为 王芳 芳王 wang fang wangfang wf hua wei huawei"
     assert key.endswith("\nwang.fang@huawei.example 8613800138000")
     assert roster_key(search_key("Ada", "Lovelace")) == "ada lovelace"  # no pinyin, no initials
+    assert roster_key(search_key("曾小贤")) == "曾小贤 ceng xiao xian cengxiaoxian cxx zeng xiao xian zengxiaoxian zxx"
+    assert "yu" not in search_key("芳", "王")  # a rare reading of 王 would find every 王 by "yu"
+    assert roster_key(search_key("민수", "김")) == "민수 김 김민수 민수김"  # family name first, no pinyin
     assert search_terms("+86 138-0013-8000") == ["8613800138000"]
     assert search_terms("0086 138") == ["86138"]
     assert search_terms(" Wang   FANG ") == ["wang", "fang"]
