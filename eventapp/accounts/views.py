@@ -51,7 +51,8 @@ def signed_in_language() -> str:
     them). It never loads the user itself, so a public page reads no session for it and writes none."""
     user = g.get("signed_in_user") if has_request_context() else None
     if not isinstance(user, User):
-        return ""  # nobody signed in, or the door's plain-values staff member (its pages go by the browser)
+        # nobody signed in (""), or the door's plain-values staff member, who carries the language it reads
+        return getattr(user, "language", "")
     return operations.language_of(user)
 
 
@@ -76,15 +77,21 @@ def _user_by_id():
     return sa.select(User).where(User.id == sa.bindparam("user_id"))
 
 
-def require_back_office():
-    """The one role check of the back office: a logged-in owner or organiser; returns the membership."""
+def require_role(roles, refusal) -> object | None:
+    """A role check: None for a logged-in user whose membership has one of `roles`; else the login redirect, or a
+    403 that says `refusal` (called only then: it is translated in the request's language)."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     membership = current_user.membership
-    if membership is None or membership.role not in BACK_OFFICE_ROLES:
-        abort(403, description=_("Your account cannot use the back office. Ask an owner of your organisation "
-                                 "for the organiser role."))
+    if membership is None or membership.role not in roles:
+        abort(403, description=refusal())
     return None
+
+
+def require_back_office():
+    """The one role check of the back office: a logged-in owner or organiser."""
+    return require_role(BACK_OFFICE_ROLES, lambda: _(
+        "Your account cannot use the back office. Ask an owner of your organisation for the organiser role."))
 
 
 def own_or_404(model, object_id):
@@ -197,12 +204,7 @@ def account_language():
 
 def require_owner():
     """Organisation settings are the owners' (organisers run events, not the organisation)."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    membership = current_user.membership
-    if membership is None or membership.role != Role.OWNER:
-        abort(403, description=_("Only an owner of your organisation can change its settings."))
-    return None
+    return require_role({Role.OWNER}, lambda: _("Only an owner of your organisation can change its settings."))
 
 
 @bp.route("/admin/organisation", methods=["GET", "POST"])

@@ -21,7 +21,7 @@ def assign(event_id):
     try:
         user = staffing.assign_staff(event, (request.form.get("email") or "").strip()[:320])
     except staffing.StaffingRefused as refused:
-        flash(str(refused), "error")
+        flash(refused.message, "error")
     else:
         flash(_("%(email)s can now check people in at this event.", email=user.email), "success")
     return redirect(url_for("events.detail", event_id=event.id), code=303)

@@ -13,7 +13,7 @@ from flask_login import UserMixin
 from sqlalchemy.exc import IntegrityError
 
 from eventapp import signals
-from eventapp.accounts.models import BACK_OFFICE_ROLES, Membership, Role, User
+from eventapp.accounts.models import BACK_OFFICE_ROLES, Membership, Organisation, Role, User
 from eventapp.checkin.models import CheckIn, EventStaff, ScanResult
 from eventapp.checkin.staffing import organises
 from eventapp.contacts.models import Contact
@@ -193,6 +193,7 @@ class DoorStaff(UserMixin):
     name: str
     active: bool
     session_token: str  # compared with the session's by the user loader (accounts.views), as for a User
+    language: str  # what they read: their own choice, else their organisation's (accounts' language_of)
 
     @property
     def is_active(self) -> bool:
@@ -221,15 +222,18 @@ def event_for_scanning(user, event_id: int) -> DoorEvent | None:
     return staff_with_event(user.id, event_id)[1]
 
 
-_memberships, _event_staff = Membership.__table__, EventStaff.__table__
+_memberships, _event_staff, _organisations = Membership.__table__, EventStaff.__table__, Organisation.__table__
+# The language a staff member reads their answers in (the door's JSON messages): as accounts' language_of.
+_STAFF_LANGUAGE = sa.func.coalesce(sa.func.nullif(_users.c.language, ""), _organisations.c.language, "")
 # The user, the event, the user's role in the event's organisation and their assignment to the event.
 _STAFF_WITH_EVENT = (
-    sa.select(*(_users.c[name] for name in DoorStaff.__dataclass_fields__),
+    sa.select(*(_users.c[name] for name in DoorStaff.__dataclass_fields__ if name != "language"), _STAFF_LANGUAGE,
               *(_events.c[name] for name in DoorEvent._fields), _memberships.c.role, _event_staff.c.id)
     .select_from(_users)
     .outerjoin(_events, _events.c.id == sa.bindparam("event_id"))
     .outerjoin(_memberships, sa.and_(_memberships.c.organisation_id == _events.c.organisation_id,
                                      _memberships.c.user_id == _users.c.id))
+    .outerjoin(_organisations, _organisations.c.id == _memberships.c.organisation_id)
     .outerjoin(_event_staff, sa.and_(_event_staff.c.event_id == _events.c.id, _event_staff.c.user_id == _users.c.id))
     .where(_users.c.id == sa.bindparam("user_id")))
 

@@ -3,6 +3,7 @@ only the events they are given; the door's requests check the assignment on ever
 works at once, on every phone they use."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
 from eventapp.accounts.models import BACK_OFFICE_ROLES, Membership, Role, User
@@ -12,7 +13,12 @@ from eventapp.extensions import db
 
 
 class StaffingRefused(ValueError):
-    """An assignment that cannot be made; the message says why, to the organiser."""
+    """An assignment that cannot be made; `message` says why, to the organiser (Markup: it may show a command as
+    code)."""
+
+    def __init__(self, message: Markup):
+        super().__init__(str(message))
+        self.message = message
 
 
 def door_staff(event: Event) -> list[User]:
@@ -28,8 +34,8 @@ def assign_staff(event: Event, email: str) -> User:
 
     user = find_user(email) if email else None
     if user is None or role_in(user.id, event.organisation_id) != Role.STAFF:
-        raise StaffingRefused(_("No staff account with that email in your organisation. Create it with "
-                                "`eventapp user create --role staff`."))
+        raise StaffingRefused(Markup(_("No staff account with that email in your organisation. Create it with "
+                                       "<code>eventapp user create --role staff</code>.")))
     if not _assigned(event.id, user.id):
         db.session.add(EventStaff(event_id=event.id, user_id=user.id))
         try:

@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from eventapp import signals
-from eventapp.contacts.models import (ConsentRecord, Contact, ContactTag, ImportJob, ImportOutcome, ImportRow,
-                                      ImportStatus, Suppression, SuppressionChannel)
+from eventapp.contacts.models import (ConsentPurpose, ConsentRecord, Contact, ContactTag, ImportJob, ImportOutcome,
+                                      ImportRow, ImportStatus, Suppression, SuppressionChannel)
 from eventapp.contacts.editing import TAG_MAX, TAGS_PER_CONTACT, parse_tags, tags_of
 from eventapp.contacts.names import split_name
 from eventapp.contacts.normalisation import InvalidInput, normalise_email, normalise_phone, phone_region
@@ -35,7 +35,7 @@ MAX_ROWS = 200_000
 MAX_COLUMNS = 60  # a wider sheet is cut: no contact list needs more, and a hostile one could have thousands
 PREVIEW_ROWS = 10
 ROWS_PER_CHUNK = 500  # one transaction each; progress moves after each
-CONSENT_PURPOSE = "marketing_email"
+CONSENT_PURPOSE = ConsentPurpose.MARKETING_EMAIL
 
 
 class ImportField(LabelledEnum):

@@ -72,6 +72,10 @@ class ContactTag(db.Model):
     __table_args__ = (sa.Index("ix_contact_tags_tag", "tag"),)
 
 
+class ConsentPurpose(LabelledEnum):
+    MARKETING_EMAIL = "marketing_email", _l("Marketing email")
+
+
 class ConsentRecord(db.Model):
     """Proof of consent (GDPR Art. 7(1)): what text, when, where from."""
 
@@ -92,6 +96,10 @@ class ConsentRecord(db.Model):
     # The sign-up it was given with (its address is where the confirmation goes).
     registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registrations.id", ondelete="SET NULL"))
     contact: Mapped[Contact] = relationship()
+
+    @property
+    def purpose_label(self):
+        return ConsentPurpose.label_of(self.purpose)
 
 
 class SuppressionChannel(LabelledEnum):
@@ -122,6 +130,14 @@ class Suppression(db.Model):
     # Where it came from: the mail unsubscribed from (message:<id>), the page or the one-click POST, an import...
     source: Mapped[str] = mapped_column(sa.String(200), default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    @property
+    def channel_label(self):
+        return SuppressionChannel.label_of(self.channel)
+
+    @property
+    def reason_label(self):
+        return SuppressionReason.label_of(self.reason)
 
 
 # ---- imports of contact lists (issue 15) -----------------------------------------------------------------------

@@ -15,3 +15,12 @@ class LabelledEnum(enum.StrEnum):
         member._value_ = value
         member.label = value if label is None else label
         return member
+
+    @classmethod
+    def label_of(cls, value: str):
+        """The label of a stored value; a value this version does not know (a later version's, another feature's
+        kind) is shown as it is."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return value

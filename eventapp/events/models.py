@@ -1,7 +1,5 @@
-import enum
-
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.core.enums import LabelledEnum
@@ -15,10 +13,10 @@ class EventKind(LabelledEnum):
     TRADE_SHOW = "trade_show", _l("Trade show")
 
 
-class EventStatus(enum.StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    CANCELLED = "cancelled"
+class EventStatus(LabelledEnum):
+    DRAFT = "draft", _lp("event status", "Draft")
+    PUBLISHED = "published", _lp("event status", "Published")
+    CANCELLED = "cancelled", _lp("event status", "Cancelled")
 
 
 class QuestionKind(LabelledEnum):
@@ -94,6 +92,10 @@ class Event(db.Model):
         return EventKind(self.kind).label
 
     @property
+    def status_label(self):
+        return EventStatus(self.status).label
+
+    @property
     def is_draft(self) -> bool:
         return self.status == EventStatus.DRAFT
 
@@ -130,6 +132,10 @@ class Question(db.Model):
     options: Mapped[list] = mapped_column(sa.JSON, default=list)
     form_nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)  # as Campaign.form_nonce
     event: Mapped[Event] = relationship(back_populates="questions")
+
+    @property
+    def kind_label(self):
+        return QuestionKind(self.kind).label
 
     @property
     def field_name(self) -> str:

@@ -62,7 +62,7 @@ class TimelineChoices:
     """What occurs in this contact's timeline: the filters' options."""
     kinds: list  # (value, label)
     events: list  # (id, title)
-    channels: list  # values
+    channels: list  # (value, label)
 
 
 def timeline_choices(contact: Contact) -> TimelineChoices:
@@ -73,14 +73,12 @@ def timeline_choices(contact: Contact) -> TimelineChoices:
     channels = db.session.execute(sa.select(LeadActivity.channel).where(theirs).distinct()
                                   .order_by(LeadActivity.channel)).scalars()
     return TimelineChoices(kinds=sorted(((kind, _kind_label(kind)) for kind in kinds), key=lambda pair: pair[1]),
-                           events=[tuple(row) for row in events], channels=list(channels))
+                           events=[tuple(row) for row in events],
+                           channels=[(channel, str(Channel.label_of(channel))) for channel in channels])
 
 
 def _kind_label(kind: str) -> str:
-    try:
-        return str(ActivityKind(kind).label)
-    except ValueError:  # a kind from a later version
-        return kind
+    return str(ActivityKind.label_of(kind))  # a kind from a later version shows as it is
 
 
 def read_filter(args, choices: TimelineChoices) -> tuple[TimelineFilter, list[str]]:
@@ -95,7 +93,7 @@ def read_filter(args, choices: TimelineChoices) -> tuple[TimelineFilter, list[st
     if args.get("event") and event_id is None:
         ignored.append(str(_l("That event is not in this timeline: showing every event.")))
     channel = args.get("channel") or None
-    if channel is not None and channel not in choices.channels:
+    if channel is not None and channel not in {value for value, _label in choices.channels}:
         ignored.append(str(_l("No activity came through that channel: showing every channel.")))
         channel = None
     return TimelineFilter(kind=kind, event_id=event_id, channel=channel), ignored

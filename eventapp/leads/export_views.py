@@ -21,7 +21,7 @@ def index(form=None, status=200):
     organisation_id = _organisation_id()
     form = form or LeadExportForm(choices=exports.choices(organisation_id), organisation_id=organisation_id)
     return render_template("leads/exports/index.html", form=form, past=exports.past_exports(organisation_id),
-                           describe=exports.describe), status
+                           describe=exports.describe, columns=exports.HEADER), status
 
 
 @bp.post("/")

@@ -20,6 +20,7 @@ from eventapp.leads import stages
 from eventapp.leads.models import ActivityKind, Channel, LeadActivity, LeadStage, LeadState
 from eventapp.leads.models.handoff import ASSIGNABLE_FIELDS, AssignmentRule, FeedbackTag, Handoff
 from eventapp.leads.operations import lead_state_for_update, record_activity
+from eventapp.leads.reasons import Why, system_reason
 from eventapp.messaging.operations import Recipient, every_sweep, queue
 
 HANDOFF_MAIL = "lead_handoff"
@@ -212,7 +213,8 @@ def hand_off(contact: Contact, owner: User, *, by_user_id: int | None = None, ru
     db.session.add(handoff)
     db.session.flush()
     stages.move(contact.id, LeadStage.HANDED_OFF, organisation_id=contact.organisation_id, by_user_id=by_user_id,
-                now=now, reason=f"handed to {owner.name or owner.email}", channel=channel)
+                now=now, reason=system_reason(Why.HANDED_TO, owner=owner.name or owner.email),
+                channel=channel)
     record_activity(ActivityKind.HANDED_OFF, organisation_id=contact.organisation_id, contact_id=contact.id,
                     channel=channel, occurred_at=now, actor_user_id=by_user_id,
                     meta={"handoff_id": handoff.id, "owner_user_id": owner.id, "rule_id": rule_id,
@@ -267,7 +269,7 @@ def _hand_off_anywhere(contact: Contact, owner: User, by_user_id: int, rule_id: 
     state = lead_state_for_update(contact.id)
     if not stages.may_move(state.stage, LeadStage.HANDED_OFF) and state.stage != LeadStage.HANDED_OFF:
         stages.move(contact.id, LeadStage.MQL, organisation_id=contact.organisation_id, by_user_id=by_user_id,
-                    reason="handed to sales by hand", override=True)
+                    reason=system_reason(Why.HANDED_BY_HAND), override=True)
     return hand_off(contact, owner, by_user_id=by_user_id, rule_id=rule_id)
 
 
@@ -308,7 +310,7 @@ def answer(handoff: Handoff, tag: str, note: str = "", *, now: datetime | None =
     record_activity(ActivityKind.SALES_FEEDBACK, organisation_id=organisation_id, contact_id=contact_id,
                     channel=Channel.SALES, occurred_at=now, actor_user_id=owner_id,
                     meta={"handoff_id": handoff.id, "feedback": str(tag), "note": handoff.note[:300]})
-    reason = str(tag.label)
+    reason = system_reason(Why.FEEDBACK, tag=str(tag))
     if tag in ACCEPTING:
         _move_if_allowed(contact_id, LeadStage.ACCEPTED, organisation_id, reason, owner_id, now)
     else:
@@ -349,7 +351,7 @@ def mark_outcome(contact: Contact, outcome: str, by_user_id: int, now: datetime 
         raise HandoffRefused(_("A lead in stage %(stage)s cannot be marked %(outcome)s.",
                                stage=LeadStage(state.stage).label, outcome=stage.label))
     return stages.move(contact.id, stage, organisation_id=contact.organisation_id, by_user_id=by_user_id,
-                       now=now, reason=str(stage.label), channel=Channel.SALES)
+                       now=now, reason=system_reason(Why.OUTCOME, stage=str(stage)), channel=Channel.SALES)
 
 
 # ---- overdue: reminders and the list --------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from eventapp.leads.models import ActivityKind, Channel, LeadActivity, LeadState
 from eventapp.leads.models.handoff import Handoff
 from eventapp.leads.models.scoring import LeadScore, ScoreEntry, ScoreModel
 from eventapp.leads.operations import record_activity
+from eventapp.leads.reasons import reason_text
 from eventapp.messaging import privacy as _message_privacy  # noqa: F401
 from eventapp.registration import privacy as _registration_privacy  # noqa: F401
 
@@ -79,9 +80,9 @@ def _lead_data(ref: signals.ContactRef, **kwargs):
     return [
         signals.PersonalData(_("Activity timeline"), [
             {"kind": activity.kind, "occurred_at": activity.occurred_at, "event_id": activity.event_id,
-             "channel": activity.channel, "details": activity.meta} for activity in activities]),
+             "channel": activity.channel, "details": _readable(activity.meta)} for activity in activities]),
         signals.PersonalData(_("Lead stage"), [] if state is None else [
-            {"stage": state.stage, "reason": state.stage_reason, "changed_at": state.stage_changed_at}]),
+            {"stage": state.stage, "reason": reason_text(state.stage_reason), "changed_at": state.stage_changed_at}]),
         signals.PersonalData(_("Scores"), [
             {"model": name, "profile_fit": fit, "updated_at": updated} for name, fit, updated in scores]
             + [{"points": entry.points, "label": entry.label, "occurred_at": entry.occurred_at} for entry in entries]),
@@ -89,6 +90,13 @@ def _lead_data(ref: signals.ContactRef, **kwargs):
             {"created_at": handoff.created_at, "due_at": handoff.due_at, "answered_at": handoff.answered_at,
              "feedback": handoff.feedback, "note": handoff.note} for handoff in handoffs]),
     ]
+
+
+def _readable(meta: dict | None) -> dict | None:
+    # A stage change's reason as the person reads it, not its stored code.
+    if not meta or not meta.get("reason"):
+        return meta
+    return {**meta, "reason": reason_text(meta["reason"])}
 
 
 @signals.contact_erasing.connect

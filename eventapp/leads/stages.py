@@ -13,6 +13,7 @@ from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.leads.models import ActivityKind, Channel, LeadStage
 from eventapp.leads.operations import lead_state_for_update, record_activity
+from eventapp.leads.reasons import Why, system_reason
 
 S = LeadStage
 # The moves the product makes by itself and sales makes; an organiser's override may go anywhere but "handed to
@@ -93,7 +94,7 @@ def score_changed(organisation_id: int, contact_id: int, model_id: int, score: f
     if LeadStage(lead_state_for_update(contact_id).stage) not in MAY_QUALIFY:
         return
     move(contact_id, S.MQL, organisation_id=organisation_id, now=now,
-         reason=f"score {score:g} reached {model.name}'s threshold of {model.mql_threshold}")
+         reason=system_reason(Why.MQL_THRESHOLD, score=score, model=model.name, threshold=model.mql_threshold))
     from eventapp.leads import handoffs  # handoffs uses stages: imported at call time
 
     handoffs.hand_off_automatically(contact, score_model_id=model.id, now=now)
@@ -117,4 +118,4 @@ def engage(organisation_id: int, contact_id: int, kind: str, occurred_at: dateti
     if state is not None and state.stage != S.NEW:
         return
     move(contact_id, S.ENGAGED, organisation_id=organisation_id, now=occurred_at,
-         reason=str(ActivityKind(kind).label))
+         reason=system_reason(Why.ENGAGED_BY, kind=kind))

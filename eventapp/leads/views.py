@@ -19,9 +19,11 @@ from eventapp.contacts.privacy import suppressions_of
 from eventapp.leads import contact_page, privacy
 from eventapp.leads.operations import lead_state
 from eventapp.leads.privacy_forms import EraseForm
+from eventapp.leads.reasons import reason_text
 from eventapp.messaging.models import Message, MessageStatus
 
 bp = Blueprint("leads", __name__, url_prefix="/admin/contacts")
+bp.add_app_template_global(reason_text)  # a stage's reason in the reader's language
 bp.before_request(require_back_office)
 
 PAGE_SIZE = 50

@@ -30,11 +30,13 @@ from eventapp import signals
 from eventapp.accounts.models import User
 from eventapp.contacts.models import Contact
 from eventapp.core.enums import LabelledEnum
+from eventapp.core.i18n import DEFAULT_LANGUAGE
 from eventapp.core.time import utcnow
 from eventapp.events.models import Event
 from eventapp.extensions import db
 from eventapp.leads.models.handoff import Handoff
 from eventapp.leads.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from eventapp.leads.reasons import reason_text
 from eventapp.messaging.operations import every_sweep
 from eventapp.messaging.tasks import run_sweep_now
 
@@ -337,7 +339,9 @@ def _checked_in(change: signals.DoorChange, **kwargs):
 @signals.lead_stage_changed.connect
 def _stage_changed(change: signals.StageChange, **kwargs):
     queue_event(change.organisation_id, EventType.LEAD_STAGE_CHANGED, change.occurred_at, lambda: {
-        "stage": {"from": str(change.from_stage), "to": str(change.to_stage), "reason": change.reason},
+        # A system reason in English, the app's default (a receiver parses it no matter whom the lead is shown to).
+        "stage": {"from": str(change.from_stage), "to": str(change.to_stage),
+                  "reason": reason_text(change.reason, DEFAULT_LANGUAGE)},
         "changed_by": _user_data(change.by_user_id), "contact": contact_data(change.contact_id),
     }, contact_id=change.contact_id)
 

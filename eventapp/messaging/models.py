@@ -1,38 +1,54 @@
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp import signals
+from eventapp.core.enums import LabelledEnum
 from eventapp.core.time import UTCDateTime, utcnow
 from eventapp.extensions import db
 
 
-class MessageStatus(enum.StrEnum):
-    QUEUED = "queued"  # waiting for its due time or a worker
-    SENDING = "sending"  # claimed by a worker (a lease; a crashed worker's claim expires)
-    SENT = "sent"  # handed to the SMTP server / Twilio
-    DELIVERED = "delivered"  # the provider confirmed delivery (SMS status callback)
-    FAILED = "failed"  # gave up: permanent error, or retries exhausted
-    SUPPRESSED = "suppressed"  # not sent: the person opted out of this channel
-    CANCELLED = "cancelled"  # no longer relevant (e.g. a reminder for a cancelled registration)
+class MessageStatus(LabelledEnum):
+    # waiting for its due time or a worker
+    QUEUED = "queued", _lp("message status", "Queued")
+    # claimed by a worker (a lease; a crashed worker's claim expires)
+    SENDING = "sending", _lp("message status", "Sending")
+    # handed to the SMTP server / Twilio
+    SENT = "sent", _lp("message status", "Sent")
+    # the provider confirmed delivery (SMS status callback)
+    DELIVERED = "delivered", _lp("message status", "Delivered")
+    # gave up: permanent error, or retries exhausted
+    FAILED = "failed", _lp("message status", "Failed")
+    # not sent: the person opted out of this channel
+    SUPPRESSED = "suppressed", _lp("message status", "Suppressed")
+    # no longer relevant (e.g. a reminder for a cancelled registration)
+    CANCELLED = "cancelled", _lp("message status", "Cancelled")
 
 
-class MessageKind(enum.StrEnum):
-    CONFIRMATION = "confirmation"
-    PENDING = "pending"
-    WAITLISTED = "waitlisted"
-    APPROVED = "approved"
-    DECLINED = "declined"
-    PROMOTED = "promoted"
-    CANCELLED = "cancelled"
-    ALREADY_REGISTERED = "already_registered"
-    REMINDER = "reminder"
-    EVENT_UPDATED = "event_updated"
-    EVENT_CANCELLED = "event_cancelled"
-    TEST = "test"
-    CONSENT_CONFIRMATION = "consent_confirmation"  # double opt-in: "may we email you about future events?"
-    INVITATION = "invitation"  # marketing: carries List-Unsubscribe and the unsubscribe link
+class MessageChannel(LabelledEnum):
+    EMAIL = "email", _lp("channel", "Email")
+    SMS = "sms", _l("SMS")
+
+
+class MessageKind(LabelledEnum):
+    CONFIRMATION = "confirmation", _lp("message kind", "Confirmation")
+    PENDING = "pending", _lp("message kind", "Sign-up received")
+    WAITLISTED = "waitlisted", _lp("message kind", "On the waiting list")
+    APPROVED = "approved", _lp("message kind", "Approved")
+    DECLINED = "declined", _lp("message kind", "Declined")
+    PROMOTED = "promoted", _lp("message kind", "Off the waiting list")
+    CANCELLED = "cancelled", _lp("message kind", "Registration cancelled")
+    ALREADY_REGISTERED = "already_registered", _lp("message kind", "Already registered")
+    REMINDER = "reminder", _lp("message kind", "Reminder")
+    EVENT_UPDATED = "event_updated", _lp("message kind", "Event updated")
+    EVENT_CANCELLED = "event_cancelled", _lp("message kind", "Event cancelled")
+    TEST = "test", _lp("message kind", "Test message")
+    # double opt-in: "may we email you about future events?"
+    CONSENT_CONFIRMATION = "consent_confirmation", _lp("message kind", "Consent confirmation")
+    # marketing: carries List-Unsubscribe and the unsubscribe link
+    INVITATION = "invitation", _lp("message kind", "Invitation")
 
 
 # Marketing mail: goes only to people who may get it (not suppressed), with List-Unsubscribe (RFC 8058) and a
@@ -89,6 +105,18 @@ class Message(db.Model):
     about = None
 
     @property
+    def status_label(self):
+        return MessageStatus.label_of(self.status)
+
+    @property
+    def kind_label(self):
+        return MessageKind.label_of(self.kind)  # another feature's own kind shows as it is
+
+    @property
+    def channel_label(self):
+        return MessageChannel.label_of(self.channel)
+
+    @property
     def can_retry(self) -> bool:
         """Only a message that failed for good can be tried again (see operations.retry)."""
         return self.status == MessageStatus.FAILED
@@ -106,6 +134,10 @@ class ReminderRule(db.Model):
     channel: Mapped[str] = mapped_column(sa.String(10), default="email")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     event = relationship("Event")
+
+    @property
+    def channel_label(self):
+        return MessageChannel.label_of(self.channel)
 
 
 DEFAULT_REMINDERS_MINUTES = (24 * 60, 120)  # one day and two hours before

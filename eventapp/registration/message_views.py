@@ -62,6 +62,7 @@ def edit_template(event_id, kind):
     event = own_or_404(Event, event_id)
     if kind not in {k.value for k in EDITABLE_KINDS}:
         abort(404)
+    kind = MessageKind(kind)  # the page names it by its label
     template = template_for(event.id, kind)
     form = TemplateForm(obj=template, placeholders=PLACEHOLDERS)
     if form.validate_on_submit():

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from eventapp import signals
 from eventapp.contacts import operations as contacts
-from eventapp.contacts.models import ConsentRecord
+from eventapp.contacts.models import ConsentPurpose, ConsentRecord
 from eventapp.contacts.normalisation import Email
 from eventapp.core.i18n import normalise_language
 from eventapp.core.persistence import insert_row
@@ -151,7 +151,8 @@ def _register(event: Event, signup: Signup) -> SignupResult:
     if signup.marketing_consent and not contact.marketing_consent:
         # Recorded, and confirmed only by the address's owner through the mail this queues (double opt-in).
         record = contacts.record_consent(
-            contact, purpose="marketing_email", text_version=MARKETING_CONSENT_VERSION, text=signup.consent_text,
+            contact, purpose=ConsentPurpose.MARKETING_EMAIL, text_version=MARKETING_CONSENT_VERSION,
+            text=signup.consent_text,
             source=f"signup:{event.slug}", language=signup.language, ip_address=signup.ip_address,
             user_agent=signup.user_agent, registration_id=registration.id)
         signals.consent_requested.send(signals.ConsentChange(

@@ -97,7 +97,7 @@ def test_a_rejection_goes_back_to_nurture_with_its_reason_kept(app, db, org, smt
     mail = delivered_mails(smtp_sink)[0]
     assert submit(app.test_client(), feedback_path(mail), {"feedback": "no_budget"}).status_code == 303
     state = state_of(person.id)
-    assert state.stage == LeadStage.NURTURE and state.stage_reason == "No budget"
+    assert state.stage == LeadStage.NURTURE and state.stage_reason == '{"why":"feedback","tag":"no_budget"}'
     moves = [(a.meta["from"], a.meta["to"]) for a in activities_of(person.id, ActivityKind.STAGE_CHANGED)]
     assert moves[-2:] == [("handed_off", "rejected"), ("rejected", "nurture")]
 

@@ -225,7 +225,7 @@ def test_message_log_shows_failures_and_retries_them(client, db, make_event, smt
     assert len(smtp_sink.messages) == 1 and messages(db)[0].status == MessageStatus.SENT
     # the contact's page lists the person's messages too
     contact_page = client.get(f"/admin/contacts/{row.contact_id}").get_data(as_text=True)
-    assert "confirmation" in contact_page and '<span class="badge">sent</span>' in contact_page
+    assert "Confirmation" in contact_page and '<span class="badge">Sent</span>' in contact_page
     assert client.get("/admin/events/999999/messages").status_code == 404
 
 

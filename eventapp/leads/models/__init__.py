@@ -1,7 +1,5 @@
-import enum
-
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext as _lp
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.contacts.models import Contact
@@ -54,16 +52,20 @@ class ActivityKind(LabelledEnum):
     DATA_EXPORTED = "data_exported", _l("Their personal data was exported on request")
 
 
-class Channel(enum.StrEnum):
-    EMAIL = "email"
-    SMS = "sms"
-    WEB = "web"
-    STAFF = "staff"
-    INVITATION = "invitation"  # the invitee, through their invitation's form or link
-    FORWARDED = "forwarded"  # someone else, through an invitation forwarded to them
-    IMPORT = "import"
-    SALES = "sales"  # a sales owner, through their feedback link or their own pages
-    SYSTEM = "system"  # eventapp itself: a score threshold, an assignment rule, a reminder
+class Channel(LabelledEnum):
+    EMAIL = "email", _lp("channel", "Email")
+    SMS = "sms", _l("SMS")
+    WEB = "web", _lp("channel", "Web")
+    STAFF = "staff", _lp("channel", "Staff")
+    # the invitee, through their invitation's form or link
+    INVITATION = "invitation", _lp("channel", "Invitation")
+    # someone else, through an invitation forwarded to them
+    FORWARDED = "forwarded", _lp("channel", "Forwarded invitation")
+    IMPORT = "import", _lp("channel", "Import")
+    # a sales owner, through their feedback link or their own pages
+    SALES = "sales", _lp("channel", "Sales")
+    # eventapp itself: a score threshold, an assignment rule, a reminder
+    SYSTEM = "system", _lp("channel", "System")
 
 
 class LeadStage(LabelledEnum):
@@ -126,10 +128,11 @@ class LeadActivity(db.Model):
 
     @property
     def kind_label(self):
-        try:
-            return ActivityKind(self.kind).label
-        except ValueError:  # a kind from a later version, read by an older one
-            return self.kind
+        return ActivityKind.label_of(self.kind)  # a kind from a later version shows as it is
+
+    @property
+    def channel_label(self):
+        return Channel.label_of(self.channel)  # partner:<code> shows as it is
 
 
 @sa.event.listens_for(LeadActivity, "before_update")
