@@ -115,3 +115,23 @@ def test_a_chinese_confirmation_greets_in_full_and_dates_the_chinese_way(client,
     assert "2027年3月18日 周四 14:00 – 17:00" in text
     html = mail.get_body(("html",)).get_content()
     assert "王芳，您好：" in html and "PingFang SC" in html
+
+
+def test_a_chinese_invitation_s_form_asks_for_the_family_name_first(client, db, org, make_event, login_as,
+                                                                    smtp_sink):
+    from eventapp.contacts import operations as contacts
+    from eventapp.contacts.normalisation import normalise_email
+    from tests.invitations.test_sends import compose, deliver_all, post
+
+    wang = contacts.contact_for(org.id, normalise_email("wang.fang@example.cn"), {"first_name": "芳", "last_name": "王"})
+    wang.language = "zh_Hans"
+    db.session.commit()
+    login_as()
+    send = compose(client, make_event(languages="zh_Hans"), subject="诚邀您参加", body_md="",
+                   pasted_addresses="wang.fang@example.cn")
+    post(client, f"/admin/invitations/{send.id}/send")
+    deliver_all(db)
+    [mail] = smtp_sink.messages
+    html = mail.get_body(("html",)).get_content()
+    assert html.index('name="last_name"') < html.index('name="first_name"')
+    assert 'value="王"' in html and "王芳，您好：" in html
