@@ -46,29 +46,37 @@ def search_key(first_name: str = "", last_name: str = "", company: str = "", ema
     if _CJK.search(given + family):
         public += [family + given, given + family]
     if _HAN.search(given + family):
-        public += _pinyin_forms(family + given, initials=True)
+        public += _name_pinyin(family + given)
     if _HAN.search(company):
-        public += _pinyin_forms(company, initials=False)
+        public += _company_pinyin(company)
     private = [fold(email), re.sub(r"\D", "", phone or "")]
     return " ".join(dict.fromkeys(filter(None, public))) + _PRIVATE_LINE + " ".join(filter(None, private))
 
 
-@functools.lru_cache(maxsize=20_000)  # an import repeats companies and family names: each is read once
-def _pinyin_forms(text: str, initials: bool) -> tuple[str, ...]:
-    """Pinyin syllables spaced and joined (and their initials); for a name whose family name reads differently
-    as a name (曾 is ceng in a word, zeng as a name), both readings."""
-    syllables = lazy_pinyin(text, style=Style.NORMAL, errors="ignore")
+def _name_pinyin(name: str) -> tuple[str, ...]:
+    """A Chinese name's pinyin spaced and joined and its initials (wang fang, wangfang, wf), read character by
+    character (a name is no word: each character is read as it is alone); a family name that reads otherwise as a
+    name (曾 is ceng in a word, zeng as a name) both ways."""
+    syllables = [_character_pinyin(character) for character in name if _HAN.match(character)]
     if not syllables:
         return ()
     readings = [syllables]
-    if initials and _FAMILY_NAME_READINGS.get(text[0], syllables[0]) != syllables[0]:
-        readings.append([_FAMILY_NAME_READINGS[text[0]], *syllables[1:]])
-    forms = []
-    for reading in readings:
-        forms += [" ".join(reading), "".join(reading)]
-        if initials:
-            forms.append("".join(syllable[:1] for syllable in reading))
-    return tuple(dict.fromkeys(forms))
+    if _FAMILY_NAME_READINGS.get(name[0], syllables[0]) != syllables[0]:
+        readings.append([_FAMILY_NAME_READINGS[name[0]], *syllables[1:]])
+    return tuple(form for reading in readings
+                 for form in (" ".join(reading), "".join(reading), "".join(syllable[:1] for syllable in reading)))
+
+
+@functools.lru_cache(maxsize=30_000)  # names are made of a few thousand characters: each is looked up once
+def _character_pinyin(character: str) -> str:
+    return lazy_pinyin(character, style=Style.NORMAL)[0]
+
+
+@functools.lru_cache(maxsize=20_000)  # an import repeats its companies: each is read once
+def _company_pinyin(company: str) -> tuple[str, ...]:
+    """A company's pinyin spaced and joined (hua wei, huawei), read as words (银行 is yin hang)."""
+    syllables = lazy_pinyin(company, style=Style.NORMAL, errors="ignore")
+    return (" ".join(syllables), "".join(syllables)) if syllables else ()
 
 
 def roster_key(key: str) -> str:
