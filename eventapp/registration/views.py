@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from eventapp.accounts.models import Organisation
 from eventapp.core.content import render_markdown
+from eventapp.core.i18n import use_language
 from eventapp.core.tokens import sign, tag_matches, unsign, url_token
 from eventapp.events import operations as events
 from eventapp.core.ratelimit import rate_limited
@@ -19,7 +20,7 @@ from eventapp.registration.forms import (MISSING_QUESTION, UTM_FIELDS, ManageFor
                                          answers_to_missing_questions, form_for_event, stored_answer_for, utm_value)
 from eventapp.registration.languages import language_name, language_query, language_switch, page_language
 from eventapp.registration.links import ADDRESS_PROOF
-from eventapp.registration.models import RegistrationStatus
+from eventapp.registration.models import Registration, RegistrationStatus
 from eventapp.registration.operations import Outcome, RegistrationClosed, Signup
 from eventapp.registration.tickets import calendar_for, ticket_code, ticket_svg
 
@@ -266,6 +267,7 @@ def confirm_consent(token):
         record = operations.consent_record_for_link(token)
     except operations.ConsentLinkInvalid as invalid:
         abort(404, description=str(invalid))
+    _consent_page_language(record)
     confirmed_before = record.confirmed_at is not None
     if request.method == "POST" and not confirmed_before:
         operations.confirm_marketing_consent(record)
@@ -273,3 +275,12 @@ def confirm_consent(token):
     return render_template("registration/consent.html", record=record, token=token,
                            organisation_name=db.session.get(Organisation, record.contact.organisation_id).name,
                            confirmed=record.confirmed_at is not None, confirmed_before=confirmed_before)
+
+
+def _consent_page_language(record) -> None:
+    """The double opt-in page speaks the person's language, among their sign-up's event's when it is known."""
+    registration = db.session.get(Registration, record.registration_id) if record.registration_id else None
+    if registration is not None:
+        page_language(registration.event, record.contact.language)
+    elif record.contact.language:
+        use_language(record.contact.language)

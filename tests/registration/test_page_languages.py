@@ -111,3 +111,18 @@ def test_chinese_landing_page_texts_come_from_the_catalogue(client, make_event):
     event = make_event(languages="zh_Hans,en")
     html = client.get(f"/e/{event.slug}", headers=CHINESE_BROWSER).get_data(as_text=True)
     assert ">报名</button>" in html or "报名</button>" in html
+
+
+def test_the_consent_page_speaks_the_persons_language(client, db, make_event, smtp_sink):
+    from eventapp.messaging.operations import deliver_due
+
+    event = make_event(languages="en,zh_Hans")
+    submit(client, f"/e/{event.slug}", signup_form(marketing_consent="y"), headers=CHINESE_BROWSER)
+    deliver_due()
+    [mail] = [m for m in smtp_sink.messages if "/consent/" in m.get_body(("plain",)).get_content()]
+    url = re.search(r"https?://[^/\s]+(/consent/[\w.-]+)", mail.get_body(("plain",)).get_content()).group(1)
+    reader = client.application.test_client()  # read elsewhere: another browser, in English
+    page = reader.get(url, headers=ENGLISH_BROWSER)
+    assert page.status_code == 200 and _lang(page) == "zh-Hans"
+    assert f'action="{url}?lang=zh_Hans"' in page.get_data(as_text=True)
+    assert _lang(reader.get(f"{url}?lang=en")) == "en"
