@@ -7,6 +7,7 @@ Used by the other parts of leads (keep these names):
     current_scores(contact_id, now=None) -> list[tuple[ScoreModel, float]]
     explain(contact_id, model_id, now=None) -> list of lines, each with .points, .now (decayed), .label, .occurred_at
     rescore_all(model_id, now=None) -> int
+    model_setting(organisation_id, model_id) -> ModelSettings | None  (read once per transaction: transaction_memo)
 
 The maths (see models/scoring.py): score(t) = fit + anchor · 2^(−(t − epoch) / h). Entries are written by set-based
 INSERT … SELECT statements (one activity, a chunk of contacts, a whole model); one contact's profile is matched in
@@ -39,6 +40,7 @@ from eventapp.extensions import db
 from eventapp.leads.models import ActivityKind, LeadActivity
 from eventapp.leads.models.scoring import (LeadScore, RescoreJob, RescoreStatus, RuleKind, ScoreEntry, ScoreModel,
                                            ScoreRule)
+from eventapp.leads.transaction_memo import remembered
 from eventapp.messaging.operations import every_sweep
 from eventapp.messaging.tasks import run_sweep_now
 from eventapp.registration.models import Registration
@@ -129,12 +131,12 @@ def ensure_default_model(organisation_id: int) -> None:
                                            for index, rule in enumerate(rules)])
 
 
-def decay_factor(model: ScoreModel, now: datetime) -> float:
+def decay_factor(model: "ScoreModel | ModelSettings", now: datetime) -> float:
     """2^(−(now − epoch) / h): what every anchor of the model is multiplied by at `now`."""
     return 2.0 ** (-_half_lives(model, model.epoch, now))
 
 
-def _half_lives(model: ScoreModel, start: datetime, end: datetime) -> float:
+def _half_lives(model: "ScoreModel | ModelSettings", start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / (model.half_life_days * 86400.0)
 
 
@@ -306,7 +308,7 @@ def _fit_statement(model: ScoreModel, rule: ScoreRule, words: list[str], label: 
     return sa.insert(_ENTRIES).from_select(["model_id", "contact_id", "rule_id", "points", "label"], entries)
 
 
-def _insert_behaviour_entries(model: ScoreModel, by: str, params: dict) -> None:
+def _insert_behaviour_entries(model: "ScoreModel | ModelSettings", by: str, params: dict) -> None:
     """One entry per activity a behaviour rule of the model counts, labelled with the kind and the event."""
     locale = str(get_locale())
     statement = _kept(("behaviour", by, model.id, model.organisation_id, locale), lambda: _behaviour_statement(
@@ -314,7 +316,7 @@ def _insert_behaviour_entries(model: ScoreModel, by: str, params: dict) -> None:
     db.session.execute(statement, params)
 
 
-def _behaviour_statement(model: ScoreModel, names: dict, by: str):
+def _behaviour_statement(model: "ScoreModel | ModelSettings", names: dict, by: str):
     label = sa.case(names, value=ScoreRule.activity_kind, else_=ScoreRule.activity_kind) + sa.func.coalesce(
         sa.literal(" · ") + Event.title, "")
     chosen = (sa.select(sa.literal(model.id), LeadActivity.contact_id, ScoreRule.id, LeadActivity.id,
@@ -402,60 +404,111 @@ def score_activity(organisation_id: int, contact_id: int, activity_id: int, kind
                    ) -> list[tuple[int, float]]:
     """The behaviour rules of every model of the organisation applied to one new activity; (model id, score now)
     of each model whose score it raised."""
-    matched = _behaviour_rules_for(organisation_id, kind)
-    if matched is None:
-        ensure_default_model(organisation_id)
-        matched = _behaviour_rules_for(organisation_id, kind) or []
+    matched = [(model, rule.points) for model in model_settings(organisation_id) for rule in model.rules
+               if rule.kind == RuleKind.BEHAVIOUR and rule.activity_kind == kind]
     now = utcnow()
     risen = []
     for model, points in matched:
         _insert_behaviour_entries(model, BY_ACTIVITY, {"activity_id": activity_id})
         growth = points * 2.0 ** _half_lives(model, model.epoch, occurred_at)
-        fit, anchor = db.session.execute(
-            dialect_insert(LeadScore).values(model_id=model.id, contact_id=contact_id, fit=0, anchor=growth,
-                                             updated_at=now)
-            .on_conflict_do_update(index_elements=["model_id", "contact_id"],
-                                   set_={"anchor": LeadScore.anchor + growth, "updated_at": now})
-            .returning(LeadScore.fit, LeadScore.anchor)).one()
+        fit, anchor = db.session.connection().execute(
+            _kept(("add to anchor", db.session.get_bind().dialect.name), _add_to_anchor_statement),
+            {"model_id": model.id, "contact_id": contact_id, "growth": growth, "now": now}).one()
         if points > 0:
             risen.append((model.id, fit + anchor * decay_factor(model, now)))
     return risen
 
 
-def _behaviour_rules_for(organisation_id: int, kind: str) -> list[tuple["ModelClock", int]] | None:
-    """(model, points) of each model with a rule for this kind (None: the organisation has no model yet)."""
-    rows = db.session.execute(_RULES_FOR_KIND, {"organisation_id": organisation_id, "kind": kind}).all()
-    if not rows:
-        return None
-    return [(ModelClock(model_id, organisation_id, epoch, half_life), points)
-            for model_id, epoch, half_life, points in rows if points is not None]
+def _add_to_anchor_statement():
+    """The score's row made with the growth as its anchor, or the growth added to its anchor; gives back fit and
+    anchor. Built once (a Core statement: building the upsert and the ORM's bulk path for every activity cost
+    more than running it)."""
+    statement = dialect_insert(_SCORES).values(
+        model_id=sa.bindparam("model_id"), contact_id=sa.bindparam("contact_id"), fit=0,
+        anchor=sa.bindparam("growth", type_=_SCORES.c.anchor.type),
+        updated_at=sa.bindparam("now", type_=_SCORES.c.updated_at.type))
+    return statement.on_conflict_do_update(
+        index_elements=[_SCORES.c.model_id, _SCORES.c.contact_id],
+        set_={"anchor": _SCORES.c.anchor + statement.excluded.anchor, "updated_at": statement.excluded.updated_at},
+    ).returning(_SCORES.c.fit, _SCORES.c.anchor)
 
 
 @dataclass(frozen=True)
-class ModelClock:
-    """What scoring one activity needs of a model (read without loading the model)."""
+class RuleSettings:
+    """A rule as scoring one activity or one profile reads it (not an ORM object: kept for the transaction)."""
+    id: int
+    kind: str
+    field: str
+    pattern: str
+    activity_kind: str
+    points: int
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """A model with its rules (in their order) as scoring one activity or one profile and the MQL rule read it."""
     id: int
     organisation_id: int
+    name: str
     epoch: datetime
     half_life_days: float
+    mql_threshold: int
+    required_fields: tuple
+    rules: tuple[RuleSettings, ...]
 
 
-_RULES_FOR_KIND = sa.select(ScoreModel.id, ScoreModel.epoch, ScoreModel.half_life_days, ScoreRule.points).outerjoin(
-    ScoreRule, sa.and_(ScoreRule.model_id == ScoreModel.id, ScoreRule.kind == RuleKind.BEHAVIOUR,
-                       ScoreRule.activity_kind == sa.bindparam("kind"))).where(
-    ScoreModel.organisation_id == sa.bindparam("organisation_id"))
+def model_settings(organisation_id: int) -> list[ModelSettings]:
+    """The organisation's models with their rules (primary first, as models_of), read once per transaction
+    (transaction_memo says when it is read again); the default model is made first if it has none."""
+    models = remembered(("score models", organisation_id), lambda: _read_model_settings(organisation_id))
+    if not models:
+        ensure_default_model(organisation_id)  # its INSERTs through the session make the memo read again
+        models = remembered(("score models", organisation_id), lambda: _read_model_settings(organisation_id))
+    return models
 
 
-def rescore_fit(organisation_id: int, contact_ids: sa.Select | list[int]) -> list[tuple[int, int, float]]:
-    """The profile fit of these contacts made again in every model of the organisation (their profile changed);
-    (contact id, model id, score now) of each score that rose."""
-    ensure_default_model(organisation_id)
+def model_setting(organisation_id: int, model_id: int) -> ModelSettings | None:
+    """One model of the organisation (None: not one of its models)."""
+    return next((model for model in model_settings(organisation_id) if model.id == model_id), None)
+
+
+def _read_model_settings(organisation_id: int) -> list[ModelSettings]:
+    """One statement: every model of the organisation joined with its rules."""
+    models, rules = {}, {}
+    for row in db.session.connection().execute(_MODELS_WITH_RULES, {"organisation_id": organisation_id}):
+        models.setdefault(row.id, row)
+        rules.setdefault(row.id, [])
+        if row.rule_id is not None:
+            rules[row.id].append(RuleSettings(row.rule_id, row.kind, row.field, row.pattern, row.activity_kind,
+                                              row.points))
+    return [ModelSettings(row.id, row.organisation_id, row.name, row.epoch, row.half_life_days, row.mql_threshold,
+                          tuple(row.required_fields or ()), tuple(rules[model_id]))
+            for model_id, row in models.items()]
+
+
+_MODELS = ScoreModel.__table__
+# Core, on the tables: nothing of it is an ORM object (remembered() flushes the session's waiting changes first).
+_MODELS_WITH_RULES = sa.select(
+    _MODELS.c.id, _MODELS.c.organisation_id, _MODELS.c.name, _MODELS.c.epoch, _MODELS.c.half_life_days,
+    _MODELS.c.mql_threshold, _MODELS.c.required_fields, _RULES.c.id.label("rule_id"), _RULES.c.kind, _RULES.c.field,
+    _RULES.c.pattern, _RULES.c.activity_kind, _RULES.c.points,
+).outerjoin(_RULES, _RULES.c.model_id == _MODELS.c.id).where(
+    _MODELS.c.organisation_id == sa.bindparam("organisation_id")).order_by(
+    _MODELS.c.is_primary.desc(), _MODELS.c.id, _RULES.c.position, _RULES.c.id)
+
+
+def rescore_fit(organisation_id: int, contact_ids: sa.Select | list[int], *, new: bool = False
+                ) -> list[tuple[int, int, float]]:
+    """The profile fit of these contacts made again in every model of the organisation (their profile changed;
+    `new`: they were just made, so nothing of theirs is stored yet); (contact id, model id, score now) of each
+    score that rose."""
+    settings = model_settings(organisation_id)  # the default model is made first if there is none
     if isinstance(contact_ids, sa.Select):
         contact_ids = list(db.session.scalars(contact_ids))
     now, risen = utcnow(), []
-    models = models_of(organisation_id)
     if len(contact_ids) == 1:  # one profile (a sign-up, an edit): matched here, a few statements instead of 20
-        return _rescore_one_fit(models, contact_ids[0], now)
+        return _rescore_one_fit(settings, contact_ids[0], now, new)
+    models = models_of(organisation_id)
     for start in range(0, len(contact_ids), FIT_BATCH):
         batch = contact_ids[start:start + FIT_BATCH]
         for model in models:
@@ -466,7 +519,7 @@ def rescore_fit(organisation_id: int, contact_ids: sa.Select | list[int]) -> lis
 FIT_BATCH = 500  # ids bound into one statement (SQLite takes 32,766 at most)
 
 
-def fit_matches(model: ScoreModel, contact: Contact) -> list[tuple[ScoreRule, str]]:
+def fit_matches(model: "ScoreModel | ModelSettings", contact: Contact) -> list[tuple["ScoreRule | RuleSettings", str]]:
     """The model's fit rules the contact matches, each with the first of its words that does (as the set-based
     statements find them)."""
     texts, matches = {}, []
@@ -493,11 +546,10 @@ def _field_texts(contact: Contact, field: str) -> list[str]:
     return [_normalised_here(getattr(contact, field, "") or "")] if field in set(FitField) else []
 
 
-def _rescore_one_fit(models: list[ScoreModel], contact_id: int, now: datetime) -> list[tuple[int, int, float]]:
+def _rescore_one_fit(models: list[ModelSettings], contact_id: int, now: datetime, new: bool = False
+                     ) -> list[tuple[int, int, float]]:
     contact = db.session.get(Contact, contact_id)
-    stored = db.session.execute(sa.select(ScoreEntry.model_id, ScoreEntry.rule_id, ScoreEntry.points,
-                                          ScoreEntry.label).where(ScoreEntry.contact_id == contact_id,
-                                                                  ScoreEntry.occurred_at.is_(None))).all()
+    stored = [] if new else _stored_fit(contact_id)
     risen = []
     for model in models:
         wanted = [{"model_id": model.id, "contact_id": contact_id, "rule_id": rule.id, "points": rule.points,
@@ -514,19 +566,26 @@ def _rescore_one_fit(models: list[ScoreModel], contact_id: int, now: datetime) -
         if wanted:
             db.session.execute(sa.insert(_ENTRIES), wanted)
         fit, before = sum(row["points"] for row in wanted), sum(row.points for row in had)
-        anchor = db.session.execute(_kept(("set fit", db.session.get_bind().dialect.name), _set_fit_statement), {
+        anchor = db.session.connection().execute(_kept(("set fit", db.session.get_bind().dialect.name),
+                                                        _set_fit_statement), {
             "model_id": model.id, "contact_id": contact_id, "fit": fit, "anchor": 0.0, "updated_at": now}).scalar_one()
         if fit > before:
             risen.append((contact_id, model.id, fit + anchor * decay_factor(model, now)))
     return risen
 
 
+def _stored_fit(contact_id: int) -> list:
+    return db.session.execute(sa.select(ScoreEntry.model_id, ScoreEntry.rule_id, ScoreEntry.points, ScoreEntry.label)
+                              .where(ScoreEntry.contact_id == contact_id, ScoreEntry.occurred_at.is_(None))).all()
+
+
 def _set_fit_statement():
-    """LeadScore.fit set (the row made when there is none); gives back the anchor."""
-    statement = dialect_insert(LeadScore)
+    """LeadScore.fit set (the row made when there is none); gives back the anchor. Core, on the table: no ORM
+    object of it is ever changed, and the ORM's bulk path cost more than the statement."""
+    statement = dialect_insert(_SCORES)
     return statement.on_conflict_do_update(
-        index_elements=["model_id", "contact_id"],
-        set_={"fit": statement.excluded.fit, "updated_at": statement.excluded.updated_at}).returning(LeadScore.anchor)
+        index_elements=[_SCORES.c.model_id, _SCORES.c.contact_id],
+        set_={"fit": statement.excluded.fit, "updated_at": statement.excluded.updated_at}).returning(_SCORES.c.anchor)
 
 
 

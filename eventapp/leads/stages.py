@@ -7,8 +7,11 @@ Used by the other parts of leads (keep these names):
 """
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from eventapp import signals
 from eventapp.contacts.models import Contact
+from eventapp.core.statements import dialect_insert
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
 from eventapp.leads.models import ActivityKind, Channel, LeadStage
@@ -65,6 +68,14 @@ def move(contact_id: int, to_stage: str, *, organisation_id: int, reason: str = 
     now = now or utcnow()
     reason = (reason or "")[:300]
     state.stage, state.stage_changed_at, state.stage_reason = to_stage, now, reason
+    _tell_of_move(contact_id, from_stage, to_stage, organisation_id=organisation_id, reason=reason,
+                  by_user_id=by_user_id, now=now, channel=channel)
+    return True
+
+
+def _tell_of_move(contact_id: int, from_stage: LeadStage, to_stage: LeadStage, *, organisation_id: int, reason: str,
+                  by_user_id: int | None, now: datetime, channel: str | None) -> None:
+    """The STAGE_CHANGED activity and signals.lead_stage_changed of a move just made."""
     record_activity(ActivityKind.STAGE_CHANGED, organisation_id=organisation_id, contact_id=contact_id,
                     channel=channel or (Channel.STAFF if by_user_id else Channel.SYSTEM), occurred_at=now,
                     actor_user_id=by_user_id,
@@ -72,7 +83,6 @@ def move(contact_id: int, to_stage: str, *, organisation_id: int, reason: str = 
     signals.lead_stage_changed.send(signals.StageChange(
         contact_id=contact_id, organisation_id=organisation_id, from_stage=str(from_stage), to_stage=str(to_stage),
         reason=reason, by_user_id=by_user_id, occurred_at=now))
-    return True
 
 
 def missing_fields(contact: Contact, required: list) -> list[str]:
@@ -83,10 +93,10 @@ def missing_fields(contact: Contact, required: list) -> list[str]:
 def score_changed(organisation_id: int, contact_id: int, model_id: int, score: float, now) -> None:
     """A contact's score rose in a model: past the model's threshold, with every field sales needs, a lead in new,
     engaged or nurture becomes an MQL and is handed to a sales owner (or waits for one)."""
-    from eventapp.leads.models.scoring import ScoreModel
+    from eventapp.leads import scoring  # scoring tells stages of rises: imported at call time
 
-    model = db.session.get(ScoreModel, model_id)
-    if model is None or model.organisation_id != organisation_id or score < model.mql_threshold:
+    model = scoring.model_setting(organisation_id, model_id)
+    if model is None or score < model.mql_threshold:
         return
     contact = db.session.get(Contact, contact_id)
     if contact is None or missing_fields(contact, model.required_fields):
@@ -112,10 +122,42 @@ def engage(organisation_id: int, contact_id: int, kind: str, occurred_at: dateti
     """A lead in "new" shows real interest (a sign-up, a click, a check-in…): it becomes engaged."""
     if kind not in ENGAGING_KINDS or (kind == ActivityKind.LINK_CLICKED and _likely_automated(activity_id)):
         return
+    reason = system_reason(Why.ENGAGED_BY, kind=kind)
+    if _engaged_if_new(contact_id, occurred_at, reason):
+        _tell_of_move(contact_id, S.NEW, S.ENGAGED, organisation_id=organisation_id, reason=reason, by_user_id=None,
+                      now=occurred_at, channel=None)
+
+
+def _engaged_if_new(contact_id: int, now: datetime, reason: str) -> bool:
+    """The lead moved from new to engaged, its row made if it had none, in one statement (an upsert that changes
+    only a lead still in new: a sign-up read the row three times and wrote it twice); False when it is past new."""
     from eventapp.leads.models import LeadState
 
-    state = db.session.get(LeadState, contact_id)
-    if state is not None and state.stage != S.NEW:
-        return
-    move(contact_id, S.ENGAGED, organisation_id=organisation_id, now=occurred_at,
-         reason=system_reason(Why.ENGAGED_BY, kind=kind))
+    loaded = db.session.identity_map.get(db.session.identity_key(LeadState, contact_id))
+    if loaded is not None:
+        if loaded.stage != S.NEW:
+            return False  # this transaction holds it already: no statement
+        db.session.flush()  # its changes first: the statement below bypasses the session
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _ENGAGE_IF_NEW:
+        _ENGAGE_IF_NEW[dialect] = _engage_if_new_statement(LeadState.__table__)
+    moved = db.session.connection().execute(_ENGAGE_IF_NEW[dialect], {
+        "contact_id": contact_id, "now": now, "reason": reason, "updated_at": utcnow()}).first() is not None
+    if moved and loaded is not None:
+        db.session.expire(loaded)  # read again when next used: the statement changed its row
+    return moved
+
+
+_ENGAGE_IF_NEW: dict = {}  # per database dialect, built once
+
+
+def _engage_if_new_statement(table):
+    statement = dialect_insert(table).values(
+        contact_id=sa.bindparam("contact_id"), stage=str(S.ENGAGED),
+        stage_changed_at=sa.bindparam("now", type_=table.c.stage_changed_at.type),
+        stage_reason=sa.bindparam("reason", type_=table.c.stage_reason.type),
+        updated_at=sa.bindparam("updated_at", type_=table.c.updated_at.type))
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.contact_id], where=table.c.stage == str(S.NEW),
+        set_={name: statement.excluded[name] for name in ("stage", "stage_changed_at", "stage_reason", "updated_at")},
+    ).returning(table.c.contact_id)

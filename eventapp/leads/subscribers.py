@@ -266,17 +266,17 @@ def _score_activity(recorded: signals.ActivityRecorded, **_):
         stages.score_changed(recorded.organisation_id, recorded.contact_id, model_id, score, scoring.utcnow())
 
 
-def _score_fit(organisation_id: int, contact_ids) -> None:
+def _score_fit(organisation_id: int, contact_ids, new: bool = False) -> None:
     from eventapp.leads import scoring, stages
 
     now = scoring.utcnow()
-    for contact_id, model_id, score in scoring.rescore_fit(organisation_id, contact_ids):
+    for contact_id, model_id, score in scoring.rescore_fit(organisation_id, contact_ids, new=new):
         stages.score_changed(organisation_id, contact_id, model_id, score, now)
 
 
 @signals.contact_changed.connect
 def _profile_fit_changed(change: signals.ContactChange, **_):
-    _score_fit(change.organisation_id, [change.contact_id])
+    _score_fit(change.organisation_id, [change.contact_id], new=not change.changed)  # no fields named: a new one
 
 
 @signals.contacts_imported.connect
