@@ -14,6 +14,7 @@ from datetime import time as clock_time
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -25,7 +26,7 @@ from eventapp.contacts.names import split_name
 from eventapp.contacts.normalisation import InvalidInput, normalise_email, normalise_phone, phone_region
 from eventapp.contacts.operations import update_contact
 from eventapp.core.enums import LabelledEnum
-from eventapp.core.i18n import normalise_language
+from eventapp.core.i18n import DEFAULT_LANGUAGE, normalise_language
 from eventapp.core.statements import dialect_insert
 from eventapp.core.time import utcnow
 from eventapp.extensions import db
@@ -325,7 +326,28 @@ def runnable_jobs() -> list[int]:
 
 def run(job: ImportJob, *, seconds: float | None = None, lease_seconds: float = 300) -> bool:
     """Import the job's rows after its last committed chunk, a chunk per commit, until done (True) or until
-    `seconds` have passed (False: the rest is for the next run). The caller holds the job (see claim)."""
+    `seconds` have passed (False: the rest is for the next run). The caller holds the job (see claim). The
+    report's reasons are sentences, written in the language its organiser reads (report_language)."""
+    with force_locale(report_language(job)):
+        return _run(job, seconds, lease_seconds)
+
+
+# Read as accounts reads them (contacts may not import accounts): a user's own language, their organisation's.
+_user_languages = sa.table("users", sa.column("id"), sa.column("language"))
+_organisation_languages = sa.table("organisations", sa.column("id"), sa.column("language"))
+
+
+def report_language(job: ImportJob) -> str:
+    """The language of the organiser who uploaded the list, else their organisation's, else the app's default:
+    the worker that writes the report has no request to take it from."""
+    own = db.session.execute(sa.select(_user_languages.c.language).where(
+        _user_languages.c.id == job.user_id)).scalar() if job.user_id is not None else ""
+    organisation = db.session.execute(sa.select(_organisation_languages.c.language).where(
+        _organisation_languages.c.id == job.organisation_id)).scalar()
+    return normalise_language(own) or normalise_language(organisation) or DEFAULT_LANGUAGE
+
+
+def _run(job: ImportJob, seconds: float | None, lease_seconds: float) -> bool:
     stop_at = None if seconds is None else time.monotonic() + seconds
     job_id, organisation_id = job.id, job.organisation_id
     try:

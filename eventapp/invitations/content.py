@@ -13,6 +13,7 @@ from eventapp.core.content import render_markdown
 from eventapp.core.templating import local_date, local_time, local_when, zone_label
 from eventapp.core.time import utcnow
 from eventapp.events.models import Event, EventStatus, QuestionKind
+from eventapp.events.operations import reader_language
 from eventapp.extensions import db
 from eventapp.invitations.models import Invitation, InvitationSend
 from eventapp.invitations.replies import may_be_forwarded
@@ -166,7 +167,8 @@ def preview(send: InvitationSend) -> tuple[str, str, str]:
     message = Message(kind=MessageKind.INVITATION, channel="email", event_id=send.event_id,
                       organisation_id=send.organisation_id, recipient=SAMPLE_EMAIL,
                       recipient_name=person_name(SAMPLE_PERSON['first_name'], SAMPLE_PERSON['last_name']),
-                      idempotency_key="preview", meta={"send_id": send.id, "sample": True})  # transient
+                      idempotency_key="preview", meta={"send_id": send.id, "sample": True},
+                      language=reader_language(send.event, ""))  # transient; in the event's first language
     message.about = sample_invitation(send)
     composed = compose(message)
     html = composed.mail.parsed().get_body(("html",)).get_content()

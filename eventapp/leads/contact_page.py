@@ -11,6 +11,7 @@ from eventapp.contacts.models import Contact
 from eventapp.core.paging import Page, page_of
 from eventapp.events.models import Event
 from eventapp.extensions import db
+from eventapp.invitations.channels import channel_label
 from eventapp.invitations.models import Invitation, InvitationSend, Partner, PartnerLink
 from eventapp.leads.models import ActivityKind, Channel, LeadActivity
 from eventapp.registration.models import Registration
@@ -181,7 +182,7 @@ def channel_labels(contact: Contact) -> list[str]:
 
 def _channel_label(channel: str) -> str:
     if not channel.startswith(PARTNER_CHANNEL):
-        return channel
+        return channel_label(channel, {})  # in the words of the channel report
     link = db.session.execute(sa.select(PartnerLink).where(
         PartnerLink.code == channel[len(PARTNER_CHANNEL):])).scalar_one_or_none()
     if link is None:

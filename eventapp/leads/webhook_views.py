@@ -25,6 +25,9 @@ def webhook_event_label(kind: str) -> str:
         return kind
 
 
+bp.add_app_template_global(webhooks.disabled_reason_text)
+
+
 @bp.app_template_global("webhook_status_label")
 def webhook_status_label(status: str) -> str:
     return str(DeliveryStatus(status).label)

@@ -30,6 +30,7 @@ from eventapp import signals
 from eventapp.accounts.models import User
 from eventapp.contacts.models import Contact
 from eventapp.core.enums import LabelledEnum
+from eventapp.core.templating import local_datetime
 from eventapp.core.i18n import DEFAULT_LANGUAGE
 from eventapp.core.time import utcnow
 from eventapp.events.models import Event
@@ -37,7 +38,6 @@ from eventapp.extensions import db
 from eventapp.leads.models.handoff import Handoff
 from eventapp.leads.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from eventapp.leads.reasons import reason_text
-from eventapp.leads.transaction_memo import remembered
 from eventapp.messaging.operations import every_sweep
 from eventapp.messaging.tasks import run_sweep_now
 
@@ -212,27 +212,13 @@ def queue_event(organisation_id: int, event_type: EventType, occurred_at: dateti
                 contact_id: int | None = None) -> list[WebhookDelivery]:
     """A delivery to each active endpoint of the organisation that chose this event type. `data` is a function
     that builds the payload's data, called only when someone listens."""
-    listening = [endpoint_id for endpoint_id, event_types in _active_endpoints(organisation_id)
-                 if event_type in event_types]
-    if not listening:
+    endpoints = [endpoint for endpoint in db.session.execute(sa.select(WebhookEndpoint).where(
+        WebhookEndpoint.organisation_id == organisation_id, WebhookEndpoint.active.is_(True))).scalars()
+        if event_type in (endpoint.event_types or [])]
+    if not endpoints:
         return []
-    endpoints = db.session.scalars(sa.select(WebhookEndpoint).where(WebhookEndpoint.id.in_(listening))
-                                   .order_by(WebhookEndpoint.id)).all()
     body = payload(event_type, occurred_at, data())
     return [_new_delivery(endpoint, event_type, body, contact_id) for endpoint in endpoints]
-
-
-def _active_endpoints(organisation_id: int) -> tuple[tuple[int, tuple[str, ...]], ...]:
-    """(id, event types) of each active endpoint of the organisation, read once per transaction: a sign-up asks
-    for two event types (transaction_memo)."""
-    return remembered(("webhook endpoints", organisation_id), lambda: tuple(
-        (endpoint_id, tuple(event_types or ())) for endpoint_id, event_types in db.session.connection().execute(
-            _ACTIVE_ENDPOINTS, {"organisation_id": organisation_id})))
-
-
-_ENDPOINTS = WebhookEndpoint.__table__
-_ACTIVE_ENDPOINTS = sa.select(_ENDPOINTS.c.id, _ENDPOINTS.c.event_types).where(
-    _ENDPOINTS.c.organisation_id == sa.bindparam("organisation_id"), _ENDPOINTS.c.active.is_(True))
 
 
 def send_test(endpoint: WebhookEndpoint) -> WebhookDelivery:
@@ -497,8 +483,21 @@ def _finish(delivery: WebhookDelivery, status: DeliveryStatus, error: str | None
 
 def _switch_off(endpoint: WebhookEndpoint, when: datetime) -> None:
     endpoint.active = False
-    endpoint.disabled_reason = (f"The receiver answered 410 Gone on {when:%Y-%m-%d %H:%M} UTC, so it was switched "
-                                f"off. Switch it on again (Edit) once the receiver takes messages.")
+    # What happened, in no one's language: disabled_reason_text() says it in the reader's.
+    endpoint.disabled_reason = json.dumps({"why": "gone", "status": 410, "at": when.isoformat()})
+
+
+def disabled_reason_text(stored: str) -> str:
+    """Why an endpoint is switched off, in the reader's language (a reason stored otherwise shows as it is)."""
+    try:
+        values = json.loads(stored) if stored.startswith('{"why": "gone"') else None
+        when = datetime.fromisoformat(values["at"]) if values else None
+    except (ValueError, KeyError, TypeError):
+        when = None
+    if when is None:
+        return stored
+    return _("The receiver answered 410 Gone on %(when)s UTC, so it was switched off. Switch it on again (Edit) "
+             "once the receiver takes messages.", when=local_datetime(when, "UTC"))
 
 
 def next_delay(failed_attempts: int, retry_after: timedelta | None = None) -> timedelta:

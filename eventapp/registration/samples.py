@@ -1,6 +1,7 @@
 """The made-up attendee that previews and test sends are filled in with: an organiser sees how a message reads,
 ticket and calendar entry included, without anyone's registration being read, mailed or put on a timeline."""
 from eventapp.contacts.models import Contact
+from eventapp.events.operations import reader_language
 from eventapp.messaging.compose import compose, compose_sms
 from eventapp.messaging.models import Message
 from eventapp.messaging.sms import sms_segments
@@ -41,7 +42,8 @@ def sms_preview(event, kind: str, email: str) -> dict:
 def _sample_message(event, kind: str, email: str) -> Message:
     registration = sample_registration(event, email)
     message = Message(kind=kind, channel="email", event_id=event.id, recipient=email, recipient_name=registration.name,
-                      idempotency_key="preview", meta={})  # transient, like the registration: never saved
+                      idempotency_key="preview", meta={},  # transient, like the registration: never saved
+                      language=reader_language(event, ""))  # as most attendees read it: the event's first language
     message.about = registration
     return message
 

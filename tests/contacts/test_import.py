@@ -276,3 +276,21 @@ def test_a_held_job_is_not_taken_by_a_second_worker(db, org):
     assert importing.claim(job.id, 60) is True
     assert importing.claim(job.id, 60) is False
     assert importing.runnable_jobs() == []
+
+
+# ---- the report in its reader's language (issue 17, part 5) ----------------------------------------------------
+
+def test_the_report_is_written_in_the_language_the_organiser_reads(db, org, make_user):
+    """The worker has no request: the reasons are written in the uploader's language, else the organisation's."""
+    import re
+
+    org.language = "zh_Hans"
+    db.session.commit()
+    job = run_import(db, org, (HEADER + "Ada Lovelace,not-an-email,,Acme,CTO,\n").encode())
+    [(outcome, reason)] = report(db, job).values()
+    assert outcome == ImportOutcome.SKIPPED and re.search(r"[\u4e00-\u9fff]", reason), reason
+    assert importing.report_language(job) == "zh_Hans"
+    english_reader = make_user()
+    english_reader.language = "en"
+    job.user_id = english_reader.id
+    assert importing.report_language(job) == "en"

@@ -45,3 +45,18 @@ def test_every_system_reason_reads_as_a_sentence_and_fits_its_column(app):
         assert reason_text(system_reason(Why.ENGAGED_BY, kind="registered")) == "Registered"
         long = system_reason(Why.HANDED_TO, owner="x" * 1000)
         assert len(long) <= 300 and reason_text(long) == "handed to " + "x" * 120
+
+
+def test_an_endpoint_switched_off_by_a_410_says_why_in_the_readers_words(app):
+    from datetime import datetime, timezone
+
+    from eventapp.leads import webhooks
+    from eventapp.leads.models.webhooks import WebhookEndpoint
+
+    endpoint = WebhookEndpoint(active=True)
+    webhooks._switch_off(endpoint, datetime(2026, 12, 7, 14, 50, tzinfo=timezone.utc))
+    assert not endpoint.active and json.loads(endpoint.disabled_reason)["why"] == "gone"
+    with app.test_request_context(), force_locale("en"):
+        text = webhooks.disabled_reason_text(endpoint.disabled_reason)
+        assert text.startswith("The receiver answered 410 Gone on ") and "2026" in text
+        assert webhooks.disabled_reason_text("switched off by hand") == "switched off by hand"
