@@ -38,6 +38,7 @@ from eventapp.extensions import db
 from eventapp.leads.models.handoff import Handoff
 from eventapp.leads.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from eventapp.leads.reasons import reason_text
+from eventapp.leads.transaction_memo import remembered
 from eventapp.messaging.operations import every_sweep
 from eventapp.messaging.tasks import run_sweep_now
 
@@ -212,13 +213,27 @@ def queue_event(organisation_id: int, event_type: EventType, occurred_at: dateti
                 contact_id: int | None = None) -> list[WebhookDelivery]:
     """A delivery to each active endpoint of the organisation that chose this event type. `data` is a function
     that builds the payload's data, called only when someone listens."""
-    endpoints = [endpoint for endpoint in db.session.execute(sa.select(WebhookEndpoint).where(
-        WebhookEndpoint.organisation_id == organisation_id, WebhookEndpoint.active.is_(True))).scalars()
-        if event_type in (endpoint.event_types or [])]
-    if not endpoints:
+    listening = [endpoint_id for endpoint_id, event_types in _active_endpoints(organisation_id)
+                 if event_type in event_types]
+    if not listening:
         return []
+    endpoints = db.session.scalars(sa.select(WebhookEndpoint).where(WebhookEndpoint.id.in_(listening))
+                                   .order_by(WebhookEndpoint.id)).all()
     body = payload(event_type, occurred_at, data())
     return [_new_delivery(endpoint, event_type, body, contact_id) for endpoint in endpoints]
+
+
+def _active_endpoints(organisation_id: int) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """(id, event types) of each active endpoint of the organisation, read once per transaction: a sign-up asks
+    for two event types (transaction_memo)."""
+    return remembered(("webhook endpoints", organisation_id), lambda: tuple(
+        (endpoint_id, tuple(event_types or ())) for endpoint_id, event_types in db.session.connection().execute(
+            _ACTIVE_ENDPOINTS, {"organisation_id": organisation_id})))
+
+
+_ENDPOINTS = WebhookEndpoint.__table__
+_ACTIVE_ENDPOINTS = sa.select(_ENDPOINTS.c.id, _ENDPOINTS.c.event_types).where(
+    _ENDPOINTS.c.organisation_id == sa.bindparam("organisation_id"), _ENDPOINTS.c.active.is_(True))
 
 
 def send_test(endpoint: WebhookEndpoint) -> WebhookDelivery:
