@@ -20,7 +20,7 @@ from tests.test_translations import SAME_IN_EVERY_LANGUAGE
 CODE_VALUE = re.compile(r"[a-z][a-z_]*(:[a-z_]+)?")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 # Addresses, paths, file extensions and time zone ids (Europe/Berlin) are codes, the same in every language.
-CODES = re.compile(r"\S+@\S+|https?://\S*|[\w.-]*/[\w./%+-]+|[\w-]*\.\w+\b|\b[a-z]+-[a-z-]+\b|`[^`]*`|\b[a-z]+:[\w-]+"
+CODES = re.compile(r"\S+@\S+|https?://\S*|[\w.-]*/[\w./%+-]+|[\w-]*\.\w+\b|\b[a-z]+-[a-z-]+\b|`[^`]*`|\{\w+\}|\b[a-z]+:[\w-]+"
                    r"|\b(?:[a-z0-9]{4} ){3,}[a-z0-9]{4}\b")  # a ticket's code, in groups of four
 # Who opens a page of each kind of access.
 READER = {Access.OWNER: "owner", PUBLIC: "anonymous", SIGNED_IN: "owner", BACK_OFFICE: "owner", DOOR: "owner", PARTNER: "partner",
@@ -31,7 +31,8 @@ NAMES = SAME_IN_EVERY_LANGUAGE | {"Webhook", "Webhooks", "QR", "SMS", "API", "HT
                                   "utf", "whsec", "Google", "Outlook", "Apple", "iCalendar", "Ctrl",
                                   "English",  # a language switcher names each language in itself
                                   "Markdown", "Director",  # how to write formatting; an example of matching words
-                                  "Alex", "Example", "Ltd"}  # the made-up person of a mail's preview
+                                  "Alex", "Example", "Ltd",  # the made-up person of a mail's preview
+                                  "Fang", "Wang"}  # 王芳 written in Latin letters, in the placeholders' examples
 
 
 class _VisibleText(HTMLParser):
@@ -108,9 +109,10 @@ def english_left(html: str, data: list[str]) -> list[str]:
 
 
 def _in_chinese(everyone: bool) -> None:
-    """The organisation, its users, events and contacts read Chinese (a POST's new rows: its events and contacts)."""
+    """The organisation, its users, events, contacts and messages read Chinese (a POST's new rows: its events,
+    contacts and messages)."""
     tables = _db.metadata.tables
-    columns = [("events", "languages"), ("contacts", "language")]
+    columns = [("events", "languages"), ("contacts", "language"), ("messages", "language")]
     if everyone:
         columns += [("organisations", "language"), ("users", "language")]
     for table, column in columns:
