@@ -17,7 +17,7 @@ TRANSLATIONS = ROOT / "eventapp" / "translations"
 CATALOGUE = TRANSLATIONS / "zh_Hans" / "LC_MESSAGES" / "messages.po"
 COMPILED = CATALOGUE.with_suffix(".mo")
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2),
-            "lazy_pgettext": ((1, "c"), 2)}  # as docs/translating.md extracts them
+            "lazy_pgettext": ((1, "c"), 2), "_lp": ((1, "c"), 2)}  # as docs/translating.md extracts them
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdfr]|%%|%[sd]")
 TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 CJK = re.compile(r"[\u4e00-\u9fff]")
