@@ -151,7 +151,8 @@ def demo():
 
 def _load_demo_and_print(base_url: str) -> None:
     from eventapp.demo import (DEMO_EMAIL, DEMO_PARTNER_EMAIL, DEMO_PARTNER_PASSWORD, DEMO_PASSWORD,
-                               DEMO_SALES_EMAIL, DEMO_SALES_PASSWORD, demo_partner_link, load_demo)
+                               DEMO_SALES_EMAIL, DEMO_SALES_PASSWORD, DEMO_ZH_EMAIL, DEMO_ZH_PASSWORD,
+                               demo_partner_link, load_demo)
 
     events = load_demo()
     click.echo("Demo data is ready.")
@@ -164,6 +165,7 @@ def _load_demo_and_print(base_url: str) -> None:
     click.echo(f"  The seminar's invitation to three demo contacts: sent by the worker, {mailbox}")
     click.echo(f"  Sales (My leads): {base_url}/login  email {DEMO_SALES_EMAIL}  password {DEMO_SALES_PASSWORD}")
     click.echo(f"  A lead handed to sales: its mail with the feedback link, {mailbox}")
+    click.echo(f"  In Chinese (back office 简体中文): {base_url}/login  email {DEMO_ZH_EMAIL}  password {DEMO_ZH_PASSWORD}")
 
 
 @click.group()

@@ -21,6 +21,10 @@ DEMO_PARTNER_EMAIL = "partner@demo.example"
 DEMO_PARTNER_PASSWORD = "demo-partner-portal"
 DEMO_SALES_EMAIL = "sales@demo.example"
 DEMO_SALES_PASSWORD = "demo-sales-leads"
+# A colleague of the team who works in Chinese, and the team's Shanghai seminar in Chinese and English.
+DEMO_ZH_EMAIL = "organiser-zh@demo.example"
+DEMO_ZH_PASSWORD = "demo-organiser-zh"
+DEMO_ZH_SLUG = "demo-shanghai"
 
 SEMINAR_AGENDA = """\
 | Time | Session |
@@ -121,6 +125,54 @@ def _demo_handoff(organisation) -> None:
     handoffs.hand_off_by_organiser(ada, sales.id, find_user(DEMO_EMAIL).id)
 
 
+SHANGHAI_AGENDA = """\
+| 时间 | 议程 |
+|------|------|
+| 14:00 | 签到与交流 |
+| 14:30 | **主题演讲：** 2027 年 B2B 买家对活动的期待 |
+| 15:30 | 圆桌讨论：如何把参会者转化为销售商机 |
+| 17:00 | 茶歇与自由交流 |
+"""
+
+SHANGHAI_PEOPLE = [  # family name, given name, as Chinese forms ask for them
+    ("王", "芳", "wangfang@shenzhou.example", "神州物流", "市场总监", "+8613800138000"),
+    ("李", "伟", "liwei@huaxing.example", "华星科技", "采购经理", "+8613912345678"),
+    ("张", "敏", "zhangmin@yunfan.example", "云帆软件", "首席执行官", ""),
+]
+
+
+def _demo_shanghai(organisation) -> None:
+    """A seminar in Shanghai offered in Chinese and English (Chinese first), local mobile numbers read as Chinese,
+    a colleague who works in Chinese, and three people who signed up on its Chinese page (their confirmations are
+    in Chinese). Loaded once, also into a demo loaded before it existed."""
+    from eventapp.accounts.operations import choose_language
+
+    if find_user(DEMO_ZH_EMAIL) is None:
+        choose_language(create_user(DEMO_ZH_EMAIL, DEMO_ZH_PASSWORD, Role.ORGANISER, organisation, name="陈静"),
+                        "zh_Hans")
+    if events.find_by_slug(DEMO_ZH_SLUG) is not None:
+        return
+    zone = "Asia/Shanghai"
+    seminar = events.save_event(organisation.id, {
+        "title": "活动驱动增长：B2B 营销上海研讨会", "slug": DEMO_ZH_SLUG, "kind": EventKind.SEMINAR,
+        "timezone": zone, "languages": "zh_Hans,en", "phone_region": "CN",
+        "summary": "一个下午，与 B2B 市场同行一起探讨如何让每一场活动都带来合格的销售线索。",
+        "agenda_md": SHANGHAI_AGENDA, "starts_at": _at(35, 14, zone), "ends_at": _at(35, 17, zone),
+        "venue_name": "上海浦东香格里拉大酒店 2 楼宴会厅", "venue_address": "上海市浦东新区富城路 33 号",
+        "capacity": 80, "waitlist_enabled": True, "sms_enabled": True})
+    db.session.flush()
+    events.save_question(seminar, {"label": "您今年最关注的活动目标是？", "kind": QuestionKind.SINGLE_CHOICE,
+                                   "required": True, "options": ["获取更多有效线索", "提升品牌知名度", "维护客户关系"]})
+    events.set_status(seminar, EventStatus.PUBLISHED)
+    db.session.flush()
+    goal = str(seminar.questions[0].id)
+    for family, given, email, company, title, phone in SHANGHAI_PEOPLE:
+        registration.register(seminar, Signup(
+            email=normalise_email(email), language="zh_Hans", answers={goal: "获取更多有效线索"},
+            details={"first_name": given, "last_name": family, "company": company, "job_title": title,
+                     "phone": phone}))
+
+
 def demo_partner_link(base_url: str) -> str:
     """The demo partner's tracked link, at the address the demo is served from."""
     found = partners.links_of(ensure_organisation(DEMO_ORG, "Demo Marketing Team").id)
@@ -133,8 +185,10 @@ def load_demo() -> list:
         create_user(DEMO_EMAIL, DEMO_PASSWORD, Role.ORGANISER, organisation, name="Demo Organiser")
     existing = events.find_by_slug("demo-seminar")
     if existing is not None:
+        _demo_shanghai(organisation)
         db.session.commit()
-        return [events.find_by_slug(slug) for slug in ("demo-seminar", "demo-roundtable", "demo-trade-show")]
+        return [events.find_by_slug(slug)
+                for slug in ("demo-seminar", "demo-roundtable", "demo-trade-show", DEMO_ZH_SLUG)]
 
     campaign = events.save_campaign(organisation.id, {
         "name": "Spring demand-generation tour",
@@ -189,5 +243,6 @@ def load_demo() -> list:
     _demo_partner(organisation, seminar)
     _demo_invitation(organisation, seminar)
     _demo_handoff(organisation)
+    _demo_shanghai(organisation)
     db.session.commit()
-    return [seminar, roundtable, trade_show]
+    return [seminar, roundtable, trade_show, events.find_by_slug(DEMO_ZH_SLUG)]

@@ -86,14 +86,14 @@ def test_demo_is_idempotent_and_prints_urls_and_login(app, db):
     assert "/e/demo-seminar" in first.output and "organiser@demo.example" in first.output
     counts = {model: db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar()
               for model in (Event, Contact, Registration, LeadActivity, User)}
-    assert counts[Event] == 3 and counts[Registration] >= 6
+    assert counts[Event] == 4 and counts[Registration] >= 9
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
     db.session.expire_all()
     assert counts == {model: db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar()
                       for model in counts}
     slugs = set(db.session.execute(sa.select(Event.slug)).scalars())
-    assert slugs == {"demo-seminar", "demo-roundtable", "demo-trade-show"}
+    assert slugs == {"demo-seminar", "demo-roundtable", "demo-trade-show", "demo-shanghai"}
     kinds = set(db.session.execute(sa.select(Event.kind)).scalars())
     assert kinds == {"seminar", "roundtable", "trade_show"}
 
@@ -106,6 +106,33 @@ def test_demo_login_works(app, db):
     response = submit(client, "/login", {"email": "organiser@demo.example", "password": "demo-organiser"})
     assert response.status_code == 303
     assert "Events that make pipeline" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_demo_runs_an_event_in_chinese(app, db):
+    """The Chinese colleague's back office is in Chinese; the Shanghai seminar's page opens in Chinese for a
+    Chinese browser and in English on request; its people are named the Chinese way and were mailed in Chinese."""
+    from eventapp.messaging.models import Message
+    from tests.conftest import submit
+
+    output = app.test_cli_runner().invoke(args=["demo"]).output
+    assert "organiser-zh@demo.example" in output and "/e/demo-shanghai" in output
+    client = app.test_client()
+    assert submit(client, "/login", {"email": "organiser-zh@demo.example",
+                                     "password": "demo-organiser-zh"}).status_code == 303
+    back_office = client.get("/admin/").get_data(as_text=True)
+    assert "活动驱动增长" in back_office and ">活动<" in back_office and ">Events<" not in back_office
+    visitor = app.test_client()
+    page = visitor.get("/e/demo-shanghai", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    assert 'lang="zh-Hans"' in page and "报名" in page
+    english = visitor.get("/e/demo-shanghai?lang=en").get_data(as_text=True)
+    assert 'lang="en"' in english and "Sign up" in english
+    people = {contact.name for contact in db.session.execute(
+        sa.select(Contact).where(Contact.email_key.in_(["wangfang@shenzhou.example", "liwei@huaxing.example"])))
+        .scalars()}
+    assert people == {"王芳", "李伟"}
+    mailed = db.session.execute(sa.select(Message.language).where(
+        Message.recipient == "wangfang@shenzhou.example")).scalars().all()
+    assert mailed and set(mailed) == {"zh_Hans"}
 
 
 def test_db_upgrade_brings_an_empty_database_to_head(tmp_path):
