@@ -374,11 +374,14 @@ def _run(job: ImportJob, seconds: float | None, lease_seconds: float) -> bool:
     return True
 
 
-def fail(job_id: int, message: str) -> None:
+def fail(job_id: int, message) -> None:
     """The job cannot go on (its file broke further down, or a bug): say so on it rather than retry it at every
-    sweep. The chunks committed before stay imported, and the report says which."""
+    sweep. The chunks committed before stay imported, and the report says which. A lazy `message` is written in
+    the report's language (report_language)."""
     db.session.rollback()
-    _finish(db.session.get(ImportJob, job_id), ImportStatus.FAILED, message)
+    job = db.session.get(ImportJob, job_id)
+    with force_locale(report_language(job)):
+        _finish(job, ImportStatus.FAILED, str(message))
     db.session.commit()
 
 

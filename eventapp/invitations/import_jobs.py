@@ -4,7 +4,7 @@ reach the sweep (messaging is above it), so the glue is here, beside the import'
 import logging
 import time
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from eventapp.contacts import importing
 from eventapp.contacts.models import ImportJob
@@ -43,8 +43,8 @@ def continue_imports() -> None:
             done = importing.run(db.session.get(ImportJob, job_id), seconds=left, lease_seconds=LEASE_SECONDS)
         except Exception:  # noqa: BLE001  (a bug must fail this import once, not at every sweep for ever)
             log.exception("import %s failed", job_id)
-            importing.fail(job_id, _("The import stopped because of an error on our side. The rows in the "
-                                     "report were imported; upload the file again to import the rest."))
+            importing.fail(job_id, _l("The import stopped because of an error on our side. The rows in the "
+                                      "report were imported; upload the file again to import the rest."))
             continue
         if not done:
             run_sweep_now()  # the rest at once, not in a minute

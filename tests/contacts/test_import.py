@@ -294,3 +294,26 @@ def test_the_report_is_written_in_the_language_the_organiser_reads(db, org, make
     english_reader.language = "en"
     job.user_id = english_reader.id
     assert importing.report_language(job) == "en"
+
+
+def test_an_import_that_fails_says_so_in_the_language_the_organiser_reads(app, db, org, monkeypatch):
+    """A bug in the worker fails the job once, with a sentence its organiser can read."""
+    import re
+
+    from eventapp.invitations import import_jobs
+
+    org.language = "zh_Hans"
+    db.session.commit()
+    content = (HEADER + "Ada Lovelace,ada@example.com,,Acme,CTO,\n").encode()
+    job = importing.new_import(org.id, None, "list.csv", content, "")
+    importing.start(job, job.mapping, "")
+    db.session.commit()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(importing, "run", broken)
+    import_jobs.continue_imports()
+    db.session.expire_all()
+    failed = db.session.get(ImportJob, job.id)
+    assert failed.status == ImportStatus.FAILED and re.search(r"[\u4e00-\u9fff]", failed.error), failed.error
