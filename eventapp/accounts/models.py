@@ -31,7 +31,7 @@ class Organisation(db.Model):
     # The language of its back office and of its events unless they say otherwise (core.i18n.LANGUAGES).
     language: Mapped[str] = mapped_column(sa.String(10), default="en", server_default="en")
     # Where a phone number typed without its country code is read (ISO 3166 code; "": EVENTAPP_PHONE_REGION).
-    phone_region: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
+    phone_region: Mapped[str] = mapped_column(sa.String(2), default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
@@ -61,7 +61,7 @@ class User(UserMixin, db.Model):
     # Part of the id every session of this user carries (get_id): a new one ends all of them, on every device.
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
     # The back office's language for this person ("": their organisation's).
-    language: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
+    language: Mapped[str] = mapped_column(sa.String(10), default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

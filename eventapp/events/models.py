@@ -53,9 +53,9 @@ class Event(db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     # The languages its landing page, form and mails are offered in, the first the default, comma-separated
     # ("en", "zh_Hans", "zh_Hans,en"); "": the organisation's language.
-    languages: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    languages: Mapped[str] = mapped_column(sa.String(40), default="")
     # Where a phone number typed without its country code is read ("": the organisation's region).
-    phone_region: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
+    phone_region: Mapped[str] = mapped_column(sa.String(2), default="")
     starts_at = mapped_column(UTCDateTime, nullable=False)
     ends_at = mapped_column(UTCDateTime, nullable=False)
     venue_name: Mapped[str] = mapped_column(sa.String(200), default="")

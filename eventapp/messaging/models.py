@@ -92,7 +92,7 @@ class Message(db.Model):
     raw: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     meta: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # The language it is composed in (the reader's: a contact's, a user's); "": the app's default.
-    language: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
+    language: Mapped[str] = mapped_column(sa.String(10), default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     sent_at = mapped_column(UTCDateTime)
     delivered_at = mapped_column(UTCDateTime)

@@ -17,17 +17,23 @@ branch_labels = None
 depends_on = None
 
 
+# Text columns added to tables with rows: '' fills those rows (the organisation's, the app's default), then the
+# default goes, as elsewhere: a new row always says it.
+FILLED_TEXT = {'organisations': {'phone_region': 2}, 'users': {'language': 10},
+               'events': {'languages': 40, 'phone_region': 2}, 'messages': {'language': 10}}
+
+
 def upgrade():
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('language', sa.String(length=10), nullable=False, server_default='en'))
-        batch_op.add_column(sa.Column('phone_region', sa.String(length=2), nullable=False, server_default=''))
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('language', sa.String(length=10), nullable=False, server_default=''))
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('languages', sa.String(length=40), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('phone_region', sa.String(length=2), nullable=False, server_default=''))
-    with op.batch_alter_table('messages', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('language', sa.String(length=10), nullable=False, server_default=''))
+    for table, columns in FILLED_TEXT.items():
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for name, length in columns.items():
+                batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=False, server_default=''))
+    for table, columns in FILLED_TEXT.items():
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for name, length in columns.items():
+                batch_op.alter_column(name, existing_type=sa.String(length=length), server_default=None)
 
 
 def downgrade():
