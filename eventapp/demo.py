@@ -84,7 +84,7 @@ INVITED_PEOPLE = [
 ]
 
 INVITATION_BODY = """\
-Dear {first_name},
+Dear {full_name},
 
 we would like to invite you to **{event_title}**, a practical morning on turning events into qualified leads,
 with Mei Lin of Northwind Traders and Jonas Berg of Contoso.
