@@ -56,7 +56,7 @@ def _system_values(stored: str) -> dict | None:
 
 
 def _mql_threshold(score, model, threshold) -> str:
-    return _("score %(score)s reached %(model)s's threshold of %(threshold)s", score=f"{score:g}", model=model,
+    return _("score %(score)s reached %(model)s's threshold of %(threshold)s", score=format(score, "g"), model=model,
              threshold=threshold)
 
 
