@@ -55,6 +55,13 @@ def phone_region(organisation_id: int | None, event_region: str = "") -> str:
     return current_app.config["PHONE_REGION"]
 
 
+def local_example(region: str) -> str:
+    """A mobile number of the region as people there write it without the country code ("131 2345 6789" in
+    China), from phonenumbers' metadata; "" for a region it has none for."""
+    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL) if number else ""
+
+
 def normalise_phone(raw: str, region: str) -> str:
     """E.164, or InvalidInput. A number without +country code is read in `region` (see phone_region)."""
     from flask_babel import gettext as _

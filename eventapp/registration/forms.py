@@ -1,3 +1,5 @@
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -6,7 +8,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, St
 from eventapp.core.forms import Form, MultiCheckboxField, NoMarkup, strip_line, strip_text
 from eventapp.core.templating import family_name_first
 from eventapp.contacts.names import is_cjk
-from eventapp.contacts.normalisation import InvalidInput, normalise_email, normalise_phone, phone_region
+from eventapp.contacts.normalisation import (InvalidInput, local_example, normalise_email, normalise_phone,
+                                             phone_region)
 from eventapp.events.models import QUESTION_FIELD_PREFIX, QuestionKind
 
 ANSWER_MAX = 2000
@@ -74,6 +77,19 @@ class DetailsForm(Form):
             field.data = normalise_phone(field.data, phone_region(self.organisation_id, self.event_phone_region))
         except InvalidInput as error:
             raise ValidationError(str(error)) from None
+
+    def phone_hint(self) -> str:
+        """How to type the number: a local one of the event's country (its organisation's) without the country
+        code, any other with it."""
+        region = phone_region(self.organisation_id, self.event_phone_region)
+        example = local_example(region)
+        if not example:
+            text = _("With the country code, like +44 20 7946 0958.")
+        else:
+            text = _("A number in %(country)s as you dial it there, like %(local)s; any other with its country "
+                     "code, like +44 20 7946 0958.", country=get_locale().territories.get(region, region),
+                     local=example)
+        return text if self.phone_required else _("Optional. %(how)s", how=text)
 
     def name_fields(self) -> list:
         """The name's two fields in the order the page's language writes a name: 姓 then 名 in Chinese."""
