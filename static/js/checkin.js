@@ -397,7 +397,9 @@ function showAnswer(answer) {
   panel.className = `answer answer-${kind}`;
   fill(".answer-title", title);
   fill(".answer-name", person.name);
-  fill(".answer-company", [person.job_title, person.company].filter(Boolean).join(", "));
+  fill(".answer-company", person.job_title && person.company
+    ? format(T.title_at_company, { title: person.job_title, company: person.company })
+    : person.job_title || person.company);
   fill(".answer-ticket", person.ticket_type);
   const when = whenAndBy(answer);
   fill(".answer-when", when);

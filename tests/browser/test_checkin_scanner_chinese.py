@@ -23,6 +23,7 @@ def test_a_chinese_staff_member_scans_a_ticket_and_reads_chinese(staff_phone, li
     expect(answer(page)).to_have_class("answer answer-ok")
     expect(answer(page).locator(".answer-title")).to_have_text("已签到")
     expect(answer(page).locator(".answer-name")).to_have_text("王芳")
+    expect(answer(page).locator(".answer-company")).to_have_text("神州物流 市场总监")  # as a Chinese card reads
     expect(page.locator("#count-checked-in")).to_have_text("已签到 1 / 4")
     expect(page.get_by_role("button", name="暂停摄像头")).to_be_visible()
     assert len(checkins(db, registration_id=wang.id, result="ok")) == 1
