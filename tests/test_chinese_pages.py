@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from eventapp.extensions import db as _db
 from tests.accounts.test_role_matrix import (BACK_OFFICE, Access, DOOR, PARTNER, PUBLIC, ROUTES, SALES, SIGNED_IN, TWILIO,
-                                             World, _url, _url_rule)
+                                             _url, _url_rule, world_of)
+from tests.accounts.test_role_matrix import db  # noqa: F401  (the module's rows live as long as the module)
 from tests.test_translations import SAME_IN_EVERY_LANGUAGE
 
 CODE_VALUE = re.compile(r"[a-z][a-z_]*(:[a-z_]+)?")
@@ -122,29 +123,12 @@ def _in_chinese(everyone: bool) -> None:
 
 @pytest.fixture(scope="module")
 def world(app):
-    from tests.fake_twilio import AUTH_TOKEN
-
-    previous_token = app.config.get("TWILIO_AUTH_TOKEN")
-    app.config["TWILIO_AUTH_TOKEN"] = AUTH_TOKEN
-    try:
-        world = World(app)
+    with world_of(app) as world:
         with app.app_context():
             _in_chinese(everyone=True)
         for client in world.clients.values():  # what a browser in China says it reads
             client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
         yield world
-    finally:
-        app.config["TWILIO_AUTH_TOKEN"] = previous_token
-        with app.app_context(), _db.engine.begin() as connection:
-            for table in reversed(_db.metadata.sorted_tables):
-                connection.execute(table.delete())
-
-
-@pytest.fixture(autouse=True)
-def db(app):
-    with app.app_context():
-        yield _db
-        _db.session.remove()
 
 
 # A mail as it was sent (in the language of its reader then), and files that are not pages.

@@ -11,6 +11,7 @@ with an empty form the answer to bad input (400, 409, 422): never 401, 403 or 40
 The users, their signed-in clients and one set of rows are made once for the module; a POST, which may change what it
 names (cancel, delete, approve, take staff off the door), gets rows of its own.
 """
+import contextlib
 import dataclasses
 import email
 import email.policy
@@ -517,8 +518,9 @@ def changed_tables(before: dict, after: dict) -> list[str]:
     return [name for name in before if before[name] != after[name]]
 
 
-@pytest.fixture(scope="module")
-def world(app):
+@contextlib.contextmanager
+def world_of(app):
+    """A World for a module's tests (Twilio's token set, so signed webhooks check), its tables emptied after."""
     previous_token = app.config.get("TWILIO_AUTH_TOKEN")
     app.config["TWILIO_AUTH_TOKEN"] = AUTH_TOKEN
     try:
@@ -528,6 +530,12 @@ def world(app):
         with app.app_context(), _db.engine.begin() as connection:
             for table in reversed(_db.metadata.sorted_tables):
                 connection.execute(table.delete())
+
+
+@pytest.fixture(scope="module")
+def world(app):
+    with world_of(app) as world:
+        yield world
 
 
 @pytest.fixture(autouse=True)
